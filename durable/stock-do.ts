@@ -1,0 +1,4 @@
+import { DurableObject } from "cloudflare:workers";
+
+/** Placeholder: filled in by its issue. */
+export class StockDO extends DurableObject {}

@@ -1,0 +1,55 @@
+import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
+
+export type Role = "customer" | "admin";
+
+/** What the gateway knows about the caller after verifying a token. */
+export interface Principal {
+  userId: string;
+  role: Role;
+}
+
+export interface JwtSettings {
+  JWT_SECRET: string;
+  JWT_ISSUER: string;
+  JWT_AUDIENCE: string;
+}
+
+const ALGORITHM = "HS256";
+const TOKEN_TTL = "24h";
+
+function secretKey(secret: string): Uint8Array {
+  return new TextEncoder().encode(secret);
+}
+
+/** Issues a signed access token for a user (HS256, pinned issuer and audience). */
+export async function signAccessToken(principal: Principal, env: JwtSettings): Promise<string> {
+  return new SignJWT({ role: principal.role })
+    .setProtectedHeader({ alg: ALGORITHM, typ: "JWT" })
+    .setSubject(principal.userId)
+    .setIssuer(env.JWT_ISSUER)
+    .setAudience(env.JWT_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(TOKEN_TTL)
+    .sign(secretKey(env.JWT_SECRET));
+}
+
+/**
+ * Verifies a bearer token. Algorithm, issuer and audience are pinned, so
+ * `alg: none`, tokens for another audience and expired tokens are all null.
+ */
+export async function verifyAccessToken(token: string, env: JwtSettings): Promise<Principal | null> {
+  try {
+    const { payload } = await jwtVerify(token, secretKey(env.JWT_SECRET), {
+      algorithms: [ALGORITHM],
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      requiredClaims: ["sub", "exp"],
+    });
+    const role = payload.role;
+    if (typeof payload.sub !== "string" || (role !== "customer" && role !== "admin")) return null;
+    return { userId: payload.sub, role };
+  } catch (err) {
+    if (err instanceof joseErrors.JOSEError || err instanceof TypeError) return null;
+    throw err;
+  }
+}

@@ -1,0 +1,2 @@
+// One module per domain; drizzle-kit reads this index to generate migrations/.
+export * from "./users.ts";

@@ -1,0 +1,113 @@
+/**
+ * One error vocabulary for every Worker. Domain Workers return expected failures
+ * as values (`Result`), because typed RPC drops custom error properties; the
+ * gateway maps `code` to an HTTP status through `STATUS_BY_CODE` and renders
+ * RFC 9457 problem+json in exactly one place (`problemResponse`).
+ */
+
+export const STATUS_BY_CODE = {
+  VALIDATION_FAILED: 400,
+  IDEMPOTENCY_KEY_REQUIRED: 400,
+  INVALID_SIGNATURE: 400,
+  UNAUTHENTICATED: 401,
+  INVALID_CREDENTIALS: 401,
+  PAYMENT_DECLINED: 402,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  UNKNOWN_SKU: 404,
+  METHOD_NOT_ALLOWED: 405,
+  EMAIL_TAKEN: 409,
+  SLUG_TAKEN: 409,
+  SKU_TAKEN: 409,
+  OUT_OF_STOCK: 409,
+  INSUFFICIENT_STOCK: 409,
+  CART_EMPTY: 409,
+  IDEMPOTENCY_IN_PROGRESS: 409,
+  ORDER_NOT_CANCELLABLE: 409,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  RATE_LIMITED: 429,
+  INTERNAL_ERROR: 500,
+  PAYMENT_PROVIDER_ERROR: 502,
+  SERVICE_UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof STATUS_BY_CODE;
+
+/** A field-level problem, `path` in dotted form (`items.0.quantity`). */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** An expected failure as it crosses RPC: plain, structured-cloneable data. */
+export interface DomainError {
+  code: ErrorCode;
+  detail?: string;
+  errors?: FieldError[];
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: DomainError };
+
+export function ok<T>(value: T): { ok: true; value: T } {
+  return { ok: true, value };
+}
+
+export function fail(code: ErrorCode, detail?: string, errors?: FieldError[]): { ok: false; error: DomainError } {
+  return { ok: false, error: { code, ...(detail === undefined ? {} : { detail }), ...(errors === undefined ? {} : { errors }) } };
+}
+
+const TITLES: Partial<Record<ErrorCode, string>> = {
+  VALIDATION_FAILED: "Validation failed",
+  UNAUTHENTICATED: "Authentication required",
+  INVALID_CREDENTIALS: "Invalid credentials",
+  FORBIDDEN: "Forbidden",
+  NOT_FOUND: "Not found",
+  METHOD_NOT_ALLOWED: "Method not allowed",
+  PAYLOAD_TOO_LARGE: "Payload too large",
+  INTERNAL_ERROR: "Internal server error",
+  SERVICE_UNAVAILABLE: "Service unavailable",
+  RATE_LIMITED: "Too many requests",
+};
+
+/** Human title for a code: `OUT_OF_STOCK` -> `Out of stock` unless overridden. */
+export function titleFor(code: ErrorCode): string {
+  const fixed = TITLES[code];
+  if (fixed) return fixed;
+  const words = code.toLowerCase().split("_").join(" ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  code: ErrorCode;
+  detail: string;
+  requestId: string;
+  errors?: FieldError[];
+}
+
+/** Builds the problem+json body for a domain error. */
+export function problemBody(error: DomainError, requestId: string): ProblemBody {
+  const status = STATUS_BY_CODE[error.code];
+  return {
+    type: `https://edgeshop.dev/problems/${error.code.toLowerCase().replaceAll("_", "-")}`,
+    title: titleFor(error.code),
+    status,
+    code: error.code,
+    detail: error.detail ?? titleFor(error.code),
+    requestId,
+    ...(error.errors ? { errors: error.errors } : {}),
+  };
+}
+
+/** The only place a problem+json response is made. */
+export function problemResponse(error: DomainError, requestId: string, headers: HeadersInit = {}): Response {
+  const body = problemBody(error, requestId);
+  const h = new Headers(headers);
+  h.set("content-type", "application/problem+json");
+  return new Response(JSON.stringify(body), { status: body.status, headers: h });
+}

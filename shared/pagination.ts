@@ -1,0 +1,32 @@
+/**
+ * Opaque list cursors. A cursor is the last id a page returned, base64url
+ * encoded so clients treat it as opaque; the next page is `id > cursor`
+ * (or `<` for newest-first lists), which never skips or repeats a row while
+ * others are inserted or deleted.
+ */
+export function encodeCursor(lastId: string): string {
+  return btoa(lastId).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+/** Returns the id inside a cursor, or null when the cursor is not one of ours. */
+export function decodeCursor(cursor: string): string | null {
+  try {
+    const padded = cursor.replaceAll("-", "+").replaceAll("_", "/");
+    const id = atob(padded + "=".repeat((4 - (padded.length % 4)) % 4));
+    return /^[a-z]+_[0-9a-f]{28}$/.test(id) ? id : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** Given `limit + 1` fetched rows, returns the page and its next cursor. */
+export function toPage<T extends { id: string }>(rows: T[], limit: number): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null };
+}

@@ -1,0 +1,34 @@
+import { z } from "@hono/zod-openapi";
+
+/** Money: integer minor units plus an ISO 4217 code. Never a float. */
+export const MoneySchema = z
+  .object({
+    amount: z.number().int().min(0).max(100_000_000_00),
+    currency: z.string().regex(/^[A-Z]{3}$/, "ISO 4217 code, e.g. USD"),
+  })
+  .openapi("Money", { example: { amount: 1999, currency: "USD" } });
+export type Money = z.infer<typeof MoneySchema>;
+
+export const IdParamSchema = z.object({ id: z.string().min(1).max(64).openapi({ param: { name: "id", in: "path" } }) });
+
+/** `?limit=` (1-100, default 20) and `?cursor=`; outside the range is 400. */
+export const ListQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ param: { name: "limit", in: "query" }, example: 20 }),
+  cursor: z.string().min(1).max(200).optional().openapi({ param: { name: "cursor", in: "query" } }),
+});
+
+export function pageSchema<T extends z.ZodType>(item: T, name: string) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() }).openapi(name);
+}
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string(),
+    detail: z.string(),
+    requestId: z.string(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .openapi("Problem");

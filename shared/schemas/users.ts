@@ -1,0 +1,63 @@
+import { z } from "@hono/zod-openapi";
+
+export const RoleSchema = z.enum(["customer", "admin"]);
+
+export const UserSchema = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    name: z.string(),
+    role: RoleSchema,
+    createdAt: z.string().openapi({ format: "date-time" }),
+  })
+  .openapi("User");
+export type User = z.infer<typeof UserSchema>;
+
+const email = z.string().trim().toLowerCase().max(254).pipe(z.email());
+const name = z.string().trim().min(1).max(200);
+
+export const RegisterSchema = z
+  .object({ email, password: z.string().min(8).max(128), name })
+  .openapi("RegisterRequest", { example: { email: "ada@example.com", password: "correct horse", name: "Ada" } });
+export type RegisterInput = z.infer<typeof RegisterSchema>;
+
+export const LoginSchema = z
+  .object({ email, password: z.string().min(1).max(128) })
+  .openapi("LoginRequest");
+export type LoginInput = z.infer<typeof LoginSchema>;
+
+export const AuthResultSchema = z.object({ user: UserSchema, token: z.string() }).openapi("AuthResult");
+
+/** Only `name` can change here: role and email are refused, never applied. */
+export const UpdateMeSchema = z.strictObject({ name }).openapi("UpdateMeRequest");
+export type UpdateMeInput = z.infer<typeof UpdateMeSchema>;
+
+export const CountrySchema = z
+  .string()
+  .regex(/^[A-Z]{2}$/, "ISO 3166-1 alpha-2 country code, e.g. US")
+  .openapi({ example: "US" });
+
+export const AddressInputSchema = z
+  .object({
+    name,
+    line1: z.string().trim().min(1).max(200),
+    line2: z.string().trim().max(200).nullish(),
+    city: z.string().trim().min(1).max(100),
+    postalCode: z.string().trim().min(1).max(20),
+    country: CountrySchema,
+  })
+  .openapi("AddressInput");
+export type AddressInput = z.infer<typeof AddressInputSchema>;
+
+export const AddressSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    line1: z.string(),
+    line2: z.string().nullable(),
+    city: z.string(),
+    postalCode: z.string(),
+    country: z.string(),
+  })
+  .openapi("Address");
+export type Address = z.infer<typeof AddressSchema>;

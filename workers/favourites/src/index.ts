@@ -1,0 +1,6 @@
+import { DomainService } from "../../../shared/service.ts";
+
+/** RPC surface of the favourites Worker. */
+export class FavouritesService extends DomainService<FavouritesEnv> {}
+
+export default FavouritesService;

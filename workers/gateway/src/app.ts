@@ -1,0 +1,81 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { Scalar } from "@scalar/hono-api-reference";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
+import { secureHeaders } from "hono/secure-headers";
+import type { FieldError } from "../../../shared/errors.ts";
+import type { AppEnv } from "./context.ts";
+import { allowedMethods } from "./middleware/method-not-allowed.ts";
+import { requestContext } from "./middleware/request-context.ts";
+import { problemOf } from "./respond.ts";
+import { authRoutes } from "./routes/auth.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { meRoutes } from "./routes/me.ts";
+import { userRoutes } from "./routes/users.ts";
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** zod issues -> `errors: [{path: "items.0.quantity", message}]`. */
+function fieldErrors(issues: readonly { path: readonly PropertyKey[]; message: string }[], target: string): FieldError[] {
+  return issues.map((i) => ({ path: i.path.length > 0 ? i.path.map(String).join(".") : target, message: i.message }));
+}
+
+/** Builds the gateway app: middleware, every route module, errors, spec and docs. */
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        return problemOf(c, "VALIDATION_FAILED", "The request is not valid.", fieldErrors(result.error.issues, result.target));
+      }
+    },
+  });
+
+  app.use("*", requestContext());
+  app.use("*", secureHeaders({ crossOriginResourcePolicy: "cross-origin" }));
+  app.use(
+    "*",
+    cors({
+      origin: "*",
+      allowHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id", "traceparent"],
+      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+      exposeHeaders: ["x-request-id", "x-edgeshop-version", "idempotent-replayed", "retry-after"],
+      maxAge: 600,
+    }),
+  );
+  app.use("*", bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => problemOf(c, "PAYLOAD_TOO_LARGE", "The body is larger than 1 MiB.") }));
+
+  app.route("/", healthRoutes);
+  app.route("/", authRoutes);
+  app.route("/", meRoutes);
+  app.route("/", userRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+  app.doc31("/v1/openapi.json", (c) => ({
+    openapi: "3.1.0",
+    info: { title: "edgeshop API", version: c.env.CF_VERSION_METADATA.id, description: "E-commerce backend on Cloudflare Workers." },
+    servers: [{ url: new URL(c.req.url).origin }],
+  }));
+  app.get("/docs", Scalar({ url: "/v1/openapi.json", pageTitle: "edgeshop API reference" }));
+
+  app.notFound((c) => {
+    const allow = allowedMethods(app.routes, new URL(c.req.url).pathname);
+    if (allow.length > 0 && !allow.includes(c.req.method)) {
+      return problemOf(c, "METHOD_NOT_ALLOWED", `${c.req.method} is not allowed here.`, undefined, { allow: allow.join(", ") });
+    }
+    return problemOf(c, "NOT_FOUND", "No such resource.");
+  });
+
+  app.onError((err, c) => {
+    if (err instanceof HTTPException && err.status === 400) {
+      return problemOf(c, "VALIDATION_FAILED", "The request body is not valid JSON.", [{ path: "body", message: "Malformed JSON" }]);
+    }
+    if (err instanceof HTTPException && err.status === 413) {
+      return problemOf(c, "PAYLOAD_TOO_LARGE", "The body is larger than 1 MiB.");
+    }
+    console.error(JSON.stringify({ level: "error", worker: "gateway", requestId: c.get("requestId"), msg: "unhandled error", error: String(err) }));
+    return problemOf(c, "INTERNAL_ERROR", "Something went wrong on our side. Quote the request id when reporting it.");
+  });
+
+  return app;
+}

@@ -1,0 +1,35 @@
+import type { MiddlewareHandler } from "hono";
+import { verifyAccessToken, type Principal, type Role } from "../../../../shared/auth.ts";
+import type { AppEnv } from "../context.ts";
+import { problemOf } from "../respond.ts";
+
+async function principalFrom(header: string | undefined, env: GatewayEnv): Promise<Principal | null> {
+  const match = header?.match(/^Bearer ([\w-]+\.[\w-]*\.[\w-]*)$/);
+  if (!match?.[1]) return null;
+  return verifyAccessToken(match[1], env);
+}
+
+/**
+ * Requires a valid bearer token (401 UNAUTHENTICATED otherwise) and, when
+ * `roles` is given, one of those roles (403 FORBIDDEN otherwise).
+ */
+export function requireAuth(...roles: Role[]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const principal = await principalFrom(c.req.header("authorization"), c.env);
+    if (!principal) {
+      return problemOf(c, "UNAUTHENTICATED", "A valid bearer token is required.", undefined, { "www-authenticate": 'Bearer realm="edgeshop"' });
+    }
+    if (roles.length > 0 && !roles.includes(principal.role)) {
+      return problemOf(c, "FORBIDDEN", "Your role may not do this.");
+    }
+    c.set("principal", principal);
+    await next();
+  };
+}
+
+/** The authenticated caller; only call behind `requireAuth`. */
+export function principalOf(c: { get(key: "principal"): Principal | undefined }): Principal {
+  const p = c.get("principal");
+  if (!p) throw new Error("principalOf called on a route without requireAuth");
+  return p;
+}

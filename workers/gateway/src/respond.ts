@@ -1,0 +1,24 @@
+import type { Context } from "hono";
+import { problemResponse, type DomainError, type ErrorCode, type FieldError, type Result } from "../../../shared/errors.ts";
+import type { AppEnv } from "./context.ts";
+
+/** Renders a domain error as problem+json carrying this request's id. */
+export function problem(c: Context<AppEnv>, error: DomainError, headers: HeadersInit = {}): Response {
+  return problemResponse(error, c.get("requestId") ?? "unknown", headers);
+}
+
+export function problemOf(c: Context<AppEnv>, code: ErrorCode, detail?: string, errors?: FieldError[], headers: HeadersInit = {}): Response {
+  return problem(c, { code, ...(detail ? { detail } : {}), ...(errors ? { errors } : {}) }, headers);
+}
+
+/** Maps an RPC `Result` to HTTP: the value as JSON with `status`, or the error as problem+json. */
+export function send<T>(c: Context<AppEnv>, result: Result<T>, status: 200 | 201 = 200): Response {
+  if (!result.ok) return problem(c, result.error);
+  return c.json(result.value as object, status);
+}
+
+/** 204 for a successful `Result<unknown>`, problem+json otherwise. */
+export function sendNoContent(c: Context<AppEnv>, result: Result<unknown>): Response {
+  if (!result.ok) return problem(c, result.error);
+  return c.body(null, 204);
+}

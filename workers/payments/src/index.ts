@@ -1,0 +1,6 @@
+import { DomainService } from "../../../shared/service.ts";
+
+/** RPC surface of the payments Worker. */
+export class PaymentsService extends DomainService<PaymentsEnv> {}
+
+export default PaymentsService;

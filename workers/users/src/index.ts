@@ -1,0 +1,53 @@
+import { signAccessToken } from "../../../shared/auth.ts";
+import { ok, type Result } from "../../../shared/errors.ts";
+import type { Page } from "../../../shared/pagination.ts";
+import type { Address, AddressInput, LoginInput, RegisterInput, UpdateMeInput, User } from "../../../shared/schemas/users.ts";
+import { DomainService } from "../../../shared/service.ts";
+import { login, register } from "./accounts.ts";
+import { addAddress, getUser, listAddresses, listUsers, updateProfile } from "./profiles.ts";
+
+export interface AuthResult {
+  user: User;
+  token: string;
+}
+
+/** RPC surface of the users Worker. Inputs arrive already validated by the gateway. */
+export class UsersService extends DomainService<UsersEnv> {
+  async register(input: RegisterInput): Promise<Result<AuthResult>> {
+    const created = await register(this.db(), input);
+    if (!created.ok) return created;
+    return ok({ user: created.value, token: await this.issue(created.value) });
+  }
+
+  async login(input: LoginInput): Promise<Result<AuthResult>> {
+    const found = await login(this.db(), input);
+    if (!found.ok) return found;
+    return ok({ user: found.value, token: await this.issue(found.value) });
+  }
+
+  async getUser(id: string): Promise<Result<User>> {
+    return getUser(this.db(), id);
+  }
+
+  async updateProfile(id: string, input: UpdateMeInput): Promise<Result<User>> {
+    return updateProfile(this.db(), id, input);
+  }
+
+  async listUsers(limit: number, cursor?: string): Promise<Result<Page<User>>> {
+    return listUsers(this.db(), limit, cursor);
+  }
+
+  async listAddresses(userId: string): Promise<Address[]> {
+    return listAddresses(this.db(), userId);
+  }
+
+  async addAddress(userId: string, input: AddressInput): Promise<Address> {
+    return addAddress(this.db(), userId, input);
+  }
+
+  private issue(user: User): Promise<string> {
+    return signAccessToken({ userId: user.id, role: user.role }, this.env);
+  }
+}
+
+export default UsersService;
