@@ -1,6 +1,6 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
-import { createDb, type Database, type DatabaseEnv } from "./db/client.ts";
+import { openDb, type Database, type DatabaseEnv, type OpenDatabase } from "./db/client.ts";
 
 export interface VersionEnv {
   CF_VERSION_METADATA: WorkerVersionMetadata;
@@ -12,14 +12,71 @@ export interface ServiceHealth {
   version: string;
 }
 
+const WRAPPED = Symbol("edgeshop.rpcWrapped");
+
+interface CallState {
+  open: OpenDatabase | undefined;
+  active: number;
+}
+
+const states = new WeakMap<object, CallState>();
+
+function callState(instance: object): CallState {
+  let state = states.get(instance);
+  if (!state) states.set(instance, (state = { open: undefined, active: 0 }));
+  return state;
+}
+
+/**
+ * Wraps every RPC method of a service class once, so that the database pool
+ * a call opened is ended (through ctx.waitUntil) when the call's last
+ * in-flight method settles. Methods only ever see `this.db()`.
+ */
+function wrapRpcMethods(proto: object): void {
+  for (let p: object | null = proto; p && p !== WorkerEntrypoint.prototype; p = Object.getPrototypeOf(p)) {
+    if (Object.prototype.hasOwnProperty.call(p, WRAPPED)) continue;
+    Object.defineProperty(p, WRAPPED, { value: true });
+    for (const name of Object.getOwnPropertyNames(p)) {
+      const desc = Object.getOwnPropertyDescriptor(p, name);
+      if (name === "constructor" || name === "fetch" || name === "db" || !desc || typeof desc.value !== "function") continue;
+      const original = desc.value as (...args: unknown[]) => unknown;
+      Object.defineProperty(p, name, {
+        ...desc,
+        value: async function (this: WorkerEntrypoint, ...args: unknown[]) {
+          const state = callState(this);
+          state.active++;
+          try {
+            return await original.apply(this, args);
+          } finally {
+            state.active--;
+            if (state.active === 0 && state.open) {
+              this.ctx.waitUntil(state.open.pool.end().catch(() => undefined));
+              state.open = undefined;
+            }
+          }
+        },
+      });
+    }
+  }
+}
+
 /**
  * Base class of every domain Worker's RPC surface: a per-call database
- * (`this.db()`), the health probe the gateway aggregates, and a `fetch`
- * that answers health only (the gateway is the only HTTP surface).
+ * (`this.db()`, one pool per call, ended when the call settles), the health
+ * probe the gateway aggregates, and a `fetch` that answers health only (the
+ * gateway is the only HTTP surface).
  */
 export abstract class DomainService<E extends DatabaseEnv & VersionEnv> extends WorkerEntrypoint<E> {
+  constructor(ctx: ExecutionContext, env: E) {
+    super(ctx, env);
+    wrapRpcMethods(new.target.prototype);
+  }
+
+  /** The drizzle client for this call (created on first use). */
   protected db(): Database {
-    return createDb(this.env, this.ctx);
+    const state = callState(this);
+    state.open ??= openDb(this.env);
+    return state.open.db;
   }
 
   async health(): Promise<ServiceHealth> {
@@ -32,7 +89,7 @@ export abstract class DomainService<E extends DatabaseEnv & VersionEnv> extends 
       await this.db().execute(sql`select 1`);
       return { status: "ok", version: this.env.CF_VERSION_METADATA.id };
     } catch (err) {
-      console.error(JSON.stringify({ level: "error", msg: "database health check failed", error: String(err) }));
+      console.error(JSON.stringify({ level: "error", msg: "database health check failed", error: String(err), cause: String((err as { cause?: unknown }).cause) }));
       return { status: "down", version: this.env.CF_VERSION_METADATA.id };
     }
   }

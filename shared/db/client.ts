@@ -22,17 +22,45 @@ function configureDriver(env: DatabaseEnv): void {
   }
 }
 
+/** A drizzle client and the per-request Pool under it. */
+export interface OpenDatabase {
+  db: Database;
+  pool: Pool;
+}
+
 /**
- * Creates a drizzle client on a Pool that lives for this request only: workerd
- * forbids sharing I/O objects across requests. The pool is ended after the
- * response through `ctx.waitUntil`, so connections never leak.
+ * Opens a drizzle client on a Pool for this request only: workerd forbids
+ * sharing I/O objects across requests. The caller must end the pool after its
+ * work (`ctx.waitUntil(pool.end())`); DomainService does this for every RPC call.
  */
-export function createDb(env: DatabaseEnv, ctx: { waitUntil(p: Promise<unknown>): void }): Database {
+export function openDb(env: DatabaseEnv): OpenDatabase {
   configureDriver(env);
   const pool = new Pool({ connectionString: env.DATABASE_URL, max: 4, connectionTimeoutMillis: 5_000 });
   pool.on("error", (err: Error) => console.error(JSON.stringify({ level: "error", msg: "postgres pool error", error: err.message })));
-  ctx.waitUntil(pool.end().catch(() => undefined));
-  return drizzle(pool, { schema });
+  return { db: drizzle(pool, { schema }), pool };
+}
+
+const IDLE_BEFORE_END_MS = 1_000;
+
+/** Ends `pool` once it has had no active or waiting client for a while. */
+async function endWhenIdle(pool: Pool): Promise<void> {
+  let idleSince = Date.now();
+  while (Date.now() - idleSince < IDLE_BEFORE_END_MS) {
+    await new Promise((r) => setTimeout(r, 100));
+    if (pool.totalCount !== pool.idleCount || pool.waitingCount > 0) idleSince = Date.now();
+  }
+  await pool.end();
+}
+
+/**
+ * For code outside an RPC method (Durable Objects, alarms, queue handlers):
+ * a per-request client whose pool is ended through `ctx.waitUntil` once it
+ * has been idle for a second, so connections never leak.
+ */
+export function createDb(env: DatabaseEnv, ctx: { waitUntil(p: Promise<unknown>): void }): Database {
+  const { db, pool } = openDb(env);
+  ctx.waitUntil(endWhenIdle(pool).catch(() => undefined));
+  return db;
 }
 
 /** True when `err` is a Postgres unique-violation (SQLSTATE 23505), optionally on a named constraint. */

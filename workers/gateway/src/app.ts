@@ -17,8 +17,13 @@ import { userRoutes } from "./routes/users.ts";
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** zod issues -> `errors: [{path: "items.0.quantity", message}]`. */
-function fieldErrors(issues: readonly { path: readonly PropertyKey[]; message: string }[], target: string): FieldError[] {
-  return issues.map((i) => ({ path: i.path.length > 0 ? i.path.map(String).join(".") : target, message: i.message }));
+function fieldErrors(issues: readonly { path: readonly PropertyKey[]; message: string; keys?: readonly string[] }[], target: string): FieldError[] {
+  return issues.flatMap((i) => {
+    const base = i.path.map(String);
+    // Unknown keys are named one by one so the client sees exactly what was refused.
+    const paths = i.keys && i.keys.length > 0 ? i.keys.map((k) => [...base, k].join(".")) : [base.length > 0 ? base.join(".") : target === "json" ? "body" : target];
+    return paths.map((path) => ({ path, message: i.message }));
+  });
 }
 
 /** Builds the gateway app: middleware, every route module, errors, spec and docs. */

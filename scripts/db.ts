@@ -1,0 +1,52 @@
+/**
+ * Node-side database access for scripts (migrations, seeds, test setup), over
+ * the same Neon driver the Workers use: through the local WebSocket proxy for
+ * a loopback Postgres, directly for Neon.
+ */
+import { Pool, neonConfig } from "@neondatabase/serverless";
+import { drizzle } from "drizzle-orm/neon-serverless";
+import { migrate } from "drizzle-orm/neon-serverless/migrator";
+import { WebSocket } from "ws";
+import * as schema from "../shared/db/schema/index.ts";
+
+export type ScriptDb = ReturnType<typeof drizzle<typeof schema>>;
+
+/** True for a Postgres on this machine (reached through the local proxy, not TLS). */
+export function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === "127.0.0.1" || host === "localhost" || host === "::1";
+}
+
+/** Opens a pool; `proxy` is the local proxy's `host:port/v1` for loopback databases. */
+export function openPool(url: string, proxy?: string): Pool {
+  neonConfig.webSocketConstructor = WebSocket;
+  if (proxy && isLoopback(url)) {
+    neonConfig.wsProxy = (host, port) => `${proxy}?address=${host}:${port}`;
+    neonConfig.useSecureWebSocket = false;
+    neonConfig.pipelineTLS = false;
+    neonConfig.pipelineConnect = false;
+  }
+  const pool = new Pool({ connectionString: url, max: 4 });
+  pool.on("error", (err: Error) => console.error(`postgres pool error: ${err.message}`));
+  return pool;
+}
+
+/** Applies every pending migration in migrations/ (drizzle's journal keeps it idempotent). */
+export async function migrateDatabase(url: string, proxy?: string): Promise<void> {
+  const pool = openPool(url, proxy);
+  try {
+    await migrate(drizzle(pool), { migrationsFolder: new URL("../migrations", import.meta.url).pathname });
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Runs `fn` with a drizzle client, closing the pool after. */
+export async function withDb<T>(url: string, proxy: string | undefined, fn: (db: ScriptDb) => Promise<T>): Promise<T> {
+  const pool = openPool(url, proxy);
+  try {
+    return await fn(drizzle(pool, { schema }));
+  } finally {
+    await pool.end();
+  }
+}

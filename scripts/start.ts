@@ -1,0 +1,103 @@
+/**
+ * `npm start`: the whole local stack in one command.
+ *   1. the database: embedded PGlite persisted in .data/pglite (or DATABASE_URL)
+ *   2. the Neon WebSocket proxy in front of it
+ *   3. migrations, then the admin seed
+ *   4. every Worker under one multi-config `wrangler dev` on 127.0.0.1:8787
+ *   5. the demo catalog, seeded through the public API once the gateway is up
+ * Ctrl-C stops everything it started.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { startPglite, type LocalDatabase } from "./local-db.ts";
+import { startWsProxy, type WsProxy } from "./neon-ws-proxy.ts";
+import { isLoopback, migrateDatabase, withDb } from "./db.ts";
+import { prepareDevVars } from "./dev-vars.ts";
+import { assertPortFree, waitForHttp } from "./ports.ts";
+import { seedAll } from "./seed.ts";
+import { seedCatalogThroughApi } from "./seed-catalog.ts";
+import { ALL_WORKERS, GATEWAY } from "./workers.ts";
+
+const GATEWAY_PORT = Number(process.env.PORT ?? 8787);
+const PROXY_PORT = Number(process.env.NEON_WS_PROXY_PORT ?? 8790);
+const PGLITE_PORT = Number(process.env.PGLITE_PORT ?? 54329);
+const DATA_DIR = process.env.EDGESHOP_DATA_DIR ?? ".data";
+
+const started: { db?: LocalDatabase; proxy?: WsProxy; wrangler?: ChildProcess } = {};
+let stopping = false;
+
+async function stop(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    if (started.wrangler?.pid && started.wrangler.exitCode === null) {
+      try {
+        process.kill(-started.wrangler.pid, "SIGTERM");
+      } catch {
+        // already gone
+      }
+    }
+    await started.proxy?.close();
+    await started.db?.close();
+  }
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  await assertPortFree(GATEWAY_PORT, "gateway");
+  await assertPortFree(PROXY_PORT, "Neon WebSocket proxy");
+
+  let databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    await assertPortFree(PGLITE_PORT, "embedded PGlite");
+    mkdirSync(`${DATA_DIR}/pglite`, { recursive: true });
+    started.db = await startPglite(PGLITE_PORT, `${DATA_DIR}/pglite`);
+    databaseUrl = started.db.url;
+  }
+  started.proxy = await startWsProxy(PROXY_PORT);
+  const proxy = `127.0.0.1:${started.proxy.port}/v1`;
+
+  await migrateDatabase(databaseUrl, proxy);
+  await withDb(databaseUrl, proxy, seedAll);
+  prepareDevVars({ DATABASE_URL: databaseUrl, NEON_WS_PROXY: isLoopback(databaseUrl) ? proxy : "" });
+
+  const configs = [GATEWAY, ...ALL_WORKERS.filter((w) => w !== GATEWAY)].flatMap((w) => ["-c", w.config]);
+  started.wrangler = spawn(
+    "npx",
+    ["wrangler", "dev", ...configs, "--ip", "127.0.0.1", "--port", String(GATEWAY_PORT), "--persist-to", `${DATA_DIR}/wrangler`, "--show-interactive-dev-session=false"],
+    { stdio: ["ignore", "inherit", "inherit"], detached: true, env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" } },
+  );
+  started.wrangler.on("exit", (code) => {
+    if (!stopping) {
+      console.error(`wrangler dev exited (${code}); stopping`);
+      void stop(code ?? 1);
+    }
+  });
+
+  const base = `http://127.0.0.1:${GATEWAY_PORT}`;
+  if (!(await waitForHttp(`${base}/health`, 120_000))) {
+    console.error("the gateway did not become healthy within 120 s");
+    await stop(1);
+  }
+  await seedCatalogThroughApi(base);
+  console.log(
+    [
+      "",
+      "edgeshop is running:",
+      `  API      ${base}/v1`,
+      `  health   ${base}/health`,
+      `  docs     ${base}/docs`,
+      `  openapi  ${base}/v1/openapi.json`,
+      `  database ${started.db ? `embedded PGlite (${DATA_DIR}/pglite)` : "DATABASE_URL"}`,
+      `  admin    ${process.env.SEED_ADMIN_EMAIL ?? "admin@edgeshop.local"} / ${process.env.SEED_ADMIN_PASSWORD ? "(SEED_ADMIN_PASSWORD)" : "admin-password"}`,
+      "Press Ctrl-C to stop.",
+      "",
+    ].join("\n"),
+  );
+}
+
+process.on("SIGINT", () => void stop(0));
+process.on("SIGTERM", () => void stop(0));
+main().catch(async (err: unknown) => {
+  console.error(`npm start failed: ${err instanceof Error ? err.message : String(err)}`);
+  await stop(1);
+});
