@@ -2,7 +2,7 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", ".wrangler/", ".data/", "**/worker-configuration.d.ts", "load/reports/"] },
+  { ignores: ["node_modules/", "dist/", "**/.tmp/", "**/.wrangler/", ".data/", "**/worker-configuration.d.ts", "load/reports/"] },
   ...tseslint.configs.recommended,
   {
     rules: {

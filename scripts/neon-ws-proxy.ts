@@ -46,9 +46,9 @@ class FrontendStream {
 }
 
 function toBuffer(data: RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
   if (Array.isArray(data)) return Buffer.concat(data);
-  return Buffer.from(data);
+  if (data instanceof ArrayBuffer) return Buffer.from(data);
+  return data;
 }
 
 function relay(ws: WebSocket, target: string): void {

@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { api, problemOf } from "./client.ts";
+
+describe("gateway", () => {
+  it("GET /health lists every service and the database", async () => {
+    const res = await api("GET", "/health");
+    expect(res.status).toBe(200);
+    expect(res.body).toStrictEqual({
+      status: "ok",
+      version: expect.any(String),
+      services: { users: "ok", catalog: "ok", orders: "ok", payments: "ok", shipping: "ok", favourites: "ok", database: "ok" },
+      versions: expect.any(Object),
+    });
+  });
+
+  it("echoes a client's x-request-id and stamps the version on errors too", async () => {
+    const res = await api("GET", "/v1/nope", { headers: { "x-request-id": "client-id-123" } });
+    expect(res.status).toBe(404);
+    expect(res.headers.get("x-request-id")).toBe("client-id-123");
+    expect(res.headers.get("x-edgeshop-version")).toBeTruthy();
+    expect(res.headers.get("content-type")).toContain("application/problem+json");
+    expect(res.body).toStrictEqual(problemOf(404, "NOT_FOUND", { requestId: "client-id-123" }));
+  });
+
+  it("answers a wrong method with 405 and Allow", async () => {
+    const res = await api("DELETE", "/v1/auth/login");
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("OPTIONS, POST");
+    expect(res.body).toStrictEqual(problemOf(405, "METHOD_NOT_ALLOWED"));
+  });
+
+  it("refuses bodies over 1 MiB with 413", async () => {
+    const res = await api("POST", "/v1/auth/register", { rawBody: JSON.stringify({ name: "x".repeat(1024 * 1024 + 10) }) });
+    expect(res.status).toBe(413);
+    expect(res.body).toStrictEqual(problemOf(413, "PAYLOAD_TOO_LARGE"));
+  });
+
+  it("answers CORS preflight and sets security headers", async () => {
+    const res = await api("OPTIONS", "/v1/products", { headers: { origin: "https://shop.example", "access-control-request-method": "GET" } });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    const health = await api("GET", "/health");
+    expect(health.headers.get("x-content-type-options")).toBe("nosniff");
+  });
+
+  it("serves the OpenAPI document and the docs page", async () => {
+    const spec = await api<{ openapi: string; paths: Record<string, unknown> }>("GET", "/v1/openapi.json");
+    expect(spec.status).toBe(200);
+    expect(spec.body.openapi).toBe("3.1.0");
+    const docs = await api<string>("GET", "/docs");
+    expect(docs.status).toBe(200);
+    expect(docs.body).toContain("/v1/openapi.json");
+  });
+});

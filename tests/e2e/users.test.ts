@@ -1,0 +1,184 @@
+import { describe, expect, it } from "vitest";
+import { SignJWT } from "jose";
+import { adminToken, api, newCustomer, problemOf, unique } from "./client.ts";
+
+const userShape = (email: string, name: string, role = "customer") => ({ id: expect.stringMatching(/^usr_/), email, name, role, createdAt: expect.any(String) });
+
+describe("POST /v1/auth/register", () => {
+  it("creates a customer and returns a token", async () => {
+    const email = `${unique("reg")}@example.com`;
+    const res = await api("POST", "/v1/auth/register", { body: { email, password: "password123", name: "Ada" } });
+    expect(res.status).toBe(201);
+    expect(res.body).toStrictEqual({ user: userShape(email, "Ada"), token: expect.any(String) });
+    expect(res.headers.get("x-request-id")).toBeTruthy();
+    expect(res.headers.get("x-edgeshop-version")).toBeTruthy();
+  });
+
+  it("lower-cases the email and refuses a second account with it (409 EMAIL_TAKEN)", async () => {
+    const email = `${unique("dup")}@example.com`;
+    expect((await api("POST", "/v1/auth/register", { body: { email: email.toUpperCase(), password: "password123", name: "A" } })).status).toBe(201);
+    const again = await api("POST", "/v1/auth/register", { body: { email, password: "password456", name: "B" } });
+    expect(again.status).toBe(409);
+    expect(again.body).toStrictEqual(problemOf(409, "EMAIL_TAKEN"));
+  });
+
+  it("lists every invalid field (400 VALIDATION_FAILED)", async () => {
+    const res = await api("POST", "/v1/auth/register", { body: { email: "not-an-email", password: "short" } });
+    expect(res.status).toBe(400);
+    expect(res.headers.get("content-type")).toContain("application/problem+json");
+    expect(res.body).toStrictEqual(
+      problemOf(400, "VALIDATION_FAILED", {
+        errors: [
+          { path: "email", message: expect.any(String) },
+          { path: "password", message: expect.any(String) },
+          { path: "name", message: expect.any(String) },
+        ],
+      }),
+    );
+  });
+
+  it("refuses a password over 128 characters", async () => {
+    const res = await api("POST", "/v1/auth/register", { body: { email: `${unique("long")}@example.com`, password: "x".repeat(129), name: "L" } });
+    expect(res.status).toBe(400);
+  });
+
+  it("never lets a client choose its role", async () => {
+    const email = `${unique("role")}@example.com`;
+    const res = await api<{ user: { role: string } }>("POST", "/v1/auth/register", { body: { email, password: "password123", name: "M", role: "admin" } });
+    expect(res.status).toBe(201);
+    expect(res.body.user.role).toBe("customer");
+  });
+
+  it("answers malformed JSON with 400", async () => {
+    const res = await api("POST", "/v1/auth/register", { rawBody: "{not json" });
+    expect(res.status).toBe(400);
+    expect(res.body).toStrictEqual(problemOf(400, "VALIDATION_FAILED", { errors: [{ path: "body", message: "Malformed JSON" }] }));
+  });
+});
+
+describe("POST /v1/auth/login", () => {
+  it("returns the user and a token", async () => {
+    const customer = await newCustomer("Grace");
+    const res = await api("POST", "/v1/auth/login", { body: { email: customer.email, password: "password123" } });
+    expect(res.status).toBe(200);
+    expect(res.body).toStrictEqual({ user: userShape(customer.email, "Grace"), token: expect.any(String) });
+  });
+
+  it("gives the same 401 for a wrong password and an unknown email", async () => {
+    const customer = await newCustomer();
+    const wrong = await api("POST", "/v1/auth/login", { body: { email: customer.email, password: "wrong-password" } });
+    const unknown = await api("POST", "/v1/auth/login", { body: { email: `${unique("nobody")}@example.com`, password: "password123" } });
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    const strip = (b: unknown) => ({ ...(b as Record<string, unknown>), requestId: "" });
+    expect(strip(wrong.body)).toStrictEqual(strip(unknown.body));
+    expect(wrong.body).toStrictEqual(problemOf(401, "INVALID_CREDENTIALS"));
+  });
+});
+
+describe("GET and PATCH /v1/me", () => {
+  it("returns the caller", async () => {
+    const customer = await newCustomer("Linus");
+    const res = await api("GET", "/v1/me", { token: customer.token });
+    expect(res.status).toBe(200);
+    expect(res.body).toStrictEqual(userShape(customer.email, "Linus"));
+  });
+
+  it("is 401 without, with a malformed, an expired or a wrongly signed token", async () => {
+    const customer = await newCustomer();
+    const [, payload] = customer.token.split(".");
+    const expired = await new SignJWT({ role: "customer" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject(customer.id)
+      .setIssuer("edgeshop")
+      .setAudience("edgeshop-api")
+      .setIssuedAt(1_600_000_000)
+      .setExpirationTime(1_600_000_100)
+      .sign(new TextEncoder().encode("local-dev-jwt-secret-change-me-0123456789"));
+    const wrongAudience = await new SignJWT({ role: "admin" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject(customer.id)
+      .setIssuer("edgeshop")
+      .setAudience("someone-else")
+      .setExpirationTime("1h")
+      .sign(new TextEncoder().encode("local-dev-jwt-secret-change-me-0123456789"));
+    const algNone = `${btoa(JSON.stringify({ alg: "none", typ: "JWT" })).replace(/=+$/, "")}.${payload}.`;
+    for (const token of [undefined, "garbage", expired, wrongAudience, algNone]) {
+      const res = await api("GET", "/v1/me", token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(401);
+      expect(res.body).toStrictEqual(problemOf(401, "UNAUTHENTICATED"));
+    }
+  });
+
+  it("changes the name only", async () => {
+    const customer = await newCustomer("Old");
+    const res = await api("PATCH", "/v1/me", { token: customer.token, body: { name: "New" } });
+    expect(res.status).toBe(200);
+    expect(res.body).toStrictEqual(userShape(customer.email, "New"));
+  });
+
+  it("refuses role and email changes with 400 and applies nothing", async () => {
+    const customer = await newCustomer("Keep");
+    const res = await api("PATCH", "/v1/me", { token: customer.token, body: { name: "X", role: "admin", email: "evil@example.com" } });
+    expect(res.status).toBe(400);
+    expect(res.body).toStrictEqual(
+      problemOf(400, "VALIDATION_FAILED", { errors: [{ path: "role", message: expect.any(String) }, { path: "email", message: expect.any(String) }] }),
+    );
+    expect((await api("GET", "/v1/me", { token: customer.token })).body).toStrictEqual(userShape(customer.email, "Keep"));
+  });
+});
+
+describe("/v1/me/addresses", () => {
+  const address = { name: "Home", line1: "1 Main St", city: "Springfield", postalCode: "12345", country: "US" };
+
+  it("saves and lists the caller's addresses only", async () => {
+    const a = await newCustomer();
+    const b = await newCustomer();
+    const created = await api("POST", "/v1/me/addresses", { token: a.token, body: address });
+    expect(created.status).toBe(201);
+    expect(created.body).toStrictEqual({ id: expect.stringMatching(/^adr_/), ...address, line2: null });
+    expect((await api("GET", "/v1/me/addresses", { token: a.token })).body).toStrictEqual({ items: [created.body] });
+    expect((await api("GET", "/v1/me/addresses", { token: b.token })).body).toStrictEqual({ items: [] });
+  });
+
+  it("validates the country code (400) and needs a token (401)", async () => {
+    const a = await newCustomer();
+    const bad = await api("POST", "/v1/me/addresses", { token: a.token, body: { ...address, country: "USA" } });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toStrictEqual(problemOf(400, "VALIDATION_FAILED", { errors: [{ path: "country", message: expect.any(String) }] }));
+    expect((await api("POST", "/v1/me/addresses", { body: address })).status).toBe(401);
+  });
+});
+
+describe("admin user listing", () => {
+  it("lists users newest first with a working cursor", async () => {
+    const admin = await adminToken();
+    await newCustomer();
+    await newCustomer();
+    const first = await api<{ items: { id: string }[]; nextCursor: string | null }>("GET", "/v1/users?limit=1", { token: admin });
+    expect(first.status).toBe(200);
+    expect(first.body.items).toHaveLength(1);
+    expect(first.body.nextCursor).toEqual(expect.any(String));
+    const second = await api<{ items: { id: string }[] }>("GET", `/v1/users?limit=1&cursor=${first.body.nextCursor}`, { token: admin });
+    expect(second.body.items[0]!.id < first.body.items[0]!.id).toBe(true);
+  });
+
+  it("gets one user, 404 for an unknown id", async () => {
+    const admin = await adminToken();
+    const c = await newCustomer("Target");
+    expect((await api("GET", `/v1/users/${c.id}`, { token: admin })).body).toStrictEqual(userShape(c.email, "Target"));
+    const missing = await api("GET", "/v1/users/usr_000000000000ffffffffffffffff", { token: admin });
+    expect(missing.status).toBe(404);
+    expect(missing.body).toStrictEqual(problemOf(404, "NOT_FOUND"));
+  });
+
+  it("is 403 for customers, 401 anonymously, 400 for a bad limit", async () => {
+    const c = await newCustomer();
+    expect((await api("GET", "/v1/users", { token: c.token })).body).toStrictEqual(problemOf(403, "FORBIDDEN"));
+    expect((await api("GET", `/v1/users/${c.id}`, { token: c.token })).status).toBe(403);
+    expect((await api("GET", "/v1/users")).status).toBe(401);
+    const admin = await adminToken();
+    expect((await api("GET", "/v1/users?limit=0", { token: admin })).status).toBe(400);
+    expect((await api("GET", "/v1/users?limit=101", { token: admin })).status).toBe(400);
+  });
+});

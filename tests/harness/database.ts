@@ -1,0 +1,54 @@
+/**
+ * The test database, started once per `vitest run` in Node: the Postgres named
+ * by TEST_DATABASE_URL (CI's PostgreSQL 15 run) or a fresh in-memory PGlite,
+ * behind the Neon WebSocket proxy, migrated and seeded with the admin account.
+ */
+import { createServer } from "node:net";
+import { migrateDatabase, withDb } from "../../scripts/db.ts";
+import { startPglite, type LocalDatabase } from "../../scripts/local-db.ts";
+import { startWsProxy, type WsProxy } from "../../scripts/neon-ws-proxy.ts";
+import { seedAdmin } from "../../scripts/seed.ts";
+
+export interface TestDatabase {
+  url: string;
+  /** `127.0.0.1:port/v1`, the NEON_WS_PROXY value Workers get. */
+  proxy: string;
+  kind: "pglite" | "postgres";
+  proxyServer: WsProxy;
+  close(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startTestDatabase(): Promise<TestDatabase> {
+  let local: LocalDatabase | undefined;
+  let url = process.env.TEST_DATABASE_URL;
+  if (!url) {
+    local = await startPglite(await freePort());
+    url = local.url;
+  }
+  const proxyServer = await startWsProxy(0);
+  const proxy = `127.0.0.1:${proxyServer.port}/v1`;
+  await migrateDatabase(url, proxy);
+  await withDb(url, proxy, (db) => seedAdmin(db));
+  return {
+    url,
+    proxy,
+    kind: local ? "pglite" : "postgres",
+    proxyServer,
+    close: async () => {
+      await proxyServer.close();
+      await local?.close();
+    },
+  };
+}

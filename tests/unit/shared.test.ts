@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { problemBody, STATUS_BY_CODE } from "../../shared/errors.ts";
+import { newId } from "../../shared/ids.ts";
+import { decodeCursor, encodeCursor, toPage } from "../../shared/pagination.ts";
+import { hashPassword, PBKDF2_ITERATIONS, PBKDF2_MAX_ITERATIONS, verifyPassword } from "../../shared/password.ts";
+
+describe("password hashing", () => {
+  it("never exceeds production workerd's PBKDF2 cap of 100,000 iterations", async () => {
+    expect(PBKDF2_ITERATIONS).toBeLessThanOrEqual(100_000);
+    expect(PBKDF2_MAX_ITERATIONS).toBe(100_000);
+    const h = await hashPassword("correct horse");
+    expect(h.iterations).toBe(100_000);
+    await expect(hashPassword("x", 100_001)).rejects.toThrow(RangeError);
+  });
+
+  it("salts per hash and verifies only the right password", async () => {
+    const a = await hashPassword("correct horse");
+    const b = await hashPassword("correct horse");
+    expect(a.salt).not.toBe(b.salt);
+    expect(await verifyPassword("correct horse", a)).toBe(true);
+    expect(await verifyPassword("wrong horse", a)).toBe(false);
+  });
+
+  it("verifies with the parameters stored beside the hash", async () => {
+    const low = await hashPassword("pw", 1_000);
+    expect(await verifyPassword("pw", low)).toBe(true);
+  });
+});
+
+describe("ids and cursors", () => {
+  it("ids sort by creation time", () => {
+    const a = newId("ord", 1_000);
+    const b = newId("ord", 2_000);
+    expect(a < b).toBe(true);
+    expect(a).toMatch(/^ord_[0-9a-f]{28}$/);
+  });
+
+  it("cursors round-trip and reject foreign input", () => {
+    const id = newId("prd");
+    expect(decodeCursor(encodeCursor(id))).toBe(id);
+    expect(decodeCursor("not a cursor!")).toBeNull();
+    expect(decodeCursor(encodeCursor("x'; drop table"))).toBeNull();
+  });
+
+  it("pages carry a cursor only when there is more", () => {
+    const rows = [{ id: "a_1" }, { id: "a_2" }, { id: "a_3" }];
+    expect(toPage(rows, 2).items).toHaveLength(2);
+    expect(toPage(rows, 2).nextCursor).toBe(encodeCursor("a_2"));
+    expect(toPage(rows, 3).nextCursor).toBeNull();
+  });
+});
+
+describe("problem details", () => {
+  it("maps codes to statuses in one table", () => {
+    expect(problemBody({ code: "OUT_OF_STOCK", detail: "HOODIE-S" }, "req-1")).toStrictEqual({
+      type: "https://edgeshop.dev/problems/out-of-stock",
+      title: "Out of stock",
+      status: 409,
+      code: "OUT_OF_STOCK",
+      detail: "HOODIE-S",
+      requestId: "req-1",
+    });
+    expect(STATUS_BY_CODE.IDEMPOTENCY_KEY_REUSED).toBe(422);
+  });
+});

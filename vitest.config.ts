@@ -1,0 +1,38 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig, defineProject } from "vitest/config";
+import { auxiliaryWorkers, testBindings, workerInfo } from "./tests/harness/workers.ts";
+
+/**
+ * Three projects, each with a different main Worker, all in workerd:
+ * - e2e: the gateway, with every domain Worker as a real auxiliary Worker (tests/e2e, tests/unit)
+ * - catalog: the catalog Worker, for StockDO tests (tests/durable/catalog)
+ * - orders: the orders Worker, for CartDO/OrderDO tests (tests/durable/orders)
+ */
+function project(name: string, main: string, include: string[]) {
+  const info = workerInfo(main);
+  return defineProject({
+    plugins: [
+      cloudflareTest(({ inject }) => {
+        const db = { databaseUrl: inject<string>("databaseUrl"), neonWsProxy: inject<string>("neonWsProxy") };
+        return {
+          wrangler: { configPath: info.config },
+          miniflare: { bindings: testBindings(info, db), workers: auxiliaryWorkers(db, main) },
+        };
+      }),
+    ],
+    test: { name, include, testTimeout: 60_000, hookTimeout: 60_000 },
+  });
+}
+
+export default defineConfig({
+  test: {
+    globalSetup: ["./tests/harness/global-setup.ts"],
+    // Worker logs of passing tests are noise in CI; failing tests keep theirs.
+    silent: "passed-only",
+    projects: [
+      project("e2e", "gateway", ["tests/e2e/**/*.test.ts", "tests/unit/**/*.test.ts"]),
+      project("catalog", "catalog", ["tests/durable/catalog/**/*.test.ts"]),
+      project("orders", "orders", ["tests/durable/orders/**/*.test.ts"]),
+    ],
+  },
+});
