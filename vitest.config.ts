@@ -8,7 +8,7 @@ import { auxiliaryWorkers, testBindings, workerInfo } from "./tests/harness/work
  * - catalog: the catalog Worker, for StockDO tests (tests/durable/catalog)
  * - orders: the orders Worker, for CartDO/OrderDO tests (tests/durable/orders)
  */
-function project(name: string, main: string, include: string[]) {
+function project(name: string, main: string, include: string[], extra: { ratelimits?: Record<string, { namespace_id: string; simple: { limit: number; period?: 10 | 60 } }> } = {}) {
   const info = workerInfo(main);
   return defineProject({
     plugins: [
@@ -16,7 +16,7 @@ function project(name: string, main: string, include: string[]) {
         const db = { databaseUrl: inject<string>("databaseUrl"), neonWsProxy: inject<string>("neonWsProxy") };
         return {
           wrangler: { configPath: info.config },
-          miniflare: { bindings: testBindings(info, db), workers: auxiliaryWorkers(db, main) },
+          miniflare: { bindings: testBindings(info, db), workers: auxiliaryWorkers(db, main), ...extra },
         };
       }),
     ],
@@ -30,7 +30,8 @@ export default defineConfig({
     // Worker logs of passing tests are noise in CI; failing tests keep theirs.
     silent: "passed-only",
     projects: [
-      project("e2e", "gateway", ["tests/e2e/**/*.test.ts", "tests/unit/**/*.test.ts"]),
+      // TEST_RATE_LIMIT: a deliberately small limiter for the rate limiting test.
+      project("e2e", "gateway", ["tests/e2e/**/*.test.ts", "tests/unit/**/*.test.ts"], { ratelimits: { TEST_RATE_LIMIT: { namespace_id: "9001", simple: { limit: 5, period: 60 } } } }),
       project("catalog", "catalog", ["tests/durable/catalog/**/*.test.ts"]),
       project("orders", "orders", ["tests/durable/orders/**/*.test.ts"]),
     ],

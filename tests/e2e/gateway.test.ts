@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { createApp } from "../../workers/gateway/src/app.ts";
 import { api, problemOf } from "./client.ts";
 
 describe("gateway", () => {
@@ -50,5 +51,17 @@ describe("gateway", () => {
     const docs = await api<string>("GET", "/docs");
     expect(docs.status).toBe(200);
     expect(docs.body).toContain("/v1/openapi.json");
+  });
+
+  it("documents every route the gateway serves in /v1/openapi.json", async () => {
+    const spec = await api<{ paths: Record<string, Record<string, unknown>> }>("GET", "/v1/openapi.json");
+    const documented = new Set(Object.entries(spec.body.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)));
+    const undocumented = new Set(["GET /docs", "GET /v1/openapi.json"]);
+    const served = createApp()
+      .routes.filter((r) => r.method !== "ALL")
+      .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`)
+      .filter((r) => !undocumented.has(r));
+    expect(served.length).toBeGreaterThan(5);
+    expect(served.filter((r) => !documented.has(r))).toStrictEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { secureHeaders } from "hono/secure-headers";
 import type { FieldError } from "../../../shared/errors.ts";
 import type { AppEnv } from "./context.ts";
 import { allowedMethods } from "./middleware/method-not-allowed.ts";
+import { gatewayRateLimit } from "./middleware/rate-limit.ts";
 import { requestContext } from "./middleware/request-context.ts";
 import { problemOf } from "./respond.ts";
 import { authRoutes } from "./routes/auth.ts";
@@ -48,6 +49,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
       maxAge: 600,
     }),
   );
+  app.use("*", gatewayRateLimit());
   app.use("*", bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => problemOf(c, "PAYLOAD_TOO_LARGE", "The body is larger than 1 MiB.") }));
 
   app.route("/", healthRoutes);

@@ -15,7 +15,8 @@ async function principalFrom(header: string | undefined, env: GatewayEnv): Promi
  */
 export function requireAuth(...roles: Role[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const principal = await principalFrom(c.req.header("authorization"), c.env);
+    // The rate limiter may already have verified the token for this request.
+    const principal = c.get("principal") ?? (await principalFrom(c.req.header("authorization"), c.env));
     if (!principal) {
       return problemOf(c, "UNAUTHENTICATED", "A valid bearer token is required.", undefined, { "www-authenticate": 'Bearer realm="edgeshop"' });
     }
