@@ -1,6 +1,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig, defineProject } from "vitest/config";
 import { auxiliaryWorkers, testBindings, workerInfo } from "./tests/harness/workers.ts";
+import { paymentsProject } from "./tests/harness/payments-project.ts";
 
 /**
  * Three projects, each with a different main Worker, all in workerd:
@@ -13,10 +14,12 @@ function project(name: string, main: string, include: string[], extra: { ratelim
   return defineProject({
     plugins: [
       cloudflareTest(({ inject }) => {
-        const db = { databaseUrl: inject<string>("databaseUrl"), neonWsProxy: inject<string>("neonWsProxy") };
+        const db = { databaseUrl: inject<string>("databaseUrl"), neonWsProxy: inject<string>("neonWsProxy"), sentryDsn: inject<string>("sentryDsn") };
         return {
           wrangler: { configPath: info.config },
-          miniflare: { bindings: testBindings(info, db), workers: auxiliaryWorkers(db, main), ...extra },
+          // The plugin renames the main Worker, so a bundled copy of it runs too for the
+          // other Workers' service bindings; the gateway is bound by nobody.
+          miniflare: { bindings: testBindings(info, db), workers: auxiliaryWorkers(db, main === "gateway" ? main : undefined), ...extra },
         };
       }),
     ],
@@ -34,6 +37,8 @@ export default defineConfig({
       project("e2e", "gateway", ["tests/e2e/**/*.test.ts", "tests/unit/**/*.test.ts"], { ratelimits: { TEST_RATE_LIMIT: { namespace_id: "9001", simple: { limit: 5, period: 60 } } } }),
       project("catalog", "catalog", ["tests/durable/catalog/**/*.test.ts"]),
       project("orders", "orders", ["tests/durable/orders/**/*.test.ts"]),
+      // payments: the payments Worker with the Stripe provider against a fake Stripe HTTP server.
+      paymentsProject(),
     ],
   },
 });

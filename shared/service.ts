@@ -2,6 +2,11 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { openDb, type Database, type DatabaseEnv, type OpenDatabase } from "./db/client.ts";
 
+/** Test-only switch for `injectFault`; never set outside tests. */
+export interface FaultEnv {
+  FAULT_INJECTION?: string;
+}
+
 export interface VersionEnv {
   CF_VERSION_METADATA: WorkerVersionMetadata;
 }
@@ -92,6 +97,15 @@ export abstract class DomainService<E extends DatabaseEnv & VersionEnv> extends 
       console.error(JSON.stringify({ level: "error", msg: "database health check failed", error: String(err), cause: String((err as { cause?: unknown }).cause) }));
       return { status: "down", version: this.env.CF_VERSION_METADATA.id };
     }
+  }
+
+  /**
+   * Throws on purpose when FAULT_INJECTION is "on" (tests only), so error
+   * reporting can be checked end to end; elsewhere it refuses.
+   */
+  async injectFault(): Promise<ServiceHealth> {
+    if ((this.env as FaultEnv).FAULT_INJECTION !== "on") return { status: "ok", version: this.env.CF_VERSION_METADATA.id };
+    throw new Error(`injected fault in ${this.constructor.name}`);
   }
 
   override async fetch(): Promise<Response> {

@@ -11,9 +11,12 @@ import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { ALL_WORKERS, DOMAIN_WORKERS, type WorkerInfo } from "../../scripts/workers.ts";
 import { BUILD_DIR } from "./build.ts";
 
+/** What global setup started, as the Workers in a test project need it. */
 export interface TestDatabaseRef {
   databaseUrl: string;
   neonWsProxy: string;
+  /** Local Sentry receiver; unset leaves reporting off. */
+  sentryDsn?: string;
 }
 
 /** Parses a dotenv-style file (KEY=value lines, # comments). */
@@ -29,7 +32,8 @@ function readVars(path: string): Record<string, string> {
 
 /** Secrets and database bindings a Worker gets in tests. */
 export function testBindings(worker: WorkerInfo, db: TestDatabaseRef): Record<string, string> {
-  const vars = readVars(join(worker.dir, ".dev.vars.example"));
+  const vars: Record<string, string> = { ...readVars(join(worker.dir, ".dev.vars.example")), FAULT_INJECTION: "on" };
+  if (db.sentryDsn) vars.SENTRY_DSN = db.sentryDsn;
   if ("DATABASE_URL" in vars) {
     vars.DATABASE_URL = db.databaseUrl;
     vars.NEON_WS_PROXY = db.neonWsProxy;

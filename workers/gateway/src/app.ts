@@ -7,8 +7,9 @@ import { secureHeaders } from "hono/secure-headers";
 import type { FieldError } from "../../../shared/errors.ts";
 import type { AppEnv } from "./context.ts";
 import { allowedMethods } from "./middleware/method-not-allowed.ts";
+import { faultInjection } from "./middleware/fault-injection.ts";
 import { gatewayRateLimit } from "./middleware/rate-limit.ts";
-import { requestContext } from "./middleware/request-context.ts";
+import { reportError, requestContext } from "./middleware/request-context.ts";
 import { problemOf } from "./respond.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -50,6 +51,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     }),
   );
   app.use("*", gatewayRateLimit());
+  app.use("*", faultInjection());
   app.use("*", bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => problemOf(c, "PAYLOAD_TOO_LARGE", "The body is larger than 1 MiB.") }));
 
   app.route("/", healthRoutes);
@@ -81,6 +83,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
       return problemOf(c, "PAYLOAD_TOO_LARGE", "The body is larger than 1 MiB.");
     }
     console.error(JSON.stringify({ level: "error", worker: "gateway", requestId: c.get("requestId"), msg: "unhandled error", error: String(err) }));
+    reportError(c, err);
     return problemOf(c, "INTERNAL_ERROR", "Something went wrong on our side. Quote the request id when reporting it.");
   });
 

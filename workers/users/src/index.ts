@@ -1,3 +1,5 @@
+import { withSentry } from "@sentry/cloudflare";
+import { sentryOptions } from "../../../shared/observability.ts";
 import { signAccessToken } from "../../../shared/auth.ts";
 import { ok, type Result } from "../../../shared/errors.ts";
 import type { Page } from "../../../shared/pagination.ts";
@@ -12,7 +14,7 @@ export interface AuthResult {
 }
 
 /** RPC surface of the users Worker. Inputs arrive already validated by the gateway. */
-export class UsersService extends DomainService<UsersEnv> {
+class UsersServiceBase extends DomainService<UsersEnv> {
   async register(input: RegisterInput): Promise<Result<AuthResult>> {
     const created = await register(this.db(), input);
     if (!created.ok) return created;
@@ -50,4 +52,6 @@ export class UsersService extends DomainService<UsersEnv> {
   }
 }
 
+/** Instrumented with Sentry: a thrown error (a bug, never an expected failure) is reported. */
+export const UsersService = withSentry((env: UsersEnv) => sentryOptions(env), UsersServiceBase);
 export default UsersService;

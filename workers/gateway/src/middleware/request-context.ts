@@ -1,4 +1,5 @@
-import type { MiddlewareHandler } from "hono";
+import { captureException, captureMessage, withScope } from "@sentry/cloudflare";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../context.ts";
 
 const VALID_REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -20,6 +21,8 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
     res.headers.set("x-request-id", requestId);
     res.headers.set("x-edgeshop-version", c.env.CF_VERSION_METADATA.id);
     c.res = res;
+    // 5xx that did not come from a thrown error (those are reported by onError).
+    if (res.status >= 500 && !c.error) reportError(c, `HTTP ${res.status} on ${c.req.method} ${c.req.routePath}`);
     console.log(
       JSON.stringify({
         level: res.status >= 500 ? "error" : "info",
@@ -33,4 +36,30 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
       }),
     );
   };
+}
+
+/**
+ * Sends an error to Sentry with what an operator needs to find it (request
+ * id, route, version, user id) and nothing a user would not want sent.
+ */
+export function reportError(c: Context<AppEnv>, error: unknown): void {
+  withScope((scope) => {
+    scope.setTags({ requestId: c.get("requestId"), route: `${c.req.method} ${c.req.routePath}`, version: c.env.CF_VERSION_METADATA.id, worker: "gateway" });
+    const principal = c.get("principal");
+    if (principal) scope.setUser({ id: principal.userId });
+    if (typeof error === "string") captureMessage(error, "error");
+    else captureException(freshError(error));
+  });
+}
+
+/**
+ * An error thrown across RPC arrives marked as already captured by the Worker
+ * that threw it, and Sentry would drop it as a duplicate; the gateway reports
+ * its own occurrence (with the request id) as a fresh error of the same name.
+ */
+function freshError(error: unknown): unknown {
+  if (!(error instanceof Error) || !(error as { __sentry_captured__?: boolean }).__sentry_captured__) return error;
+  const copy = new Error(error.message);
+  copy.name = error.name;
+  return copy;
 }

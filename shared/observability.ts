@@ -1,0 +1,49 @@
+import type { CloudflareOptions, ErrorEvent } from "@sentry/cloudflare";
+
+/** Bindings every Worker has for error reporting. */
+export interface SentryEnv {
+  /** Empty or unset disables reporting (local default). */
+  SENTRY_DSN?: string;
+  ENVIRONMENT?: string;
+  CF_VERSION_METADATA: WorkerVersionMetadata;
+}
+
+const SECRET_KEYS = /pass(word)?|token|secret|authori[sz]ation|cookie|card|cvc|pan|address|line1|line2|postal/i;
+
+/** Drops values under sensitive keys anywhere in an object tree. */
+function scrub(value: unknown, depth = 0): unknown {
+  if (depth > 6 || value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEYS.test(k) ? "[Filtered]" : scrub(v, depth + 1);
+  return out;
+}
+
+/**
+ * Removes what must never leave the system: request bodies, cookies, auth
+ * headers, query strings, and any password/token/address-like field.
+ */
+export function scrubEvent(event: ErrorEvent): ErrorEvent {
+  if (event.request) {
+    delete event.request.data;
+    delete event.request.cookies;
+    delete event.request.query_string;
+    if (event.request.headers) event.request.headers = scrub(event.request.headers) as Record<string, string>;
+  }
+  if (event.extra) event.extra = scrub(event.extra) as Record<string, unknown>;
+  if (event.contexts) event.contexts = scrub(event.contexts) as typeof event.contexts;
+  if (event.user) event.user = { id: event.user.id };
+  return event;
+}
+
+/** Sentry options for a Worker: release = deployed version id, no default PII, scrubbed events. */
+export function sentryOptions(env: SentryEnv): CloudflareOptions {
+  return {
+    dsn: env.SENTRY_DSN || undefined,
+    enabled: Boolean(env.SENTRY_DSN),
+    release: env.CF_VERSION_METADATA.id,
+    environment: env.ENVIRONMENT ?? "dev",
+    tracesSampleRate: 0,
+    beforeSend: scrubEvent,
+  };
+}

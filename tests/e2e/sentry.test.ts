@@ -1,0 +1,67 @@
+import { env } from "cloudflare:test";
+import { describe, expect, inject, it } from "vitest";
+import { api, newCustomer } from "./client.ts";
+
+interface SentryEvent {
+  release?: string;
+  tags?: Record<string, string>;
+  user?: Record<string, unknown>;
+  request?: { headers?: Record<string, string>; data?: unknown };
+  exception?: { values?: { value?: string }[] };
+  message?: string;
+}
+
+/** Polls the local envelope receiver until an event matching `match` arrives. */
+async function waitForEvent(match: (e: SentryEvent) => boolean): Promise<SentryEvent> {
+  const url = `${inject("sentryUrl" as never) as string}/events`;
+  for (let i = 0; i < 50; i++) {
+    const events = (await (await fetch(url)).json()) as SentryEvent[];
+    const found = events.find(match);
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("no matching Sentry event arrived");
+}
+
+const exceptionText = (e: SentryEvent) => e.exception?.values?.map((v) => v.value ?? "").join(" ") ?? "";
+
+describe("error reporting to Sentry", () => {
+  it("reports a gateway failure with request id, route, version and user id, and answers 500 without internals", async () => {
+    const customer = await newCustomer();
+    const res = await api("GET", "/v1/me", { token: customer.token, headers: { "x-edgeshop-fault": "gateway", "x-request-id": "fault-gw-1" } });
+    expect(res.status).toBe(500);
+    expect(JSON.stringify(res.body)).not.toContain("injected");
+    const event = await waitForEvent((e) => e.tags?.requestId === "fault-gw-1");
+    expect(exceptionText(event)).toContain("injected fault in gateway");
+    expect(event.tags).toMatchObject({ requestId: "fault-gw-1", route: expect.stringContaining("GET"), version: expect.any(String), worker: "gateway" });
+    expect(event.user).toStrictEqual({ id: customer.id });
+    expect(event.release).toEqual(expect.any(String));
+    expect(JSON.stringify(event)).not.toContain(customer.token);
+  });
+
+  it("reports a failure inside a domain Worker from that Worker itself", async () => {
+    let caught: unknown;
+    try {
+      await env.USERS.injectFault();
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(Error);
+    const event = await waitForEvent((e) => exceptionText(e).includes("injected fault in UsersService"));
+    expect(event.release).toEqual(expect.any(String));
+  });
+
+  it("reports a domain failure surfacing at the gateway as a 500", async () => {
+    const res = await api("GET", "/health", { headers: { "x-edgeshop-fault": "users", "x-request-id": "fault-users-1" } });
+    expect(res.status).toBe(500);
+    await waitForEvent((e) => e.tags?.requestId === "fault-users-1");
+  });
+
+  it("does not report 4xx", async () => {
+    const res = await api("GET", "/v1/me", { headers: { "x-request-id": "plain-401" } });
+    expect(res.status).toBe(401);
+    await new Promise((r) => setTimeout(r, 500));
+    const events = (await (await fetch(`${inject("sentryUrl" as never) as string}/events`)).json()) as SentryEvent[];
+    expect(events.filter((e) => e.tags?.requestId === "plain-401")).toStrictEqual([]);
+  });
+});

@@ -1,0 +1,18 @@
+import type { MiddlewareHandler } from "hono";
+import type { FaultEnv } from "../../../../shared/service.ts";
+import type { AppEnv } from "../context.ts";
+
+/**
+ * Tests only (FAULT_INJECTION=on, never set in any wrangler environment):
+ * `x-edgeshop-fault: gateway` throws here, `x-edgeshop-fault: users` makes
+ * the users Worker throw, so error reporting is checked end to end.
+ */
+export function faultInjection(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const fault = c.req.header("x-edgeshop-fault");
+    if (!fault || (c.env as FaultEnv).FAULT_INJECTION !== "on") return next();
+    if (fault === "gateway") throw new Error("injected fault in gateway");
+    if (fault === "users") await c.env.USERS.injectFault();
+    return next();
+  };
+}
