@@ -1,7 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig, defineProject } from "vitest/config";
 import { auxiliaryWorkers, testBindings, workerInfo } from "./tests/harness/workers.ts";
-import { paymentsProject } from "./tests/harness/payments-project.ts";
 
 /**
  * Three projects, each with a different main Worker, all in workerd:
@@ -37,8 +36,6 @@ export default defineConfig({
       project("e2e", "gateway", ["tests/e2e/**/*.test.ts", "tests/unit/**/*.test.ts"], { ratelimits: { TEST_RATE_LIMIT: { namespace_id: "9001", simple: { limit: 5, period: 60 } } } }),
       project("catalog", "catalog", ["tests/durable/catalog/**/*.test.ts"]),
       project("orders", "orders", ["tests/durable/orders/**/*.test.ts"]),
-      // payments: the payments Worker with the Stripe provider against a fake Stripe HTTP server.
-      paymentsProject(),
     ],
   },
 });
