@@ -1,4 +1,186 @@
 import { DurableObject } from "cloudflare:workers";
+import { STOCK_SCHEMA, readReservation, readSnapshot, readStock, reservedUnits, type LedgerKind, type ReservationRow, type StockOutcome, type StockRow, type StockSnapshot } from "./stock-model.ts";
 
-/** Placeholder: filled in by its issue. */
-export class StockDO extends DurableObject {}
+export type { StockSnapshot, StockOutcome } from "./stock-model.ts";
+
+/** Closed reservations are kept this long so late retries stay idempotent. */
+const KEEP_CLOSED_MS = 7 * 24 * 3600 * 1000;
+const MAX_TTL_SECONDS = 24 * 3600;
+
+/**
+ * One per SKU (`idFromName(sku)`). Every change is a synchronous SQL
+ * transaction with no other `await` in between, so reservations for a SKU are
+ * serialised here and oversell is impossible by construction. Invariants:
+ * on_hand >= 0, on_hand - reserved >= 0, initial + adjusted = on_hand + sold.
+ */
+export class StockDO extends DurableObject<CatalogEnv> {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: CatalogEnv) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    void ctx.blockConcurrencyWhile(async () => {
+      for (const stmt of STOCK_SCHEMA) this.sql.exec(stmt);
+    });
+  }
+
+  /** Creates the counters for a new SKU; a no-op when they exist (idempotent). */
+  initialise(sku: string, onHand: number, productId: string | null = null): StockSnapshot {
+    if (!this.row()) {
+      this.ctx.storage.transactionSync(() => {
+        this.sql.exec("INSERT INTO stock (id, sku, product_id, initial, on_hand) VALUES (1, ?, ?, ?, ?)", sku, productId, onHand, onHand);
+        this.log("init", onHand, "initial stock", null);
+      });
+    }
+    return this.snapshot();
+  }
+
+  /** Holds `qty` units until now + ttl; a retry with the same id returns the first hold. */
+  async reserve(reservationId: string, qty: number, ttlSeconds: number): Promise<StockOutcome<{ expiresAt: number }>> {
+    const now = Date.now();
+    this.expireDue(now);
+    const stock = this.row();
+    if (!stock || stock.retired) return { ok: false, reason: "unknown", available: 0 };
+    const existing = this.reservation(reservationId);
+    if (existing) {
+      if (existing.state === "held" || existing.state === "committed") return { ok: true, expiresAt: existing.expires_at, snapshot: this.snapshot() };
+      return { ok: false, reason: "closed", available: this.snapshot().available };
+    }
+    const available = stock.on_hand - this.reserved();
+    if (!Number.isInteger(qty) || qty < 1 || qty > available) return { ok: false, reason: "insufficient", available };
+    const expiresAt = now + Math.min(Math.max(Math.floor(ttlSeconds), 1), MAX_TTL_SECONDS) * 1000;
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("INSERT INTO reservations (id, qty, expires_at, state, closed_at) VALUES (?, ?, ?, 'held', NULL)", reservationId, qty, expiresAt);
+      this.log("reserve", -qty, "reserved", reservationId);
+    });
+    await this.scheduleAlarm(expiresAt);
+    return { ok: true, expiresAt, snapshot: this.snapshot() };
+  }
+
+  /**
+   * Turns a hold into a sale (on_hand and the hold both drop). Retrying is a
+   * no-op. A hold that already expired is still sold when the units are there,
+   * so a slow payment does not lose an order that stock can serve.
+   */
+  commit(reservationId: string): StockOutcome<{ changed: boolean; qty: number }> {
+    const now = Date.now();
+    this.expireDue(now);
+    const r = this.reservation(reservationId);
+    if (!r) return { ok: false, reason: "unknown", available: this.snapshot().available };
+    if (r.state === "committed") return { ok: true, changed: false, qty: r.qty, snapshot: this.snapshot() };
+    if (r.state === "released") return { ok: false, reason: "closed", available: this.snapshot().available };
+    if (r.state === "expired" && this.snapshot().available < r.qty) return { ok: false, reason: "insufficient", available: this.snapshot().available };
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("UPDATE stock SET on_hand = on_hand - ?, sold = sold + ? WHERE id = 1", r.qty, r.qty);
+      this.sql.exec("UPDATE reservations SET state = 'committed', closed_at = ? WHERE id = ?", now, reservationId);
+      this.log("commit", -r.qty, r.state === "expired" ? "sold after hold expired" : "sold", reservationId);
+    });
+    return { ok: true, changed: true, qty: r.qty, snapshot: this.snapshot() };
+  }
+
+  /** Gives a hold back. Unknown ids leave a tombstone so a late reserve cannot hold again. */
+  release(reservationId: string): StockOutcome<{ changed: boolean }> {
+    const now = Date.now();
+    this.expireDue(now);
+    const r = this.reservation(reservationId);
+    // Nothing can ever be held on an uninitialised SKU, so no tombstone is needed there.
+    if ((r && r.state !== "held") || !this.row()) return { ok: true, changed: false, snapshot: this.snapshot() };
+    this.ctx.storage.transactionSync(() => {
+      if (r) {
+        this.sql.exec("UPDATE reservations SET state = 'released', closed_at = ? WHERE id = ?", now, reservationId);
+        this.log("release", r.qty, "released", reservationId);
+      } else {
+        this.sql.exec("INSERT INTO reservations (id, qty, expires_at, state, closed_at) VALUES (?, 0, ?, 'released', ?)", reservationId, now, now);
+      }
+    });
+    return { ok: true, changed: r !== null, snapshot: this.snapshot() };
+  }
+
+  /** Adds or removes units on hand (admin). Refused when available would go negative. */
+  adjust(delta: number, reason: string, operationId?: string): StockOutcome<{ changed: boolean }> {
+    this.expireDue(Date.now());
+    const stock = this.row();
+    if (!stock || stock.retired) return { ok: false, reason: "unknown", available: 0 };
+    if (operationId && this.seenOperation(operationId)) return { ok: true, changed: false, snapshot: this.snapshot() };
+    const available = stock.on_hand - this.reserved();
+    if (!Number.isInteger(delta) || available + delta < 0) return { ok: false, reason: "insufficient", available };
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("UPDATE stock SET on_hand = on_hand + ?, adjusted = adjusted + ? WHERE id = 1", delta, delta);
+      if (operationId) this.sql.exec("INSERT INTO operations (id, at) VALUES (?, ?)", operationId, Date.now());
+      this.log("adjust", delta, reason, operationId ?? null);
+    });
+    return { ok: true, changed: true, snapshot: this.snapshot() };
+  }
+
+  /** Returns sold units to stock (a cancelled order), once per operation id. */
+  restock(operationId: string, qty: number, reason: string): StockOutcome<{ changed: boolean }> {
+    const stock = this.row();
+    if (!stock) return { ok: false, reason: "unknown", available: 0 };
+    if (this.seenOperation(operationId)) return { ok: true, changed: false, snapshot: this.snapshot() };
+    if (!Number.isInteger(qty) || qty < 1 || qty > stock.sold) return { ok: false, reason: "insufficient", available: this.snapshot().available };
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("UPDATE stock SET on_hand = on_hand + ?, sold = sold - ? WHERE id = 1", qty, qty);
+      this.sql.exec("INSERT INTO operations (id, at) VALUES (?, ?)", operationId, Date.now());
+      this.log("restock", qty, reason, operationId);
+    });
+    return { ok: true, changed: true, snapshot: this.snapshot() };
+  }
+
+  /** The product was deleted: no new holds or adjustments; existing holds can still settle. */
+  retire(): StockSnapshot {
+    if (this.row()?.retired === 0) this.sql.exec("UPDATE stock SET retired = 1 WHERE id = 1");
+    return this.snapshot();
+  }
+
+  /** Current counters; `seq` is the last ledger entry, used to order Postgres writes. */
+  snapshot(): StockSnapshot {
+    return readSnapshot(this.sql, Date.now());
+  }
+
+  /** Expires due holds (idempotent: alarms are at-least-once) and schedules the next one. */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    this.expireDue(now);
+    this.sql.exec("DELETE FROM reservations WHERE state != 'held' AND closed_at < ?", now - KEEP_CLOSED_MS);
+    this.sql.exec("DELETE FROM operations WHERE at < ?", now - KEEP_CLOSED_MS);
+    const next = this.sql.exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM reservations WHERE state = 'held'").one().at;
+    if (next !== null) await this.ctx.storage.setAlarm(next);
+    else if (this.sql.exec("SELECT 1 FROM reservations LIMIT 1").toArray().length > 0) await this.ctx.storage.setAlarm(now + KEEP_CLOSED_MS);
+  }
+
+  private expireDue(now: number): void {
+    const due = this.sql.exec<{ id: string; qty: number }>("SELECT id, qty FROM reservations WHERE state = 'held' AND expires_at <= ?", now).toArray();
+    if (due.length === 0) return;
+    this.ctx.storage.transactionSync(() => {
+      for (const r of due) {
+        this.sql.exec("UPDATE reservations SET state = 'expired', closed_at = ? WHERE id = ?", now, r.id);
+        this.log("expire", r.qty, "hold expired", r.id);
+      }
+    });
+  }
+
+  private async scheduleAlarm(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+
+  private row(): StockRow | null {
+    return readStock(this.sql);
+  }
+
+  private reservation(id: string): ReservationRow | null {
+    return readReservation(this.sql, id);
+  }
+
+  private reserved(now = Date.now()): number {
+    return reservedUnits(this.sql, now);
+  }
+
+  private seenOperation(id: string): boolean {
+    return this.sql.exec("SELECT 1 FROM operations WHERE id = ?", id).toArray().length > 0;
+  }
+
+  private log(kind: LedgerKind, delta: number, reason: string, ref: string | null): void {
+    this.sql.exec("INSERT INTO ledger (kind, delta, reason, ref, at) VALUES (?, ?, ?, ?, ?)", kind, delta, reason, ref, Date.now());
+  }
+}

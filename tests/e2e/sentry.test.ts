@@ -13,7 +13,7 @@ interface SentryEvent {
 
 /** Polls the local envelope receiver until an event matching `match` arrives. */
 async function waitForEvent(match: (e: SentryEvent) => boolean): Promise<SentryEvent> {
-  const url = `${inject("sentryUrl" as never) as string}/events`;
+  const url = `${inject("sentryUrl")}/events`;
   for (let i = 0; i < 50; i++) {
     const events = (await (await fetch(url)).json()) as SentryEvent[];
     const found = events.find(match);
@@ -61,7 +61,7 @@ describe("error reporting to Sentry", () => {
     const res = await api("GET", "/v1/me", { headers: { "x-request-id": "plain-401" } });
     expect(res.status).toBe(401);
     await new Promise((r) => setTimeout(r, 500));
-    const events = (await (await fetch(`${inject("sentryUrl" as never) as string}/events`)).json()) as SentryEvent[];
+    const events = (await (await fetch(`${inject("sentryUrl")}/events`)).json()) as SentryEvent[];
     expect(events.filter((e) => e.tags?.requestId === "plain-401")).toStrictEqual([]);
   });
 });

@@ -3,15 +3,7 @@ import { buildDomainWorkers } from "./build.ts";
 import { startTestDatabase } from "./database.ts";
 import { startSentryReceiver } from "./sentry-receiver.ts";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    databaseUrl: string;
-    neonWsProxy: string;
-    databaseKind: string;
-    sentryDsn: string;
-    sentryUrl: string;
-  }
-}
+import type {} from "../provided-context.d.ts";
 
 /** Once per run: bundle the Workers, start and migrate the database, hand its address to the pool. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

@@ -1,7 +1,138 @@
+import { fail, ok, type Result } from "../../../shared/errors.ts";
+import type { Page } from "../../../shared/pagination.ts";
+import type {
+  AdjustmentInput, Category, CategoryInput, Inventory, Product, ProductCreateInput, ProductListQuery, ProductPatchInput, StockItem, VariantInfo,
+} from "../../../shared/schemas/catalog.ts";
 import { DomainService } from "../../../shared/service.ts";
+import { bumpVersion, cached } from "./cache.ts";
+import { adjustInventory, getInventory, toInventory } from "./inventory.ts";
+import { syncLater } from "./inventory-sync.ts";
+import { createCategory, listCategories, productSummaries, variantInfo } from "./lookups.ts";
+import { loadProduct, loadProductPage, withAvailability } from "./product-read.ts";
+import { insertProduct, liveProductSkus, softDeleteProduct, updateProduct } from "./product-write.ts";
+import { commitAll, releaseAll, restockAll } from "./settle.ts";
+import { availability, reserveAll, type StockOf } from "./stock.ts";
 
-/** RPC surface of the catalog Worker. */
-export class CatalogService extends DomainService<CatalogEnv> {}
+/**
+ * RPC surface of the catalog Worker: categories and products (Postgres,
+ * edge-cached), stock (one StockDO per SKU, hosted here) and the durable
+ * inventory record. Inputs from the gateway arrive validated.
+ */
+export class CatalogService extends DomainService<CatalogEnv> {
+  protected readonly stockOf: StockOf = (sku) => this.env.STOCK.get(this.env.STOCK.idFromName(sku));
+  private readonly later = (p: Promise<unknown>): void => this.ctx.waitUntil(p);
+
+  async listCategories(): Promise<{ items: Category[] }> {
+    return cached("categories", async () => ({ items: await listCategories(this.db()) }), () => true, this.later);
+  }
+
+  async createCategory(input: CategoryInput): Promise<Result<Category>> {
+    const r = await createCategory(this.db(), input);
+    if (r.ok) await bumpVersion();
+    return r;
+  }
+
+  async listProducts(query: ProductListQuery): Promise<Result<Page<Product>>> {
+    const key = `products?${new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]))}`;
+    return cached(key, async () => {
+      const page = await loadProductPage(this.db(), query);
+      if (!page.ok) return page;
+      return ok({ items: await withAvailability(this.stockOf, page.value.items), nextCursor: page.value.nextCursor });
+    }, (r) => r.ok, this.later);
+  }
+
+  async getProduct(id: string): Promise<Result<Product>> {
+    return cached(`products/${encodeURIComponent(id)}`, () => this.freshProduct(id), (r) => r.ok, this.later);
+  }
+
+  async createProduct(input: ProductCreateInput): Promise<Result<Product>> {
+    const db = this.db();
+    const created = await insertProduct(db, input);
+    if (!created.ok) return created;
+    const snaps = await Promise.all(input.variants.map((v) => this.stockOf(v.sku).initialise(v.sku, v.initialStock, created.value)));
+    syncLater(this.later, () => this.db(), snaps);
+    await bumpVersion();
+    return this.freshProduct(created.value, db);
+  }
+
+  async updateProduct(id: string, input: ProductPatchInput): Promise<Result<Product>> {
+    const db = this.db();
+    const r = await updateProduct(db, id, input);
+    if (!r.ok) return r;
+    await bumpVersion();
+    return this.freshProduct(id, db);
+  }
+
+  /** Retires the StockDOs first (no new holds), then hides the product. */
+  async deleteProduct(id: string): Promise<Result<null>> {
+    const db = this.db();
+    const skus = await liveProductSkus(db, id);
+    if (!skus) return fail("NOT_FOUND", "Product not found.");
+    await Promise.all(skus.map((sku) => this.stockOf(sku).retire()));
+    const deleted = await softDeleteProduct(db, id);
+    await bumpVersion();
+    return deleted ? ok(null) : fail("NOT_FOUND", "Product not found.");
+  }
+
+  async getInventory(sku: string): Promise<Result<Inventory>> {
+    return getInventory(this.stockOf, () => this.db(), sku);
+  }
+
+  async adjustInventory(sku: string, input: AdjustmentInput): Promise<Result<Inventory>> {
+    const r = await adjustInventory(this.stockOf, () => this.db(), sku, input);
+    if (!r.ok) return r;
+    syncLater(this.later, () => this.db(), [r.value]);
+    await bumpVersion();
+    return ok(toInventory(r.value, sku));
+  }
+
+  // ---- contract for other Workers (see the cross-Worker RPC contracts) ----
+
+  async getVariants(skus: string[]): Promise<Record<string, VariantInfo>> {
+    return variantInfo(this.db(), skus);
+  }
+
+  async getAvailability(skus: string[]): Promise<Record<string, number>> {
+    return availability(this.stockOf, skus);
+  }
+
+  async reserve(reservationId: string, items: StockItem[], ttlSeconds: number): Promise<Result<{ expiresAt: string }>> {
+    const r = await reserveAll(this.stockOf, reservationId, items, ttlSeconds);
+    if (r.ok) await bumpVersion();
+    return r;
+  }
+
+  async commit(reservationId: string, skus: string[]): Promise<Result<null>> {
+    const { result, changed } = await commitAll(this.stockOf, reservationId, skus);
+    syncLater(this.later, () => this.db(), changed);
+    if (changed.length > 0) await bumpVersion();
+    return result;
+  }
+
+  async release(reservationId: string, skus: string[]): Promise<Result<null>> {
+    const { result, changed } = await releaseAll(this.stockOf, reservationId, skus);
+    if (changed) await bumpVersion();
+    return result;
+  }
+
+  async restock(operationId: string, items: StockItem[], reason: string): Promise<Result<null>> {
+    const { result, changed } = await restockAll(this.stockOf, operationId, items, reason);
+    syncLater(this.later, () => this.db(), changed);
+    if (changed.length > 0) await bumpVersion();
+    return result;
+  }
+
+  async getProductSummaries(ids: string[]): Promise<Record<string, { id: string; title: string }>> {
+    return productSummaries(this.db(), ids);
+  }
+
+  private async freshProduct(id: string, db = this.db()): Promise<Result<Product>> {
+    const loaded = await loadProduct(db, id);
+    if (!loaded.ok) return loaded;
+    const [product] = await withAvailability(this.stockOf, [loaded.value]);
+    return product ? ok(product) : fail("NOT_FOUND", "Product not found.");
+  }
+}
 
 export default CatalogService;
 export { StockDO } from "../../../durable/stock-do.ts";

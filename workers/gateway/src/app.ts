@@ -15,6 +15,9 @@ import { authRoutes } from "./routes/auth.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { meRoutes } from "./routes/me.ts";
 import { userRoutes } from "./routes/users.ts";
+import { categoryRoutes } from "./routes/categories.ts";
+import { productRoutes } from "./routes/products.ts";
+import { inventoryRoutes } from "./routes/inventory.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -58,6 +61,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", authRoutes);
   app.route("/", meRoutes);
   app.route("/", userRoutes);
+  app.route("/", categoryRoutes);
+  app.route("/", productRoutes);
+  app.route("/", inventoryRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31("/v1/openapi.json", (c) => ({

@@ -1,0 +1,112 @@
+/**
+ * Storage layout and RPC result types of StockDO, kept apart from the class
+ * so callers (the catalog Worker, tests) import types without the runtime.
+ */
+
+/** Created in the constructor; `IF NOT EXISTS` makes every start idempotent. */
+export const STOCK_SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS stock (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     sku TEXT NOT NULL,
+     product_id TEXT,
+     initial INTEGER NOT NULL,
+     on_hand INTEGER NOT NULL CHECK (on_hand >= 0),
+     sold INTEGER NOT NULL DEFAULT 0 CHECK (sold >= 0),
+     adjusted INTEGER NOT NULL DEFAULT 0,
+     retired INTEGER NOT NULL DEFAULT 0
+   )`,
+  `CREATE TABLE IF NOT EXISTS reservations (
+     id TEXT PRIMARY KEY,
+     qty INTEGER NOT NULL CHECK (qty >= 0),
+     expires_at INTEGER NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('held', 'committed', 'released', 'expired')),
+     closed_at INTEGER
+   )`,
+  `CREATE INDEX IF NOT EXISTS reservations_held ON reservations (state, expires_at)`,
+  `CREATE TABLE IF NOT EXISTS operations (id TEXT PRIMARY KEY, at INTEGER NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS ledger (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     kind TEXT NOT NULL,
+     delta INTEGER NOT NULL,
+     reason TEXT NOT NULL,
+     ref TEXT,
+     at INTEGER NOT NULL
+   )`,
+];
+
+export type StockRow = {
+  id: number;
+  sku: string;
+  product_id: string | null;
+  initial: number;
+  on_hand: number;
+  sold: number;
+  adjusted: number;
+  retired: number;
+};
+
+export type ReservationRow = {
+  id: string;
+  qty: number;
+  expires_at: number;
+  state: "held" | "committed" | "released" | "expired";
+  closed_at: number | null;
+};
+
+/**
+ * Ledger kinds. `delta` is the change of on_hand for init/adjust/commit/restock
+ * and the change of `available` for reserve/release/expire.
+ */
+export type LedgerKind = "init" | "adjust" | "reserve" | "commit" | "release" | "expire" | "restock";
+
+export interface StockSnapshot {
+  sku: string | null;
+  productId: string | null;
+  status: "uninitialised" | "active" | "retired";
+  onHand: number;
+  reserved: number;
+  available: number;
+  sold: number;
+  initial: number;
+  adjusted: number;
+  /** Last ledger sequence number: orders Postgres writes of this SKU. */
+  seq: number;
+}
+
+/** Why a stock operation was refused. `closed`: the reservation was released or expired. */
+export type StockRefusal = "unknown" | "insufficient" | "closed";
+
+export type StockOutcome<T> = ({ ok: true; snapshot: StockSnapshot } & T) | { ok: false; reason: StockRefusal; available: number };
+
+export function readStock(sql: SqlStorage): StockRow | null {
+  return sql.exec<StockRow>("SELECT * FROM stock WHERE id = 1").toArray()[0] ?? null;
+}
+
+export function readReservation(sql: SqlStorage, id: string): ReservationRow | null {
+  return sql.exec<ReservationRow>("SELECT * FROM reservations WHERE id = ?", id).toArray()[0] ?? null;
+}
+
+/** Units under live holds; holds past expiry no longer count even before the alarm runs. */
+export function reservedUnits(sql: SqlStorage, now: number): number {
+  return sql.exec<{ n: number }>("SELECT coalesce(sum(qty), 0) AS n FROM reservations WHERE state = 'held' AND expires_at > ?", now).one().n;
+}
+
+/** The counters as StockDO reports them. */
+export function readSnapshot(sql: SqlStorage, now: number): StockSnapshot {
+  const s = readStock(sql);
+  const seq = sql.exec<{ seq: number | null }>("SELECT max(seq) AS seq FROM ledger").one().seq ?? 0;
+  if (!s) return { sku: null, productId: null, status: "uninitialised", onHand: 0, reserved: 0, available: 0, sold: 0, initial: 0, adjusted: 0, seq };
+  const reserved = reservedUnits(sql, now);
+  return {
+    sku: s.sku,
+    productId: s.product_id,
+    status: s.retired ? "retired" : "active",
+    onHand: s.on_hand,
+    reserved,
+    available: s.on_hand - reserved,
+    sold: s.sold,
+    initial: s.initial,
+    adjusted: s.adjusted,
+    seq,
+  };
+}

@@ -1,0 +1,67 @@
+import { bigint, index, integer, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+
+export const categories = pgTable("categories", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  slug: text("slug").notNull().unique("categories_slug_unique"),
+  createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+});
+
+/**
+ * Products are soft-deleted (`deleted_at`): their SKUs stay taken, so a SKU
+ * never points at two different StockDO histories, and orders keep resolving.
+ */
+export const products = pgTable(
+  "products",
+  {
+    id: text("id").primaryKey(),
+    title: text("title").notNull(),
+    description: text("description").notNull(),
+    categoryId: text("category_id")
+      .notNull()
+      .references(() => categories.id),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    deletedAt: timestamp("deleted_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [index("products_category_idx").on(t.categoryId, t.id)],
+);
+
+export const variants = pgTable(
+  "variants",
+  {
+    sku: text("sku").primaryKey(),
+    productId: text("product_id")
+      .notNull()
+      .references(() => products.id),
+    title: text("title").notNull(),
+    priceAmount: integer("price_amount").notNull(),
+    priceCurrency: text("price_currency").notNull(),
+    weightGrams: integer("weight_grams").notNull().default(500),
+    /** Order of the variant inside its product, as given at creation. */
+    position: integer("position").notNull(),
+  },
+  (t) => [index("variants_product_idx").on(t.productId, t.position)],
+);
+
+/**
+ * Durable inventory record per SKU, written from the catalog Worker after
+ * each StockDO change (never inside the DO). `seq` is the DO ledger sequence
+ * of the snapshot written, so late or reordered writes never go backwards.
+ */
+export const inventory = pgTable("inventory", {
+  sku: text("sku")
+    .primaryKey()
+    .references(() => variants.sku),
+  initial: integer("initial").notNull(),
+  adjusted: integer("adjusted").notNull().default(0),
+  onHand: integer("on_hand").notNull(),
+  sold: integer("sold").notNull().default(0),
+  seq: bigint("seq", { mode: "number" }).notNull().default(0),
+  updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+});
+
+export type CategoryRow = typeof categories.$inferSelect;
+export type ProductRow = typeof products.$inferSelect;
+export type VariantRow = typeof variants.$inferSelect;
+export type InventoryRow = typeof inventory.$inferSelect;

@@ -1,0 +1,144 @@
+import { z } from "@hono/zod-openapi";
+import { ListQuerySchema, MoneySchema, type Money } from "./common.ts";
+
+export const CategorySchema = z
+  .object({ id: z.string(), name: z.string(), slug: z.string() })
+  .openapi("Category", { example: { id: "cat_0194f1c2a3b4c5d6e7f8a9b0c1d2", name: "Books", slug: "books" } });
+export type Category = z.infer<typeof CategorySchema>;
+
+export const CategoryInputSchema = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    slug: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, "lower-case letters, digits and single hyphens, e.g. board-games"),
+  })
+  .openapi("CategoryInput", { example: { name: "Board games", slug: "board-games" } });
+export type CategoryInput = z.infer<typeof CategoryInputSchema>;
+
+export const SkuSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-', starting with a letter or digit")
+  .openapi({ example: "HOODIE-M" });
+
+export const VariantSchema = z
+  .object({
+    sku: z.string(),
+    title: z.string(),
+    price: MoneySchema,
+    available: z.number().int().openapi({ description: "On hand minus live reservations" }),
+    weightGrams: z.number().int(),
+  })
+  .openapi("Variant");
+export type Variant = z.infer<typeof VariantSchema>;
+
+export const ProductSchema = z
+  .object({
+    id: z.string(),
+    title: z.string(),
+    description: z.string(),
+    category: CategorySchema,
+    variants: z.array(VariantSchema),
+    createdAt: z.string().openapi({ format: "date-time" }),
+    updatedAt: z.string().openapi({ format: "date-time" }),
+  })
+  .openapi("Product");
+export type Product = z.infer<typeof ProductSchema>;
+
+/** A product as cached: everything but the live `available` counts. */
+export type ProductDoc = Omit<Product, "variants"> & { variants: Omit<Variant, "available">[] };
+
+const title = z.string().trim().min(1).max(200);
+const description = z.string().trim().max(5000);
+
+/** Reports duplicate SKUs inside one request body at `variants.N.sku`. */
+function uniqueSkus(variants: { sku: string }[], ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  variants.forEach((v, i) => {
+    if (seen.has(v.sku)) ctx.addIssue({ code: "custom", path: ["variants", i, "sku"], message: "Duplicate SKU in this request" });
+    seen.add(v.sku);
+  });
+}
+
+export const VariantInputSchema = z
+  .object({
+    sku: SkuSchema,
+    title,
+    price: MoneySchema,
+    initialStock: z.number().int().min(0).max(1_000_000),
+    weightGrams: z.number().int().min(0).max(1_000_000).optional(),
+  })
+  .openapi("VariantInput");
+
+export const ProductCreateSchema = z
+  .object({ title, description, categoryId: z.string().min(1).max(64), variants: z.array(VariantInputSchema).min(1).max(50) })
+  .superRefine((p, ctx) => uniqueSkus(p.variants, ctx))
+  .openapi("ProductCreate", {
+    example: {
+      title: "Edge Mug",
+      description: "Ceramic mug.",
+      categoryId: "cat_0194f1c2a3b4c5d6e7f8a9b0c1d2",
+      variants: [{ sku: "MUG-WHITE", title: "White", price: { amount: 1500, currency: "USD" }, initialStock: 90 }],
+    },
+  });
+export type ProductCreateInput = z.infer<typeof ProductCreateSchema>;
+
+export const ProductPatchSchema = z
+  .object({
+    title: title.optional(),
+    description: description.optional(),
+    categoryId: z.string().min(1).max(64).optional(),
+    variants: z
+      .array(z.object({ sku: SkuSchema, price: MoneySchema }))
+      .max(50)
+      .optional(),
+  })
+  .superRefine((p, ctx) => uniqueSkus(p.variants ?? [], ctx))
+  .openapi("ProductPatch");
+export type ProductPatchInput = z.infer<typeof ProductPatchSchema>;
+
+/** An empty `category` or `q` means no filter. */
+export const ProductListQuerySchema = ListQuerySchema.extend({
+  category: z.string().max(100).optional().openapi({ param: { name: "category", in: "query" }, description: "Category slug" }),
+  q: z.string().trim().max(200).optional().openapi({ param: { name: "q", in: "query" }, description: "Text searched in title and description" }),
+});
+export type ProductListQuery = z.infer<typeof ProductListQuerySchema>;
+
+export const SkuParamSchema = z.object({ sku: SkuSchema.openapi({ param: { name: "sku", in: "path" } }) });
+
+export const InventorySchema = z
+  .object({ sku: z.string(), onHand: z.number().int(), reserved: z.number().int(), available: z.number().int() })
+  .openapi("Inventory", { example: { sku: "MUG-WHITE", onHand: 90, reserved: 2, available: 88 } });
+export type Inventory = z.infer<typeof InventorySchema>;
+
+export const AdjustmentSchema = z
+  .object({
+    delta: z
+      .number()
+      .int()
+      .min(-1_000_000)
+      .max(1_000_000)
+      .refine((d) => d !== 0, "delta must not be zero"),
+    reason: z.string().trim().min(1).max(500),
+  })
+  .openapi("InventoryAdjustment", { example: { delta: 10, reason: "restock from supplier" } });
+export type AdjustmentInput = z.infer<typeof AdjustmentSchema>;
+
+/** What other Workers learn about a SKU (CatalogService.getVariants). */
+export interface VariantInfo {
+  sku: string;
+  productId: string;
+  /** "<product title> - <variant title>" */
+  title: string;
+  price: Money;
+  weightGrams: number;
+}
+
+export interface StockItem {
+  sku: string;
+  quantity: number;
+}

@@ -1,0 +1,220 @@
+/// <reference types="@cloudflare/vitest-plugin/types" />
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { StockDO } from "../../../durable/stock-do.ts";
+import type { StockSnapshot } from "../../../durable/stock-model.ts";
+import { reserveAll, type StockOf, type StockStub } from "../../../workers/catalog/src/stock.ts";
+
+const stockEnv = env as unknown as { STOCK: DurableObjectNamespace<StockDO> };
+let n = 0;
+const uniqueSku = (tag: string) => `T-${tag}-${Date.now().toString(36)}-${n++}`;
+const stubFor = (sku: string) => stockEnv.STOCK.get(stockEnv.STOCK.idFromName(sku));
+const stockOf: StockOf = (sku) => stubFor(sku) as unknown as StockStub;
+
+async function fresh(tag: string, onHand: number) {
+  const sku = uniqueSku(tag);
+  const stub = stubFor(sku);
+  await stub.initialise(sku, onHand, "prd_test");
+  return { sku, stub };
+}
+
+/** The bank invariant plus non-negativity, from the DO's own tables. */
+async function assertInvariant(stub: DurableObjectStub<StockDO>): Promise<StockSnapshot> {
+  const s = await stub.snapshot();
+  expect(s.onHand).toBeGreaterThanOrEqual(0);
+  expect(s.available).toBeGreaterThanOrEqual(0);
+  expect(s.available).toBe(s.onHand - s.reserved);
+  expect(s.initial + s.adjusted).toBe(s.onHand + s.sold);
+  const held = await runInDurableObject(stub, (_i: StockDO, state) =>
+    state.storage.sql.exec<{ n: number }>("SELECT coalesce(sum(qty), 0) AS n FROM reservations WHERE state = 'held' AND expires_at > ?", Date.now()).one().n,
+  );
+  expect(held).toBe(s.reserved);
+  return s;
+}
+
+async function ledgerKinds(stub: DurableObjectStub<StockDO>): Promise<string[]> {
+  return runInDurableObject(stub, (_i: StockDO, state) => state.storage.sql.exec<{ kind: string }>("SELECT kind FROM ledger ORDER BY seq").toArray().map((r) => r.kind));
+}
+
+describe("StockDO", () => {
+  it("initialises once; a second initialise changes nothing", async () => {
+    const { sku, stub } = await fresh("init", 10);
+    const again = await stub.initialise(sku, 99, "prd_other");
+    expect(again).toMatchObject({ sku, productId: "prd_test", status: "active", onHand: 10, reserved: 0, available: 10, sold: 0, initial: 10 });
+    expect(await ledgerKinds(stub)).toStrictEqual(["init"]);
+  });
+
+  it("reports an uninitialised SKU as unknown", async () => {
+    const stub = stubFor(uniqueSku("none"));
+    expect(await stub.reserve("r1", 1, 60)).toStrictEqual({ ok: false, reason: "unknown", available: 0 });
+    expect((await stub.snapshot()).status).toBe("uninitialised");
+  });
+
+  it("reserve, commit and release are idempotent by id", async () => {
+    const { stub } = await fresh("idem", 10);
+    const first = await stub.reserve("r1", 3, 60);
+    const retry = await stub.reserve("r1", 3, 60);
+    expect(first.ok && retry.ok && retry.expiresAt === first.expiresAt).toBe(true);
+    expect((await stub.snapshot()).available).toBe(7);
+    expect(await stub.commit("r1")).toMatchObject({ ok: true, changed: true, qty: 3 });
+    expect(await stub.commit("r1")).toMatchObject({ ok: true, changed: false, qty: 3 });
+    expect(await stub.release("r1")).toMatchObject({ ok: true, changed: false });
+    const s = await assertInvariant(stub);
+    expect(s).toMatchObject({ onHand: 7, sold: 3, reserved: 0, available: 7 });
+    expect(await ledgerKinds(stub)).toStrictEqual(["init", "reserve", "commit"]);
+  });
+
+  it("a release before the reserve leaves a tombstone, so a late reserve holds nothing", async () => {
+    const { stub } = await fresh("tomb", 5);
+    expect(await stub.release("late")).toMatchObject({ ok: true, changed: false });
+    expect(await stub.reserve("late", 2, 60)).toStrictEqual({ ok: false, reason: "closed", available: 5 });
+    expect((await assertInvariant(stub)).available).toBe(5);
+  });
+
+  it("refuses a hold larger than what is available", async () => {
+    const { stub } = await fresh("short", 4);
+    expect(await stub.reserve("a", 3, 60)).toMatchObject({ ok: true });
+    expect(await stub.reserve("b", 2, 60)).toStrictEqual({ ok: false, reason: "insufficient", available: 1 });
+    await assertInvariant(stub);
+  });
+
+  it("expires holds through the alarm, exactly once even when the alarm runs again", async () => {
+    const { stub } = await fresh("expiry", 10);
+    await stub.reserve("r1", 4, 60);
+    await runInDurableObject(stub, (_i: StockDO, state) => {
+      state.storage.sql.exec("UPDATE reservations SET expires_at = ?", Date.now() - 1);
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    await runInDurableObject(stub, async (_i: StockDO, state) => state.storage.setAlarm(Date.now() + 60_000));
+    await runDurableObjectAlarm(stub);
+    expect(await ledgerKinds(stub)).toStrictEqual(["init", "reserve", "expire"]);
+    expect(await assertInvariant(stub)).toMatchObject({ onHand: 10, reserved: 0, available: 10 });
+    // An expired hold can still be sold while the units are there.
+    expect(await stub.commit("r1")).toMatchObject({ ok: true, changed: true, qty: 4 });
+    expect(await assertInvariant(stub)).toMatchObject({ onHand: 6, sold: 4 });
+  });
+
+  it("adjusts within available only, idempotent by operation id", async () => {
+    const { stub } = await fresh("adjust", 5);
+    await stub.reserve("r1", 3, 60);
+    expect(await stub.adjust(-3, "damaged")).toStrictEqual({ ok: false, reason: "insufficient", available: 2 });
+    expect(await stub.adjust(-2, "damaged", "op1")).toMatchObject({ ok: true, changed: true });
+    expect(await stub.adjust(-2, "damaged", "op1")).toMatchObject({ ok: true, changed: false });
+    expect(await assertInvariant(stub)).toMatchObject({ onHand: 3, available: 0, adjusted: -2 });
+  });
+
+  it("restocks sold units once per operation id and never more than were sold", async () => {
+    const { stub } = await fresh("restock", 5);
+    await stub.reserve("r1", 2, 60);
+    await stub.commit("r1");
+    expect(await stub.restock("cancel-1", 3, "too many")).toMatchObject({ ok: false, reason: "insufficient" });
+    expect(await stub.restock("cancel-1", 2, "order cancelled")).toMatchObject({ ok: true, changed: true });
+    expect(await stub.restock("cancel-1", 2, "order cancelled")).toMatchObject({ ok: true, changed: false });
+    expect(await assertInvariant(stub)).toMatchObject({ onHand: 5, sold: 0 });
+  });
+
+  it("a retired SKU takes no new holds but settles existing ones", async () => {
+    const { stub } = await fresh("retire", 5);
+    await stub.reserve("r1", 1, 60);
+    await stub.retire();
+    expect(await stub.reserve("r2", 1, 60)).toMatchObject({ ok: false, reason: "unknown" });
+    expect(await stub.commit("r1")).toMatchObject({ ok: true, changed: true });
+  });
+
+  it("200 concurrent 1-unit holds race for 25 units: exactly 25 win", async () => {
+    const { stub } = await fresh("race", 25);
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => stub.reserve(`race-${i}`, 1, 60)));
+    expect(results.filter((r) => r.ok)).toHaveLength(25);
+    const s = await assertInvariant(stub);
+    expect(s).toMatchObject({ onHand: 25, reserved: 25, available: 0 });
+    const winners = results.flatMap((r, i) => (r.ok ? [`race-${i}`] : []));
+    await Promise.all(winners.map((id) => stub.commit(id)));
+    expect(await assertInvariant(stub)).toMatchObject({ onHand: 0, sold: 25, available: 0 });
+  });
+
+  it("keeps the invariant after random sequences of operations", async () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant("reserve" as const), id: fc.integer({ min: 0, max: 7 }), qty: fc.integer({ min: 1, max: 6 }) }),
+      fc.record({ kind: fc.constantFrom("commit" as const, "release" as const, "expire" as const), id: fc.integer({ min: 0, max: 7 }) }),
+      fc.record({ kind: fc.constant("adjust" as const), delta: fc.integer({ min: -8, max: 8 }).filter((d) => d !== 0), op: fc.integer({ min: 0, max: 3 }) }),
+      fc.record({ kind: fc.constant("restock" as const), qty: fc.integer({ min: 1, max: 4 }), op: fc.integer({ min: 0, max: 3 }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 20 }), fc.array(op, { minLength: 1, maxLength: 25 }), async (initial, ops) => {
+        const { stub } = await fresh("prop", initial);
+        for (const o of ops) {
+          if (o.kind === "reserve") await stub.reserve(`r${o.id}`, o.qty, 60);
+          else if (o.kind === "commit") await stub.commit(`r${o.id}`);
+          else if (o.kind === "release") await stub.release(`r${o.id}`);
+          else if (o.kind === "adjust") await stub.adjust(o.delta, "random", `a${o.op}`);
+          else if (o.kind === "restock") await stub.restock(`s${o.op}`, o.qty, "random");
+          else {
+            await runInDurableObject(stub, (_i: StockDO, state) => void state.storage.sql.exec("UPDATE reservations SET expires_at = 0 WHERE id = ? AND state = 'held'", `r${o.id}`));
+            await runInDurableObject(stub, async (_i: StockDO, state) => state.storage.setAlarm(Date.now()));
+            await runDurableObjectAlarm(stub);
+          }
+          await assertInvariant(stub);
+        }
+      }),
+      { numRuns: 15 },
+    );
+  });
+});
+
+describe("reserveAll (multi-SKU, all or nothing)", () => {
+  it("holds every SKU or none, naming every short SKU", async () => {
+    const a = await fresh("mA", 10);
+    const b = await fresh("mB", 1);
+    const c = await fresh("mC", 0);
+    const r = await reserveAll(stockOf, "cart-1", [{ sku: c.sku, quantity: 1 }, { sku: a.sku, quantity: 2 }, { sku: b.sku, quantity: 5 }], 60);
+    expect(r).toStrictEqual({
+      ok: false,
+      error: {
+        code: "OUT_OF_STOCK",
+        detail: `Not enough stock for ${[b.sku, c.sku].sort().join(", ")}.`,
+        errors: [b, c].sort((x, y) => (x.sku < y.sku ? -1 : 1)).map((x) => ({ path: x.sku, message: `${x.sku}: requested ${x === b ? 5 : 1}, available ${x === b ? 1 : 0}` })),
+      },
+    });
+    for (const s of [a, b, c]) expect((await assertInvariant(s.stub)).reserved).toBe(0);
+  });
+
+  it("succeeds across SKUs and is idempotent by reservation id", async () => {
+    const a = await fresh("okA", 3);
+    const b = await fresh("okB", 3);
+    const items = [{ sku: a.sku, quantity: 1 }, { sku: b.sku, quantity: 2 }, { sku: a.sku, quantity: 1 }];
+    const first = await reserveAll(stockOf, "cart-2", items, 60);
+    const again = await reserveAll(stockOf, "cart-2", items, 60);
+    expect(first.ok).toBe(true);
+    expect(again).toStrictEqual(first);
+    expect((await stubFor(a.sku).snapshot()).reserved).toBe(2);
+    expect((await stubFor(b.sku).snapshot()).reserved).toBe(2);
+  });
+
+  it("names an unknown SKU with UNKNOWN_SKU and holds nothing", async () => {
+    const a = await fresh("unkA", 3);
+    const missing = `${a.sku}-zz-missing`;
+    const r = await reserveAll(stockOf, "cart-3", [{ sku: a.sku, quantity: 1 }, { sku: missing, quantity: 1 }], 60);
+    expect(r).toStrictEqual({ ok: false, error: { code: "UNKNOWN_SKU", detail: `Unknown SKU: ${missing}.`, errors: [{ path: missing, message: `${missing}: unknown SKU` }] } });
+    expect((await assertInvariant(a.stub)).reserved).toBe(0);
+  });
+
+  it("releases everything when a StockDO call throws halfway", async () => {
+    const a = await fresh("thrA", 5);
+    const b = await fresh("thrB", 5);
+    const c = await fresh("thrC", 5);
+    const throwing: StockOf = (sku) => {
+      const real = stockOf(sku);
+      if (sku !== b.sku) return real;
+      // The hold lands, then the call fails on the way back: the worst case.
+      const reserve = async (id: string, qty: number, ttl: number) => {
+        await real.reserve(id, qty, ttl);
+        throw new Error("network connection lost");
+      };
+      return { reserve, release: (id: string) => real.release(id), snapshot: () => real.snapshot() } as unknown as StockStub;
+    };
+    const r = await reserveAll(throwing, "cart-4", [a, b, c].map((x) => ({ sku: x.sku, quantity: 2 })), 60);
+    expect(r).toStrictEqual({ ok: false, error: { code: "SERVICE_UNAVAILABLE", detail: "Stock could not be reserved; nothing is held. Try again." } });
+    for (const s of [a, b, c]) expect(await assertInvariant(s.stub)).toMatchObject({ reserved: 0, available: 5 });
+  });
+});

@@ -1,0 +1,288 @@
+import { eq } from "drizzle-orm";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { openDb } from "../../shared/db/client.ts";
+import { inventory } from "../../shared/db/schema/index.ts";
+import { adminToken, api as call, newCustomer, problemOf, unique } from "./client.ts";
+
+let admin = "";
+let customer = "";
+
+beforeAll(async () => {
+  admin = await adminToken();
+  customer = (await newCustomer()).token;
+});
+
+const uid = () => unique("c").toLowerCase();
+const problem = (status: number, code: string, errors?: { path: string; message: unknown }[]) => problemOf(status, code, errors ? { errors } : {});
+
+/** Status and body only, so each assertion states both exactly. */
+async function api(method: string, path: string, opts: { token?: string; body?: unknown } = {}): Promise<{ status: number; body: unknown }> {
+  const res = await call<unknown>(method, path, opts);
+  return { status: res.status, body: res.body };
+}
+
+async function category(): Promise<{ id: string; name: string; slug: string }> {
+  const slug = `cat-${uid()}`;
+  const res = await api("POST", "/v1/categories", { token: admin, body: { name: `Category ${slug}`, slug } });
+  expect(res.status).toBe(201);
+  return res.body as { id: string; name: string; slug: string };
+}
+
+interface ProductBody {
+  id: string;
+  title: string;
+  variants: { sku: string; price: { amount: number; currency: string }; available: number }[];
+}
+
+async function product(categoryId: string, overrides: Record<string, unknown> = {}, stock = [10, 5]): Promise<ProductBody> {
+  const tag = uid();
+  const body = {
+    title: `Lamp ${tag}`,
+    description: `A desk lamp ${tag}`,
+    categoryId,
+    variants: stock.map((initialStock, i) => ({ sku: `SKU-${tag}-${i}`, title: `V${i}`, price: { amount: 1000 + i, currency: "USD" }, initialStock })),
+    ...overrides,
+  };
+  const res = await api("POST", "/v1/products", { token: admin, body });
+  expect(res.status).toBe(201);
+  return res.body as ProductBody;
+}
+
+describe("categories", () => {
+  it("creates (admin) and lists categories", async () => {
+    const slug = `cat-${uid()}`;
+    const created = await api("POST", "/v1/categories", { token: admin, body: { name: "Board games", slug } });
+    expect(created).toStrictEqual({ status: 201, body: { id: expect.stringMatching(/^cat_/), name: "Board games", slug } });
+    const list = await api("GET", "/v1/categories");
+    expect(list.status).toBe(200);
+    expect((list.body as { items: unknown[] }).items).toContainEqual(created.body);
+  });
+
+  it("refuses a taken slug, a bad slug, no token and a customer", async () => {
+    const c = await category();
+    expect(await api("POST", "/v1/categories", { token: admin, body: { name: "Again", slug: c.slug } })).toStrictEqual({
+      status: 409,
+      body: problem(409, "SLUG_TAKEN", [{ path: "slug", message: expect.any(String) }]),
+    });
+    expect(await api("POST", "/v1/categories", { token: admin, body: { name: "Bad", slug: "Not A Slug" } })).toStrictEqual({
+      status: 400,
+      body: problem(400, "VALIDATION_FAILED", [{ path: "slug", message: expect.any(String) }]),
+    });
+    expect((await api("POST", "/v1/categories", { body: { name: "x", slug: `s-${uid()}` } })).status).toBe(401);
+    expect((await api("POST", "/v1/categories", { token: customer, body: { name: "x", slug: `s-${uid()}` } })).status).toBe(403);
+  });
+});
+
+describe("products: create and get", () => {
+  it("creates a product and serves it publicly with live availability", async () => {
+    const c = await category();
+    const tag = uid();
+    const body = {
+      title: "Edge Lamp",
+      description: "Bright.",
+      categoryId: c.id,
+      variants: [
+        { sku: `L-${tag}-S`, title: "Small", price: { amount: 1999, currency: "USD" }, initialStock: 7, weightGrams: 900 },
+        { sku: `L-${tag}-M`, title: "Medium", price: { amount: 2999, currency: "USD" }, initialStock: 3 },
+      ],
+    };
+    const created = await api("POST", "/v1/products", { token: admin, body });
+    const expected = {
+      id: expect.stringMatching(/^prd_/),
+      title: "Edge Lamp",
+      description: "Bright.",
+      category: c,
+      variants: [
+        { sku: `L-${tag}-S`, title: "Small", price: { amount: 1999, currency: "USD" }, available: 7, weightGrams: 900 },
+        { sku: `L-${tag}-M`, title: "Medium", price: { amount: 2999, currency: "USD" }, available: 3, weightGrams: 500 },
+      ],
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    };
+    expect(created).toStrictEqual({ status: 201, body: expected });
+    const id = (created.body as ProductBody).id;
+    expect(await api("GET", `/v1/products/${id}`)).toStrictEqual({ status: 200, body: created.body });
+    expect(await api("GET", `/v1/inventory/L-${tag}-S`, { token: admin })).toStrictEqual({ status: 200, body: { sku: `L-${tag}-S`, onHand: 7, reserved: 0, available: 7 } });
+  });
+
+  it("refuses taken SKUs, unknown categories, invalid bodies, no token and customers", async () => {
+    const c = await category();
+    const p = await product(c.id);
+    const sku = p.variants[0]!.sku;
+    const dup = { title: "Dup", description: "", categoryId: c.id, variants: [{ sku: `N-${uid()}`, title: "a", price: { amount: 1, currency: "USD" }, initialStock: 1 }, { sku, title: "b", price: { amount: 1, currency: "USD" }, initialStock: 1 }] };
+    expect(await api("POST", "/v1/products", { token: admin, body: dup })).toStrictEqual({ status: 409, body: problem(409, "SKU_TAKEN", [{ path: "variants.1.sku", message: `SKU ${sku} is taken` }]) });
+    expect(await api("POST", "/v1/products", { token: admin, body: { ...dup, categoryId: "cat_missing", variants: [dup.variants[0]] } })).toStrictEqual({
+      status: 400,
+      body: problem(400, "VALIDATION_FAILED", [{ path: "categoryId", message: expect.any(String) }]),
+    });
+    const badPrice = { ...dup, variants: [{ ...dup.variants[0], price: { amount: 1.5, currency: "USD" } }] };
+    expect(await api("POST", "/v1/products", { token: admin, body: badPrice })).toStrictEqual({ status: 400, body: problem(400, "VALIDATION_FAILED", [{ path: "variants.0.price.amount", message: expect.any(String) }]) });
+    const twice = { ...dup, variants: [dup.variants[0], dup.variants[0]] };
+    expect(await api("POST", "/v1/products", { token: admin, body: twice })).toStrictEqual({ status: 400, body: problem(400, "VALIDATION_FAILED", [{ path: "variants.1.sku", message: expect.any(String) }]) });
+    expect((await api("POST", "/v1/products", { token: admin, body: { ...dup, variants: [] } })).status).toBe(400);
+    expect((await api("POST", "/v1/products", { body: dup })).status).toBe(401);
+    expect((await api("POST", "/v1/products", { token: customer, body: dup })).status).toBe(403);
+  });
+
+  it("answers 404 for an unknown product", async () => {
+    expect(await api("GET", "/v1/products/prd_00000000000000000000000000ff")).toStrictEqual({ status: 404, body: problem(404, "NOT_FOUND") });
+  });
+});
+
+describe("products: list", () => {
+  it("filters by category slug and by text in title or description, case-insensitively", async () => {
+    const c = await category();
+    const word = `zq${uid()}`;
+    const a = await product(c.id, { title: `The ${word.toUpperCase()} lamp` });
+    const b = await product(c.id, { description: `contains ${word} inside` });
+    await product(c.id);
+    const other = await category();
+    await product(other.id, { title: `${word} elsewhere` });
+    const res = await api("GET", `/v1/products?category=${c.slug}&q=${word}`);
+    expect(res.status).toBe(200);
+    expect((res.body as { items: ProductBody[] }).items.map((p) => p.id)).toStrictEqual([a.id, b.id]);
+    expect(await api("GET", `/v1/products?category=no-such-${uid()}`)).toStrictEqual({ status: 200, body: { items: [], nextCursor: null } });
+    expect(await api("GET", "/v1/products?q=%25")).toMatchObject({ status: 200 });
+  });
+
+  it("refuses an out-of-range limit and a foreign cursor", async () => {
+    expect(await api("GET", "/v1/products?limit=0")).toStrictEqual({ status: 400, body: problem(400, "VALIDATION_FAILED", [{ path: "limit", message: expect.any(String) }]) });
+    expect((await api("GET", "/v1/products?limit=101")).status).toBe(400);
+    expect(await api("GET", "/v1/products?cursor=not-ours")).toStrictEqual({ status: 400, body: problem(400, "VALIDATION_FAILED", [{ path: "cursor", message: expect.any(String) }]) });
+  });
+
+  it("walks pages without duplicates or gaps while products are added and deleted", async () => {
+    const c = await category();
+    const originals: ProductBody[] = [];
+    for (let i = 0; i < 7; i++) originals.push(await product(c.id, {}, [1]));
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let page = 0;
+    do {
+      const res = await api("GET", `/v1/products?category=${c.slug}&limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      expect(res.status).toBe(200);
+      const body = res.body as { items: ProductBody[]; nextCursor: string | null };
+      seen.push(...body.items.map((p) => p.id));
+      cursor = body.nextCursor;
+      // Churn between pages: a new product (sorts last) and the deletion of one already seen.
+      if (page++ === 1) {
+        await product(c.id, {}, [1]);
+        expect((await api("DELETE", `/v1/products/${originals[0]!.id}`, { token: admin })).status).toBe(204);
+      }
+    } while (cursor);
+    expect(new Set(seen).size).toBe(seen.length);
+    for (const p of originals) expect(seen).toContain(p.id);
+    expect(seen).toHaveLength(8);
+  });
+});
+
+describe("products: patch and delete (cache invalidation)", () => {
+  it("shows a new price and title on the very next read, keeping unnamed variants' prices", async () => {
+    const c = await category();
+    const p = await product(c.id);
+    const [v0, v1] = p.variants;
+    await api("GET", `/v1/products/${p.id}`);
+    await api("GET", `/v1/products?category=${c.slug}`);
+    const patched = await api("PATCH", `/v1/products/${p.id}`, { token: admin, body: { title: "Renamed", variants: [{ sku: v1!.sku, price: { amount: 4242, currency: "USD" } }] } });
+    expect(patched.status).toBe(200);
+    const got = await api("GET", `/v1/products/${p.id}`);
+    expect(got).toStrictEqual({ status: 200, body: patched.body });
+    const body = got.body as ProductBody;
+    expect(body.title).toBe("Renamed");
+    expect(body.variants.map((v) => v.price.amount)).toStrictEqual([v0!.price.amount, 4242]);
+    const listed = await api("GET", `/v1/products?category=${c.slug}`);
+    expect((listed.body as { items: ProductBody[] }).items).toStrictEqual([patched.body]);
+  });
+
+  it("refuses unknown products, foreign SKUs, unknown categories, no token and customers", async () => {
+    const c = await category();
+    const p = await product(c.id);
+    const other = await product(c.id);
+    expect(await api("PATCH", "/v1/products/prd_00000000000000000000000000ff", { token: admin, body: { title: "x" } })).toStrictEqual({ status: 404, body: problem(404, "NOT_FOUND") });
+    expect(await api("PATCH", `/v1/products/${p.id}`, { token: admin, body: { variants: [{ sku: other.variants[0]!.sku, price: { amount: 1, currency: "USD" } }] } })).toStrictEqual({
+      status: 400,
+      body: problem(400, "VALIDATION_FAILED", [{ path: "variants.0.sku", message: expect.any(String) }]),
+    });
+    expect((await api("PATCH", `/v1/products/${p.id}`, { token: admin, body: { categoryId: "cat_missing" } })).status).toBe(400);
+    expect((await api("PATCH", `/v1/products/${p.id}`, { token: admin, body: { title: "" } })).status).toBe(400);
+    expect((await api("PATCH", `/v1/products/${p.id}`, { body: { title: "x" } })).status).toBe(401);
+    expect((await api("PATCH", `/v1/products/${p.id}`, { token: customer, body: { title: "x" } })).status).toBe(403);
+  });
+
+  it("hides a deleted product at once and stops selling its SKUs", async () => {
+    const c = await category();
+    const p = await product(c.id);
+    await api("GET", `/v1/products/${p.id}`);
+    await api("GET", `/v1/products?category=${c.slug}`);
+    expect((await api("DELETE", `/v1/products/${p.id}`, { token: customer })).status).toBe(403);
+    expect((await api("DELETE", `/v1/products/${p.id}`)).status).toBe(401);
+    expect(await api("DELETE", `/v1/products/${p.id}`, { token: admin })).toStrictEqual({ status: 204, body: null });
+    expect((await api("GET", `/v1/products/${p.id}`)).status).toBe(404);
+    expect(await api("GET", `/v1/products?category=${c.slug}`)).toStrictEqual({ status: 200, body: { items: [], nextCursor: null } });
+    expect((await api("DELETE", `/v1/products/${p.id}`, { token: admin })).status).toBe(404);
+    expect((await api("GET", `/v1/inventory/${p.variants[0]!.sku}`, { token: admin })).status).toBe(404);
+  });
+});
+
+describe("inventory", () => {
+  it("adjusts stock and the product read shows the new availability at once", async () => {
+    const c = await category();
+    const p = await product(c.id, {}, [10]);
+    const sku = p.variants[0]!.sku;
+    await api("GET", `/v1/products/${p.id}`);
+    expect(await api("POST", `/v1/inventory/${sku}/adjustments`, { token: admin, body: { delta: 5, reason: "delivery" } })).toStrictEqual({
+      status: 200,
+      body: { sku, onHand: 15, reserved: 0, available: 15 },
+    });
+    expect((await api("GET", `/v1/products/${p.id}`)).body).toMatchObject({ variants: [{ sku, available: 15 }] });
+    expect(await api("POST", `/v1/inventory/${sku}/adjustments`, { token: admin, body: { delta: -16, reason: "too many" } })).toStrictEqual({
+      status: 409,
+      body: problem(409, "INSUFFICIENT_STOCK", [{ path: "delta", message: expect.any(String) }]),
+    });
+    expect(await api("GET", `/v1/inventory/${sku}`, { token: admin })).toStrictEqual({ status: 200, body: { sku, onHand: 15, reserved: 0, available: 15 } });
+  });
+
+  it("refuses zero or fractional deltas, unknown SKUs, no token and customers", async () => {
+    const c = await category();
+    const sku = (await product(c.id, {}, [3])).variants[0]!.sku;
+    expect(await api("POST", `/v1/inventory/${sku}/adjustments`, { token: admin, body: { delta: 0, reason: "x" } })).toStrictEqual({ status: 400, body: problem(400, "VALIDATION_FAILED", [{ path: "delta", message: expect.any(String) }]) });
+    expect((await api("POST", `/v1/inventory/${sku}/adjustments`, { token: admin, body: { delta: 1.5, reason: "x" } })).status).toBe(400);
+    expect((await api("POST", `/v1/inventory/${sku}/adjustments`, { token: admin, body: { delta: 1 } })).status).toBe(400);
+    expect(await api("GET", `/v1/inventory/NOPE-${uid()}`, { token: admin })).toStrictEqual({ status: 404, body: problem(404, "NOT_FOUND") });
+    expect((await api("POST", `/v1/inventory/NOPE-${uid()}/adjustments`, { token: admin, body: { delta: 1, reason: "x" } })).status).toBe(404);
+    expect((await api("GET", `/v1/inventory/${sku}`)).status).toBe(401);
+    expect((await api("GET", `/v1/inventory/${sku}`, { token: customer })).status).toBe(403);
+    expect((await api("POST", `/v1/inventory/${sku}/adjustments`, { token: customer, body: { delta: 1, reason: "x" } })).status).toBe(403);
+  });
+
+  it("concurrent removals never take stock below zero", async () => {
+    const c = await category();
+    const sku = (await product(c.id, {}, [25])).variants[0]!.sku;
+    const results = await Promise.all(Array.from({ length: 40 }, () => api("POST", `/v1/inventory/${sku}/adjustments`, { token: admin, body: { delta: -1, reason: "shrinkage" } })));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(25);
+    expect(results.filter((r) => r.status === 409)).toHaveLength(15);
+    expect(await api("GET", `/v1/inventory/${sku}`, { token: admin })).toStrictEqual({ status: 200, body: { sku, onHand: 0, reserved: 0, available: 0 } });
+    // Postgres follows the StockDO after the responses (waitUntil), and keeps the bank invariant.
+    const row = await pgInventoryWhen(sku, (r) => r.onHand === 0);
+    expect(row).toMatchObject({ sku, initial: 25, adjusted: -25, onHand: 0, sold: 0 });
+    expect(row.initial + row.adjusted).toBe(row.onHand + row.sold);
+  });
+});
+
+type InventoryRow = typeof inventory.$inferSelect;
+
+/** Polls the durable Postgres record of a SKU until `done` holds (it is written after the response). */
+async function pgInventoryWhen(sku: string, done: (r: InventoryRow) => boolean): Promise<InventoryRow> {
+  const { db, pool } = openDb({ DATABASE_URL: inject("databaseUrl"), NEON_WS_PROXY: inject("neonWsProxy") });
+  try {
+    let last: InventoryRow | undefined;
+    for (let i = 0; i < 50; i++) {
+      [last] = await db.select().from(inventory).where(eq(inventory.sku, sku));
+      if (last && done(last)) return last;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`inventory of ${sku} never matched: ${JSON.stringify(last)}`);
+  } finally {
+    await pool.end();
+  }
+}

@@ -1,0 +1,11 @@
+// What tests/harness/global-setup.ts provides to test files (`inject("databaseUrl")`).
+declare module "vitest" {
+  export interface ProvidedContext {
+    databaseUrl: string;
+    neonWsProxy: string;
+    databaseKind: string;
+    sentryDsn: string;
+    sentryUrl: string;
+  }
+}
+export {};

@@ -1,0 +1,105 @@
+import { and, eq, inArray, isNull } from "drizzle-orm";
+import type { Database } from "../../../shared/db/client.ts";
+import { isUniqueViolation } from "../../../shared/db/client.ts";
+import { categories, inventory, products, variants } from "../../../shared/db/schema/index.ts";
+import { fail, ok, type Result } from "../../../shared/errors.ts";
+import { newId } from "../../../shared/ids.ts";
+import type { ProductCreateInput, ProductPatchInput } from "../../../shared/schemas/catalog.ts";
+
+const DEFAULT_WEIGHT_GRAMS = 500;
+
+async function categoryExists(db: Database, id: string): Promise<boolean> {
+  const rows = await db.select({ id: categories.id }).from(categories).where(eq(categories.id, id)).limit(1);
+  return rows.length > 0;
+}
+
+const unknownCategory = () => fail("VALIDATION_FAILED", "Unknown category.", [{ path: "categoryId", message: "No category has this id" }]);
+
+/**
+ * Inserts a product, its variants and their inventory records in one
+ * transaction; returns the new id. StockDOs are initialised by the caller
+ * after the commit (Postgres decides whether a SKU is taken).
+ */
+export async function insertProduct(db: Database, input: ProductCreateInput): Promise<Result<string>> {
+  if (!(await categoryExists(db, input.categoryId))) return unknownCategory();
+  const skus = input.variants.map((v) => v.sku);
+  const taken = await db.select({ sku: variants.sku }).from(variants).where(inArray(variants.sku, skus));
+  if (taken.length > 0) return skuTaken(skus, taken.map((t) => t.sku));
+  const id = newId("prd");
+  try {
+    await db.transaction(async (tx) => {
+      await tx.insert(products).values({ id, title: input.title, description: input.description, categoryId: input.categoryId });
+      await tx.insert(variants).values(
+        input.variants.map((v, position) => ({
+          sku: v.sku,
+          productId: id,
+          title: v.title,
+          priceAmount: v.price.amount,
+          priceCurrency: v.price.currency,
+          weightGrams: v.weightGrams ?? DEFAULT_WEIGHT_GRAMS,
+          position,
+        })),
+      );
+      await tx.insert(inventory).values(input.variants.map((v) => ({ sku: v.sku, initial: v.initialStock, onHand: v.initialStock })));
+    });
+  } catch (err) {
+    // Two creates racing for one SKU: the loser lands here.
+    if (isUniqueViolation(err)) return skuTaken(skus, []);
+    throw err;
+  }
+  return ok(id);
+}
+
+function skuTaken(skus: string[], taken: string[]): Result<never> {
+  const names = taken.length > 0 ? taken : skus;
+  const errors = skus.flatMap((sku, i) => (taken.length === 0 || taken.includes(sku) ? [{ path: `variants.${i}.sku`, message: `SKU ${sku} is taken` }] : []));
+  return fail("SKU_TAKEN", `SKU already in use: ${names.join(", ")}.`, errors);
+}
+
+/** Applies a patch; variants not named keep their price. Returns NOT_FOUND for a missing or deleted product. */
+export async function updateProduct(db: Database, id: string, input: ProductPatchInput): Promise<Result<null>> {
+  const [product] = await db.select({ id: products.id }).from(products).where(and(eq(products.id, id), isNull(products.deletedAt))).limit(1);
+  if (!product) return fail("NOT_FOUND", "Product not found.");
+  if (input.categoryId !== undefined && !(await categoryExists(db, input.categoryId))) return unknownCategory();
+  const patchSkus = (input.variants ?? []).map((v) => v.sku);
+  if (patchSkus.length > 0) {
+    const own = new Set((await db.select({ sku: variants.sku }).from(variants).where(eq(variants.productId, id))).map((r) => r.sku));
+    const errors = patchSkus.flatMap((sku, i) => (own.has(sku) ? [] : [{ path: `variants.${i}.sku`, message: `SKU ${sku} is not a variant of this product` }]));
+    if (errors.length > 0) return fail("VALIDATION_FAILED", "Unknown variant.", errors);
+  }
+  await db.transaction(async (tx) => {
+    await tx
+      .update(products)
+      .set({
+        ...(input.title === undefined ? {} : { title: input.title }),
+        ...(input.description === undefined ? {} : { description: input.description }),
+        ...(input.categoryId === undefined ? {} : { categoryId: input.categoryId }),
+        updatedAt: new Date(),
+      })
+      .where(eq(products.id, id));
+    for (const v of input.variants ?? []) {
+      await tx
+        .update(variants)
+        .set({ priceAmount: v.price.amount, priceCurrency: v.price.currency })
+        .where(and(eq(variants.sku, v.sku), eq(variants.productId, id)));
+    }
+  });
+  return ok(null);
+}
+
+/** SKUs of a live product, or null when it is missing or deleted. */
+export async function liveProductSkus(db: Database, id: string): Promise<string[] | null> {
+  const [product] = await db.select({ id: products.id }).from(products).where(and(eq(products.id, id), isNull(products.deletedAt))).limit(1);
+  if (!product) return null;
+  return (await db.select({ sku: variants.sku }).from(variants).where(eq(variants.productId, id))).map((r) => r.sku);
+}
+
+/** Soft-deletes a product (its SKUs stay taken). False when it was already gone. */
+export async function softDeleteProduct(db: Database, id: string): Promise<boolean> {
+  const rows = await db
+    .update(products)
+    .set({ deletedAt: new Date(), updatedAt: new Date() })
+    .where(and(eq(products.id, id), isNull(products.deletedAt)))
+    .returning({ id: products.id });
+  return rows.length > 0;
+}

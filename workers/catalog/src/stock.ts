@@ -1,0 +1,104 @@
+import type { StockOutcome, StockSnapshot } from "../../../durable/stock-model.ts";
+import { fail, ok, type FieldError, type Result } from "../../../shared/errors.ts";
+import type { StockItem } from "../../../shared/schemas/catalog.ts";
+
+/** The StockDO methods the catalog Worker calls (a stub, or a test double around one). */
+export interface StockStub {
+  reserve(reservationId: string, qty: number, ttlSeconds: number): Promise<StockOutcome<{ expiresAt: number }>>;
+  commit(reservationId: string): Promise<StockOutcome<{ changed: boolean; qty: number }>>;
+  release(reservationId: string): Promise<StockOutcome<{ changed: boolean }>>;
+  restock(operationId: string, qty: number, reason: string): Promise<StockOutcome<{ changed: boolean }>>;
+  adjust(delta: number, reason: string, operationId?: string): Promise<StockOutcome<{ changed: boolean }>>;
+  initialise(sku: string, onHand: number, productId: string | null): Promise<StockSnapshot>;
+  retire(): Promise<StockSnapshot>;
+  snapshot(): Promise<StockSnapshot>;
+}
+export type StockOf = (sku: string) => StockStub;
+
+/** Sums duplicate lines and sorts by SKU: the fixed order every multi-SKU hold takes. */
+export function normalise(items: StockItem[]): StockItem[] {
+  const bySku = new Map<string, number>();
+  for (const i of items) bySku.set(i.sku, (bySku.get(i.sku) ?? 0) + i.quantity);
+  return [...bySku].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([sku, quantity]) => ({ sku, quantity }));
+}
+
+function shortage(sku: string, requested: number, available: number): FieldError {
+  return { path: sku, message: `${sku}: requested ${requested}, available ${available}` };
+}
+
+/** Releases `skus` for a reservation, logging (not throwing) failures: holds still expire by alarm. */
+export async function releaseQuietly(stockOf: StockOf, reservationId: string, skus: string[]): Promise<void> {
+  await Promise.all(
+    skus.map((sku) =>
+      stockOf(sku)
+        .release(reservationId)
+        .catch((err: unknown) => console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "release failed", sku, reservationId, error: String(err) }))),
+    ),
+  );
+}
+
+/**
+ * All-or-nothing hold across SKUs: reserves one SKU at a time in SKU order;
+ * on the first refusal or throw, releases everything this call touched
+ * (including the SKU that threw: its hold may have landed) and reports every
+ * short or unknown SKU. A retry with the same id returns the same holds.
+ */
+export async function reserveAll(stockOf: StockOf, reservationId: string, items: StockItem[], ttlSeconds: number): Promise<Result<{ expiresAt: string }>> {
+  const lines = normalise(items);
+  if (lines.length === 0 || lines.some((l) => !Number.isInteger(l.quantity) || l.quantity < 1)) {
+    return fail("VALIDATION_FAILED", "Every line needs a positive integer quantity.", [{ path: "items", message: "Quantities must be positive integers" }]);
+  }
+  const touched: string[] = [];
+  let expiresAt = Number.POSITIVE_INFINITY;
+  let failedAt = -1;
+  let refusal: { reason: string; available: number } | null = null;
+  try {
+    for (const [i, line] of lines.entries()) {
+      touched.push(line.sku);
+      const r = await stockOf(line.sku).reserve(reservationId, line.quantity, ttlSeconds);
+      if (r.ok) {
+        expiresAt = Math.min(expiresAt, r.expiresAt);
+        continue;
+      }
+      failedAt = i;
+      refusal = r;
+      break;
+    }
+  } catch (err) {
+    await releaseQuietly(stockOf, reservationId, touched);
+    console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "reserve threw; released", reservationId, error: String(err) }));
+    return fail("SERVICE_UNAVAILABLE", "Stock could not be reserved; nothing is held. Try again.");
+  }
+  if (!refusal) return ok({ expiresAt: new Date(expiresAt).toISOString() });
+  await releaseQuietly(stockOf, reservationId, touched);
+  if (refusal.reason === "closed") return fail("CONFLICT", "This reservation was already released or expired.");
+  return explainFailure(stockOf, lines, failedAt, refusal);
+}
+
+/** Names every unknown or short SKU: the refused one plus any later one that would also fail. */
+async function explainFailure(stockOf: StockOf, lines: StockItem[], failedAt: number, first: { reason: string; available: number }): Promise<Result<never>> {
+  const failed = lines[failedAt]!;
+  const rest = await Promise.all(lines.slice(failedAt + 1).map((l) => stockOf(l.sku).snapshot().catch(() => null)));
+  const unknown = first.reason === "unknown" ? [failed.sku] : [];
+  const short = first.reason === "insufficient" ? [shortage(failed.sku, failed.quantity, first.available)] : [];
+  rest.forEach((s, i) => {
+    const line = lines[failedAt + 1 + i]!;
+    if (s && s.status !== "active") unknown.push(line.sku);
+    else if (s && s.available < line.quantity) short.push(shortage(line.sku, line.quantity, s.available));
+  });
+  if (unknown.length > 0) {
+    return fail("UNKNOWN_SKU", `Unknown SKU: ${unknown.join(", ")}.`, unknown.map((sku) => ({ path: sku, message: `${sku}: unknown SKU` })));
+  }
+  return fail("OUT_OF_STOCK", `Not enough stock for ${short.map((s) => s.path).join(", ")}.`, short);
+}
+
+/** Live `available` per active SKU; unknown or retired SKUs are absent. */
+export async function availability(stockOf: StockOf, skus: string[]): Promise<Record<string, number>> {
+  const unique = [...new Set(skus)];
+  const snaps = await Promise.all(unique.map((sku) => stockOf(sku).snapshot()));
+  const out: Record<string, number> = {};
+  snaps.forEach((s, i) => {
+    if (s.status === "active") out[unique[i]!] = s.available;
+  });
+  return out;
+}

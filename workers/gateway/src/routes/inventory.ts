@@ -1,0 +1,32 @@
+import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
+import { AdjustmentSchema, InventorySchema, SkuParamSchema } from "../../../../shared/schemas/catalog.ts";
+import type { AppEnv } from "../context.ts";
+import { requireAuth } from "../middleware/auth.ts";
+import { bearer, jsonBody, jsonResponse, problems } from "../openapi.ts";
+import { send } from "../respond.ts";
+
+const get = createRoute({
+  method: "get",
+  path: "/v1/inventory/{sku}",
+  tags: ["Inventory"],
+  summary: "Live stock of a SKU (admin)",
+  security: bearer,
+  middleware: [requireAuth("admin")] as const,
+  request: { params: SkuParamSchema },
+  responses: { 200: jsonResponse(InventorySchema, "Stock counts"), ...problems(400, 401, 403, 404) },
+});
+
+const adjust = createRoute({
+  method: "post",
+  path: "/v1/inventory/{sku}/adjustments",
+  tags: ["Inventory"],
+  summary: "Add or remove units on hand (admin)",
+  security: bearer,
+  middleware: [requireAuth("admin")] as const,
+  request: { params: SkuParamSchema, ...jsonBody(AdjustmentSchema) },
+  responses: { 200: jsonResponse(InventorySchema, "Stock after the adjustment"), ...problems(400, 401, 403, 404, 409) },
+});
+
+export const inventoryRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(get, async (c) => send(c, await c.env.CATALOG.getInventory(c.req.valid("param").sku)))
+  .openapi(adjust, async (c) => send(c, await c.env.CATALOG.adjustInventory(c.req.valid("param").sku, c.req.valid("json"))));

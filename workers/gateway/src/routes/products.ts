@@ -1,0 +1,65 @@
+import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
+import { IdParamSchema, pageSchema } from "../../../../shared/schemas/common.ts";
+import { ProductCreateSchema, ProductListQuerySchema, ProductPatchSchema, ProductSchema } from "../../../../shared/schemas/catalog.ts";
+import type { AppEnv } from "../context.ts";
+import { requireAuth } from "../middleware/auth.ts";
+import { bearer, jsonBody, jsonResponse, problems } from "../openapi.ts";
+import { send, sendNoContent } from "../respond.ts";
+
+const list = createRoute({
+  method: "get",
+  path: "/v1/products",
+  tags: ["Catalog"],
+  summary: "Products, oldest first, filtered by category slug and text (public)",
+  request: { query: ProductListQuerySchema },
+  responses: { 200: jsonResponse(pageSchema(ProductSchema, "ProductPage"), "A page of products"), ...problems(400) },
+});
+
+const get = createRoute({
+  method: "get",
+  path: "/v1/products/{id}",
+  tags: ["Catalog"],
+  summary: "One product with live availability (public)",
+  request: { params: IdParamSchema },
+  responses: { 200: jsonResponse(ProductSchema, "The product"), ...problems(404) },
+});
+
+const create = createRoute({
+  method: "post",
+  path: "/v1/products",
+  tags: ["Catalog"],
+  summary: "Create a product with its variants and initial stock (admin)",
+  security: bearer,
+  middleware: [requireAuth("admin")] as const,
+  request: jsonBody(ProductCreateSchema),
+  responses: { 201: jsonResponse(ProductSchema, "Created"), ...problems(400, 401, 403, 409) },
+});
+
+const patch = createRoute({
+  method: "patch",
+  path: "/v1/products/{id}",
+  tags: ["Catalog"],
+  summary: "Change title, description, category or variant prices (admin)",
+  security: bearer,
+  middleware: [requireAuth("admin")] as const,
+  request: { params: IdParamSchema, ...jsonBody(ProductPatchSchema) },
+  responses: { 200: jsonResponse(ProductSchema, "Updated"), ...problems(400, 401, 403, 404) },
+});
+
+const remove = createRoute({
+  method: "delete",
+  path: "/v1/products/{id}",
+  tags: ["Catalog"],
+  summary: "Delete a product (admin); its SKUs can no longer be bought",
+  security: bearer,
+  middleware: [requireAuth("admin")] as const,
+  request: { params: IdParamSchema },
+  responses: { 204: { description: "Deleted" }, ...problems(401, 403, 404) },
+});
+
+export const productRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(list, async (c) => send(c, await c.env.CATALOG.listProducts(c.req.valid("query"))))
+  .openapi(get, async (c) => send(c, await c.env.CATALOG.getProduct(c.req.valid("param").id)))
+  .openapi(create, async (c) => send(c, await c.env.CATALOG.createProduct(c.req.valid("json")), 201))
+  .openapi(patch, async (c) => send(c, await c.env.CATALOG.updateProduct(c.req.valid("param").id, c.req.valid("json"))))
+  .openapi(remove, async (c) => sendNoContent(c, await c.env.CATALOG.deleteProduct(c.req.valid("param").id)));
