@@ -9,6 +9,7 @@ import type { AppEnv } from "./context.ts";
 import { allowedMethods } from "./middleware/method-not-allowed.ts";
 import { faultInjection } from "./middleware/fault-injection.ts";
 import { gatewayRateLimit } from "./middleware/rate-limit.ts";
+import { rejectNul } from "./middleware/reject-nul.ts";
 import { reportError, requestContext } from "./middleware/request-context.ts";
 import { problemOf } from "./respond.ts";
 import { authRoutes } from "./routes/auth.ts";
@@ -56,6 +57,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("*", gatewayRateLimit());
   app.use("*", faultInjection());
   app.use("*", bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => problemOf(c, "PAYLOAD_TOO_LARGE", "The body is larger than 1 MiB.") }));
+  app.use("*", rejectNul());
 
   app.route("/", healthRoutes);
   app.route("/", authRoutes);
