@@ -5,3 +5,4 @@ export * from "./favourites.ts";
 export * from "./payments.ts";
 export * from "./orders.ts";
 export * from "./catalog.ts";
+export * from "./events.ts";
