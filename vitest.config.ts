@@ -8,7 +8,10 @@ import { auxiliaryWorkers, testBindings, workerInfo } from "./tests/harness/work
  * - catalog: the catalog Worker, for StockDO tests (tests/durable/catalog)
  * - orders: the orders Worker, for CartDO/OrderDO tests (tests/durable/orders)
  */
-function project(name: string, main: string, include: string[], extra: { ratelimits?: Record<string, { namespace_id: string; simple: { limit: number; period?: 10 | 60 } }> } = {}) {
+function project(name: string, main: string, include: string[], extra: {
+    ratelimits?: Record<string, { namespace_id: string; simple: { limit: number; period?: 10 | 60 } }>;
+    queueProducers?: Record<string, { queueName: string }>;
+  } = {}) {
   const info = workerInfo(main);
   return defineProject({
     plugins: [
@@ -32,8 +35,12 @@ export default defineConfig({
     // Worker logs of passing tests are noise in CI; failing tests keep theirs.
     silent: "passed-only",
     projects: [
-      // TEST_RATE_LIMIT: a deliberately small limiter for the rate limiting test.
-      project("e2e", "gateway", ["tests/e2e/**/*.test.ts", "tests/unit/**/*.test.ts"], { ratelimits: { TEST_RATE_LIMIT: { namespace_id: "9001", simple: { limit: 5, period: 60 } } } }),
+      // TEST_RATE_LIMIT: a deliberately small limiter for the rate limiting test;
+      // TEST_EVENTS: a producer onto the real events queue, for consumer tests.
+      project("e2e", "gateway", ["tests/e2e/**/*.test.ts", "tests/unit/**/*.test.ts"], {
+        ratelimits: { TEST_RATE_LIMIT: { namespace_id: "9001", simple: { limit: 5, period: 60 } } },
+        queueProducers: { TEST_EVENTS: { queueName: "edgeshop-events" } },
+      }),
       project("catalog", "catalog", ["tests/durable/catalog/**/*.test.ts"]),
       project("orders", "orders", ["tests/durable/orders/**/*.test.ts"]),
     ],

@@ -5,9 +5,17 @@
  * real PostgreSQL). The driver never closes its socket after sending
  * Terminate ('X'), so the proxy ends the TCP connection itself when it sees
  * one; otherwise every pooled connection would leak.
+ *
+ * PGlite is a single Postgres session shared by every socket connection, and
+ * its socket server interleaves the messages of concurrent connections, which
+ * breaks the extended protocol ("portal does not exist") and transactions.
+ * With `serialize`, the proxy lets one connection talk at a time: from its
+ * first message until Postgres is idle again (ReadyForQuery 'I' with no
+ * query outstanding), so a whole transaction runs uninterrupted.
  */
 import { connect, type Socket } from "node:net";
 import { WebSocketServer, type WebSocket, type RawData } from "ws";
+import { BackendStream, FrontendStream } from "./pg-wire.ts";
 
 export interface WsProxy {
   port: number;
@@ -16,32 +24,27 @@ export interface WsProxy {
   close(): Promise<void>;
 }
 
-/** Tracks frontend message boundaries so a Terminate message is recognised wherever it falls. */
-class FrontendStream {
-  private buffer = Buffer.alloc(0);
-  private started = false;
+/** A FIFO lock: one connection at a time talks to a serialised database. */
+class Turnstile {
+  private holder: object | undefined;
+  private readonly waiting: { owner: object; go: () => void }[] = [];
 
-  /** Feeds bytes; returns true once a Terminate message has been seen. */
-  push(chunk: Buffer): boolean {
-    this.buffer = Buffer.concat([this.buffer, chunk]);
-    for (;;) {
-      if (!this.started) {
-        // Startup, SSLRequest or GSSENCRequest: int32 length, no type byte.
-        if (this.buffer.length < 4) return false;
-        const len = this.buffer.readInt32BE(0);
-        if (this.buffer.length < len) return false;
-        const code = len >= 8 ? this.buffer.readInt32BE(4) : 0;
-        this.buffer = this.buffer.subarray(len);
-        if (code !== 80877103 && code !== 80877104) this.started = true; // not SSL/GSS negotiation
-        continue;
-      }
-      if (this.buffer.length < 5) return false;
-      const type = this.buffer[0];
-      const len = this.buffer.readInt32BE(1);
-      if (this.buffer.length < 1 + len) return false;
-      this.buffer = this.buffer.subarray(1 + len);
-      if (type === 0x58) return true; // 'X' Terminate
+  acquire(owner: object): Promise<void> {
+    if (this.holder === owner) return Promise.resolve();
+    if (!this.holder) {
+      this.holder = owner;
+      return Promise.resolve();
     }
+    return new Promise((go) => this.waiting.push({ owner, go }));
+  }
+
+  release(owner: object): void {
+    const i = this.waiting.findIndex((w) => w.owner === owner);
+    if (i >= 0) this.waiting.splice(i, 1);
+    if (this.holder !== owner) return;
+    const next = this.waiting.shift();
+    this.holder = next?.owner;
+    next?.go();
   }
 }
 
@@ -51,7 +54,7 @@ function toBuffer(data: RawData): Buffer {
   return data;
 }
 
-function relay(ws: WebSocket, target: string): void {
+function relay(ws: WebSocket, target: string, turnstile: Turnstile | undefined): void {
   const [host, portText] = target.split(":");
   const port = Number(portText);
   if (!host || !Number.isInteger(port)) {
@@ -60,41 +63,75 @@ function relay(ws: WebSocket, target: string): void {
   }
   const tcp: Socket = connect({ host, port });
   tcp.setNoDelay(true);
+  const owner = {};
   const frontend = new FrontendStream();
-  const pending: Buffer[] = [];
-  let connected = false;
+  const backend = new BackendStream();
+  let outstanding = 0; // queries sent whose ReadyForQuery has not come back
+  let holding = false;
+  let chain: Promise<void> = new Promise((resolve) => tcp.once("connect", () => resolve()));
 
-  tcp.on("connect", () => {
-    connected = true;
-    for (const chunk of pending) tcp.write(chunk);
-    pending.length = 0;
-  });
+  const release = () => {
+    holding = false;
+    turnstile?.release(owner);
+  };
+
   tcp.on("data", (data) => {
+    if (turnstile) {
+      for (const status of backend.push(data)) {
+        outstanding = Math.max(0, outstanding - 1);
+        if (status === "I" && outstanding === 0) release();
+      }
+    }
     if (ws.readyState === ws.OPEN) ws.send(data);
   });
-  tcp.on("close", () => ws.close());
-  tcp.on("error", () => ws.terminate());
+  tcp.on("close", () => {
+    release();
+    ws.close();
+  });
+  tcp.on("error", () => {
+    release();
+    ws.terminate();
+  });
 
   ws.on("message", (data) => {
     const chunk = toBuffer(data);
-    const terminated = frontend.push(chunk);
-    if (connected) tcp.write(chunk);
-    else pending.push(chunk);
-    if (terminated) {
-      tcp.end();
-      ws.close();
-    }
+    const seen = frontend.push(chunk);
+    if (seen.negotiation) backend.expectNegotiationByte();
+    // Writes keep their order: each waits for the previous one (and for the turnstile).
+    chain = chain.then(async () => {
+      if (turnstile && !holding && seen.waitsForReady > 0) {
+        await turnstile.acquire(owner);
+        holding = true;
+      }
+      outstanding += seen.waitsForReady;
+      if (!tcp.destroyed) tcp.write(chunk);
+      if (seen.terminated) {
+        release();
+        tcp.end();
+        ws.close();
+      }
+    });
   });
-  ws.on("close", () => tcp.destroy());
-  ws.on("error", () => tcp.destroy());
+  ws.on("close", () => {
+    release();
+    tcp.destroy();
+  });
+  ws.on("error", () => {
+    release();
+    tcp.destroy();
+  });
 }
 
-/** Starts the proxy on 127.0.0.1:`port` (0 picks a free port). */
-export async function startWsProxy(port: number): Promise<WsProxy> {
+/**
+ * Starts the proxy on 127.0.0.1:`port` (0 picks a free port). `serialize`
+ * is for PGlite: one connection's conversation at a time.
+ */
+export async function startWsProxy(port: number, options: { serialize?: boolean } = {}): Promise<WsProxy> {
+  const turnstile = options.serialize ? new Turnstile() : undefined;
   const server = new WebSocketServer({ host: "127.0.0.1", port, perMessageDeflate: false });
   server.on("connection", (ws, req) => {
     const url = new URL(req.url ?? "/", "http://proxy");
-    relay(ws, url.searchParams.get("address") ?? "");
+    relay(ws, url.searchParams.get("address") ?? "", turnstile);
   });
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);

@@ -53,7 +53,8 @@ async function main(): Promise<void> {
     started.db = await startPglite(PGLITE_PORT, `${DATA_DIR}/pglite`);
     databaseUrl = started.db.url;
   }
-  started.proxy = await startWsProxy(PROXY_PORT);
+  // PGlite is one session: the proxy lets one connection's conversation through at a time.
+  started.proxy = await startWsProxy(PROXY_PORT, { serialize: Boolean(started.db) });
   const proxy = `127.0.0.1:${started.proxy.port}/v1`;
 
   await migrateDatabase(databaseUrl, proxy);

@@ -20,7 +20,7 @@ const domain = (name: string): WorkerInfo => ({
   envInterface: `${name[0]!.toUpperCase()}${name.slice(1)}Env`,
 });
 
-export const DOMAIN_WORKERS: WorkerInfo[] = ["users", "catalog", "payments", "shipping", "orders", "favourites"].map(domain);
+export const DOMAIN_WORKERS: WorkerInfo[] = ["users", "catalog", "payments", "shipping", "orders", "favourites", "events"].map(domain);
 
 export const GATEWAY: WorkerInfo = {
   name: "gateway",

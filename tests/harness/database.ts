@@ -37,7 +37,7 @@ export async function startTestDatabase(): Promise<TestDatabase> {
     local = await startPglite(await freePort());
     url = local.url;
   }
-  const proxyServer = await startWsProxy(0);
+  const proxyServer = await startWsProxy(0, { serialize: Boolean(local) });
   const proxy = `127.0.0.1:${proxyServer.port}/v1`;
   await migrateDatabase(url, proxy);
   await withDb(url, proxy, (db) => seedAdmin(db));

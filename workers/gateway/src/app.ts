@@ -12,6 +12,7 @@ import { gatewayRateLimit } from "./middleware/rate-limit.ts";
 import { rejectNul } from "./middleware/reject-nul.ts";
 import { reportError, requestContext } from "./middleware/request-context.ts";
 import { problemOf } from "./respond.ts";
+import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { meRoutes } from "./routes/me.ts";
@@ -63,6 +64,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", authRoutes);
   app.route("/", meRoutes);
   app.route("/", userRoutes);
+  app.route("/", adminRoutes);
   app.route("/", categoryRoutes);
   app.route("/", productRoutes);
   app.route("/", inventoryRoutes);

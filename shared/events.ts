@@ -1,0 +1,38 @@
+import { z } from "@hono/zod-openapi";
+import { newId } from "./ids.ts";
+import { MoneySchema } from "./schemas/common.ts";
+
+export const EVENT_TYPES = ["order.placed", "order.cancelled", "payment.captured", "payment.refunded", "shipment.created", "shipment.delivered"] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export const EventItemSchema = z.object({ sku: z.string(), title: z.string().optional(), quantity: z.number().int(), lineTotal: MoneySchema });
+
+/**
+ * A domain event as it travels on the queue. Delivery is at-least-once, so
+ * `id` is what consumers deduplicate on.
+ */
+export const DomainEventSchema = z.object({
+  id: z.string().min(1).max(100),
+  type: z.enum(EVENT_TYPES),
+  occurredAt: z.string(),
+  data: z.looseObject({
+    orderId: z.string(),
+    userId: z.string().optional(),
+    items: z.array(EventItemSchema).optional(),
+    total: MoneySchema.optional(),
+    amount: MoneySchema.optional(),
+    paymentId: z.string().optional(),
+    shipmentId: z.string().optional(),
+    carrier: z.string().optional(),
+    trackingNumber: z.string().optional(),
+  }),
+});
+export type DomainEvent = z.infer<typeof DomainEventSchema>;
+
+/**
+ * Builds an event. Producers pass a deterministic `id` derived from the state
+ * change (e.g. `evt_placed_<orderId>`) so a retried publish is the same event.
+ */
+export function domainEvent(type: EventType, data: DomainEvent["data"], id = newId("evt")): DomainEvent {
+  return { id, type, occurredAt: new Date().toISOString(), data };
+}

@@ -1,0 +1,93 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { domainEvent } from "../../shared/events.ts";
+import { adminToken, api, newCustomer, problemOf, unique } from "./client.ts";
+
+const queue = () => (env as unknown as { TEST_EVENTS: Queue }).TEST_EVENTS;
+
+/** Polls `read` until `done` holds (queue delivery is asynchronous). */
+async function eventually<T>(read: () => Promise<T>, done: (v: T) => boolean, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last = await read();
+  while (!done(last) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    last = await read();
+  }
+  return last;
+}
+
+interface Notification {
+  eventId: string;
+  eventType: string;
+  status: string;
+  recipient: string;
+}
+
+describe("domain events: notifications and sales analytics", () => {
+  it("applies a redelivered event once: one email, units and revenue counted once", async () => {
+    const admin = await adminToken();
+    const customer = await newCustomer();
+    const orderId = unique("ord");
+    const sku = unique("SKU").toUpperCase();
+    const event = domainEvent("order.placed", {
+      orderId,
+      userId: customer.id,
+      items: [{ sku, quantity: 3, lineTotal: { amount: 4500, currency: "USD" } }],
+      total: { amount: 4999, currency: "USD" },
+    });
+    await queue().send(event);
+    await queue().send(event); // at-least-once: the same event again
+    await queue().sendBatch([{ body: event }]);
+
+    const list = await eventually(
+      async () => (await api<{ items: Notification[] }>("GET", `/v1/admin/notifications?orderId=${orderId}`, { token: admin })).body.items,
+      (items) => items.length > 0 && items.every((n) => n.status !== "pending"),
+    );
+    expect(list).toStrictEqual([expect.objectContaining({ eventId: event.id, eventType: "order.placed", status: "sent", recipient: customer.email })]);
+
+    const today = event.occurredAt.slice(0, 10);
+    await new Promise((r) => setTimeout(r, 1_000)); // give the duplicates time to (not) count
+    const report = await api<{ items: { sku: string; units: number; revenue: { amount: number } }[] }>("GET", `/v1/admin/analytics/sales?from=${today}&to=${today}`, { token: admin });
+    expect(report.status).toBe(200);
+    expect(report.body.items.filter((i) => i.sku === sku)).toStrictEqual([{ day: today, sku, units: 3, revenue: { amount: 4500, currency: "USD" } }]);
+  });
+
+  it("subtracts a cancelled order from the sales figures", async () => {
+    const admin = await adminToken();
+    const orderId = unique("ord");
+    const sku = unique("SKU").toUpperCase();
+    const items = [{ sku, quantity: 2, lineTotal: { amount: 2000, currency: "USD" } }];
+    await queue().send(domainEvent("order.placed", { orderId, items }));
+    await queue().send(domainEvent("order.cancelled", { orderId, items }));
+    const today = new Date().toISOString().slice(0, 10);
+    const rows = await eventually(
+      async () => (await api<{ items: { sku: string; units: number }[] }>("GET", `/v1/admin/analytics/sales?from=${today}&to=${today}`, { token: admin })).body.items.filter((i) => i.sku === sku),
+      (r) => r.length === 1 && r[0]!.units === 0,
+    );
+    expect(rows).toStrictEqual([{ day: today, sku, units: 0, revenue: { amount: 0, currency: "USD" } }]);
+  });
+
+  it("moves a poison message to the dead-letter queue after retries, visible to admins", async () => {
+    const admin = await adminToken();
+    const marker = unique("poison");
+    await queue().send({ nonsense: marker });
+    const letters = await eventually(
+      async () => (await api<{ items: { body: unknown; queue: string }[] }>("GET", "/v1/admin/dead-letters", { token: admin })).body.items,
+      (items) => items.some((l) => JSON.stringify(l.body).includes(marker)),
+      30_000,
+    );
+    expect(letters.find((l) => JSON.stringify(l.body).includes(marker))).toMatchObject({ queue: "edgeshop-events-dlq", body: { nonsense: marker } });
+  });
+
+  it("keeps the admin views to admins and validates dates", async () => {
+    const customer = await newCustomer();
+    expect((await api("GET", "/v1/admin/notifications")).status).toBe(401);
+    expect((await api("GET", "/v1/admin/notifications", { token: customer.token })).body).toStrictEqual(problemOf(403, "FORBIDDEN"));
+    expect((await api("GET", "/v1/admin/dead-letters", { token: customer.token })).status).toBe(403);
+    const admin = await adminToken();
+    const bad = await api("GET", "/v1/admin/analytics/sales?from=yesterday&to=2026-01-01", { token: admin });
+    expect(bad.body).toStrictEqual(problemOf(400, "VALIDATION_FAILED", { errors: [{ path: "from", message: expect.any(String) }] }));
+    const reversed = await api("GET", "/v1/admin/analytics/sales?from=2026-02-01&to=2026-01-01", { token: admin });
+    expect(reversed.status).toBe(400);
+  });
+});

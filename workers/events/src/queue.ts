@@ -1,0 +1,45 @@
+import { openDb } from "../../../shared/db/client.ts";
+import { deadLetters } from "../../../shared/db/schema/index.ts";
+import { DomainEventSchema } from "../../../shared/events.ts";
+import { notify, recordSales } from "./consumers.ts";
+import { logOnlyProvider } from "./email.ts";
+
+/**
+ * Consumes domain events (at-least-once; consumers deduplicate by event id).
+ * A message that cannot be parsed or applied is retried; after the queue's
+ * max_retries it lands on the dead-letter queue, whose consumer stores it in
+ * `dead_letters` for admins.
+ */
+export async function handleBatch(batch: MessageBatch<unknown>, env: EventsEnv): Promise<void> {
+  const { db, pool } = openDb(env);
+  try {
+    if (batch.queue.endsWith("-dlq")) {
+      for (const message of batch.messages) {
+        await db
+          .insert(deadLetters)
+          .values({ id: message.id, queue: batch.queue, body: message.body ?? null, attempts: message.attempts })
+          .onConflictDoNothing();
+        message.ack();
+      }
+      return;
+    }
+    for (const message of batch.messages) {
+      const parsed = DomainEventSchema.safeParse(message.body);
+      if (!parsed.success) {
+        console.error(JSON.stringify({ level: "error", worker: "events", msg: "malformed event", messageId: message.id, attempts: message.attempts }));
+        message.retry();
+        continue;
+      }
+      try {
+        await notify(db, parsed.data, logOnlyProvider);
+        await recordSales(db, parsed.data);
+        message.ack();
+      } catch (err) {
+        console.error(JSON.stringify({ level: "error", worker: "events", msg: "event not applied, will retry", eventId: parsed.data.id, error: String(err) }));
+        message.retry();
+      }
+    }
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,77 @@
+import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import { ok } from "../../../../shared/errors.ts";
+import { MoneySchema } from "../../../../shared/schemas/common.ts";
+import type { AppEnv } from "../context.ts";
+import { requireAuth } from "../middleware/auth.ts";
+import { bearer, jsonResponse, problems } from "../openapi.ts";
+import { problemOf, send } from "../respond.ts";
+
+const NotificationSchema = z
+  .object({
+    id: z.string(),
+    eventId: z.string(),
+    eventType: z.string(),
+    orderId: z.string().nullable(),
+    recipient: z.string(),
+    subject: z.string(),
+    status: z.enum(["pending", "sent", "failed"]),
+    createdAt: z.string(),
+    sentAt: z.string().nullable(),
+  })
+  .openapi("Notification");
+
+const SalesReportSchema = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    items: z.array(z.object({ day: z.string(), sku: z.string(), units: z.number().int(), revenue: MoneySchema })),
+    totals: z.object({ units: z.number().int(), revenue: z.array(MoneySchema) }),
+  })
+  .openapi("SalesReport");
+
+const DeadLetterSchema = z
+  .object({ id: z.string(), queue: z.string(), body: z.unknown(), attempts: z.number().int(), receivedAt: z.string() })
+  .openapi("DeadLetter");
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "YYYY-MM-DD");
+
+const notifications = createRoute({
+  method: "get",
+  path: "/v1/admin/notifications",
+  tags: ["Admin"],
+  summary: "Emails rendered for domain events (admin)",
+  security: bearer,
+  middleware: [requireAuth("admin")] as const,
+  request: { query: z.object({ orderId: z.string().min(1).max(64).optional() }) },
+  responses: { 200: jsonResponse(z.object({ items: z.array(NotificationSchema) }), "Notifications, newest first"), ...problems(400, 401, 403) },
+});
+
+const sales = createRoute({
+  method: "get",
+  path: "/v1/admin/analytics/sales",
+  tags: ["Admin"],
+  summary: "Units and revenue per day and SKU (admin)",
+  security: bearer,
+  middleware: [requireAuth("admin")] as const,
+  request: { query: z.object({ from: isoDate, to: isoDate }) },
+  responses: { 200: jsonResponse(SalesReportSchema, "Sales between the dates, inclusive"), ...problems(400, 401, 403) },
+});
+
+const deadLetters = createRoute({
+  method: "get",
+  path: "/v1/admin/dead-letters",
+  tags: ["Admin"],
+  summary: "Queue messages given up on after retries (admin)",
+  security: bearer,
+  middleware: [requireAuth("admin")] as const,
+  responses: { 200: jsonResponse(z.object({ items: z.array(DeadLetterSchema) }), "Dead letters, newest first"), ...problems(401, 403) },
+});
+
+export const adminRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(notifications, async (c) => send(c, ok({ items: await c.env.EVENTS.listNotifications(c.req.valid("query").orderId) })))
+  .openapi(sales, async (c) => {
+    const { from, to } = c.req.valid("query");
+    if (from > to) return problemOf(c, "VALIDATION_FAILED", "`from` is after `to`.", [{ path: "from", message: "must not be after `to`" }]);
+    return send(c, ok(await c.env.EVENTS.salesReport(from, to)));
+  })
+  .openapi(deadLetters, async (c) => send(c, ok({ items: await c.env.EVENTS.listDeadLetters() })));
