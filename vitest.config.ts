@@ -1,6 +1,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig, defineProject } from "vitest/config";
 import { auxiliaryWorkers, testBindings, workerInfo } from "./tests/harness/workers.ts";
+import { paymentsProject } from "./tests/harness/payments-project.ts";
 
 /**
  * Three projects, each with a different main Worker, all in workerd:
@@ -43,6 +44,8 @@ export default defineConfig({
       }),
       project("catalog", "catalog", ["tests/durable/catalog/**/*.test.ts"]),
       project("orders", "orders", ["tests/durable/orders/**/*.test.ts"]),
+      // payments: the payments Worker with the Stripe provider against a fake Stripe HTTP server.
+      paymentsProject(),
     ],
   },
 });

@@ -1,4 +1,119 @@
 import { DurableObject } from "cloudflare:workers";
+import { fail, ok, type Result } from "../shared/errors.ts";
+import type { Cart, CartVariant } from "../shared/schemas/cart.ts";
+import type { Order } from "../shared/schemas/orders.ts";
+import {
+  beginCheckout, completeCheckout, dropInFlight, IN_FLIGHT_STALE_MS, oldestInFlight, staleInFlight, type BeginCheckout,
+} from "../workers/orders/src/cart-checkout.ts";
+import {
+  CART_IDLE_MS, cartCurrency, clearLines, lastActivity, lineQuantity, MAX_LINE_QUANTITY, migrateCart, toCart, touch, upsertLine,
+} from "../workers/orders/src/cart-store.ts";
 
-/** Placeholder: filled in by its issue. */
-export class CartDO extends DurableObject {}
+/**
+ * One cart per user (`idFromName(userId)`), SQLite-backed. Every mutation is
+ * a synchronous read-check-write on storage, so concurrent adds and patches
+ * are serialised and never lose a line. Catalog look-ups (price, availability)
+ * happen in the orders Worker before the call, never inside the critical
+ * section. It also holds the user's checkout idempotency records, which makes
+ * checkout per user serial. Idle carts are emptied by the alarm after 30 days.
+ */
+export class CartDO extends DurableObject<OrdersEnv> {
+  private readonly sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: OrdersEnv) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    void ctx.blockConcurrencyWhile(async () => migrateCart(this.sql));
+  }
+
+  async getCart(): Promise<Cart> {
+    return toCart(this.sql, Date.now());
+  }
+
+  /** Adds to the line (fresh price snapshot); 409 OUT_OF_STOCK when the line would exceed `available`. */
+  async addItem(variant: CartVariant, quantity: number, available: number): Promise<Result<Cart>> {
+    const currency = cartCurrency(this.sql);
+    if (currency !== undefined && currency !== variant.price.currency) {
+      return fail("VALIDATION_FAILED", "A cart holds one currency.", [{ path: "sku", message: `Priced in ${variant.price.currency}, the cart is in ${currency}` }]);
+    }
+    const next = (lineQuantity(this.sql, variant.sku) ?? 0) + quantity;
+    if (next > MAX_LINE_QUANTITY) {
+      return fail("VALIDATION_FAILED", `A line holds at most ${MAX_LINE_QUANTITY} units.`, [{ path: "quantity", message: `At most ${MAX_LINE_QUANTITY} per line` }]);
+    }
+    if (next > available) return outOfStock(variant.sku, next, available);
+    upsertLine(this.sql, variant, next);
+    return this.changed();
+  }
+
+  /** Sets a line's quantity (0 removes it); 404 for a line not in the cart. */
+  async updateItem(sku: string, quantity: number, available: number): Promise<Result<Cart>> {
+    if (lineQuantity(this.sql, sku) === undefined) return fail("NOT_FOUND", "This SKU is not in the cart.");
+    if (quantity > 0 && quantity > available) return outOfStock(sku, quantity, available);
+    if (quantity === 0) this.sql.exec(`DELETE FROM lines WHERE sku = ?`, sku);
+    else this.sql.exec(`UPDATE lines SET quantity = ? WHERE sku = ?`, quantity, sku);
+    return this.changed();
+  }
+
+  async removeItem(sku: string): Promise<Result<Cart>> {
+    if (lineQuantity(this.sql, sku) === undefined) return fail("NOT_FOUND", "This SKU is not in the cart.");
+    this.sql.exec(`DELETE FROM lines WHERE sku = ?`, sku);
+    return this.changed();
+  }
+
+  async clear(): Promise<void> {
+    clearLines(this.sql);
+    await this.changed();
+  }
+
+  /** Claims an idempotency key and snapshots the lines, or says why not (see `beginCheckout`). */
+  async beginCheckout(key: string, bodyHash: string, requestId: string): Promise<BeginCheckout> {
+    const begun = beginCheckout(this.sql, key, bodyHash, requestId, Date.now());
+    if (begun.kind === "start") await this.schedule();
+    return begun;
+  }
+
+  /** Called by the OrderDO when its saga ends: stores the response, removes bought lines. */
+  async completeCheckout(key: string, orderId: string, result: Result<Order>): Promise<void> {
+    completeCheckout(this.sql, key, orderId, result, Date.now());
+    await this.schedule();
+  }
+
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    for (const stale of staleInFlight(this.sql, now - IN_FLIGHT_STALE_MS)) {
+      try {
+        const known = await this.env.ORDER.get(this.env.ORDER.idFromName(stale.orderId)).recover();
+        if (!known) dropInFlight(this.sql, stale.key, stale.orderId);
+      } catch (err) {
+        console.error(JSON.stringify({ level: "error", msg: "cart: recovering checkout failed", orderId: stale.orderId, error: String(err) }));
+      }
+    }
+    if (now - lastActivity(this.sql) >= CART_IDLE_MS && oldestInFlight(this.sql) === undefined) clearLines(this.sql);
+    await this.schedule();
+  }
+
+  private async changed(): Promise<Result<Cart>> {
+    const now = Date.now();
+    touch(this.sql, now);
+    await this.schedule();
+    return ok(toCart(this.sql, now));
+  }
+
+  /** One alarm covers both the idle expiry and the stale in-flight check, whichever comes first. */
+  private async schedule(): Promise<void> {
+    const now = Date.now();
+    const idleAt = lastActivity(this.sql) + CART_IDLE_MS;
+    const oldest = oldestInFlight(this.sql);
+    const staleAt = oldest === undefined ? Infinity : Math.max(oldest + IN_FLIGHT_STALE_MS, now + 5_000);
+    const hasLines = this.sql.exec(`SELECT 1 FROM lines LIMIT 1`).toArray().length > 0;
+    const at = Math.min(hasLines ? Math.max(idleAt, now + 1_000) : Infinity, staleAt);
+    if (at === Infinity) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(at);
+  }
+}
+
+function outOfStock(sku: string, requested: number, available: number): Result<Cart> {
+  return fail("OUT_OF_STOCK", `Only ${Math.max(available, 0)} of ${sku} available.`, [
+    { path: sku, message: `${sku}: requested ${requested}, available ${Math.max(available, 0)}` },
+  ]);
+}

@@ -10,7 +10,7 @@ import type { CatalogService } from "../../../workers/catalog/src/index.ts";
  * restock/getAvailability), called over RPC exactly as the orders Worker does.
  */
 const stock = (env as unknown as { STOCK: DurableObjectNamespace<StockDO> }).STOCK;
-const catalog = (exports as unknown as { CatalogService: Service<CatalogService> }).CatalogService;
+const catalog = (exports as unknown as { CatalogService: Service<typeof CatalogService> }).CatalogService;
 let n = 0;
 
 async function sku(tag: string, onHand: number): Promise<string> {

@@ -1,3 +1,6 @@
+import { instrumentDurableObjectWithSentry, withSentry } from "@sentry/cloudflare";
+import { StockDO as StockDOClass } from "../../../durable/stock-do.ts";
+import { sentryOptions } from "../../../shared/observability.ts";
 import { fail, ok, type Result } from "../../../shared/errors.ts";
 import type { Page } from "../../../shared/pagination.ts";
 import type {
@@ -18,7 +21,7 @@ import { availability, reserveAll, type StockOf } from "./stock.ts";
  * edge-cached), stock (one StockDO per SKU, hosted here) and the durable
  * inventory record. Inputs from the gateway arrive validated.
  */
-export class CatalogService extends DomainService<CatalogEnv> {
+class CatalogServiceBase extends DomainService<CatalogEnv> {
   protected readonly stockOf: StockOf = (sku) => this.env.STOCK.get(this.env.STOCK.idFromName(sku));
   private readonly later = (p: Promise<unknown>): void => this.ctx.waitUntil(p);
 
@@ -134,5 +137,9 @@ export class CatalogService extends DomainService<CatalogEnv> {
   }
 }
 
+/** Instrumented with Sentry: a thrown error (a bug, never an expected failure) is reported. */
+export const CatalogService = withSentry((env: CatalogEnv) => sentryOptions(env), CatalogServiceBase);
 export default CatalogService;
-export { StockDO } from "../../../durable/stock-do.ts";
+/** The Durable Object class, instrumented so its errors reach Sentry too. */
+export type StockDO = StockDOClass;
+export const StockDO = instrumentDurableObjectWithSentry((env: CatalogEnv) => sentryOptions(env), StockDOClass);

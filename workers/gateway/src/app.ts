@@ -20,6 +20,13 @@ import { userRoutes } from "./routes/users.ts";
 import { categoryRoutes } from "./routes/categories.ts";
 import { productRoutes } from "./routes/products.ts";
 import { inventoryRoutes } from "./routes/inventory.ts";
+import { shippingRoutes } from "./routes/shipping.ts";
+import { shipmentRoutes } from "./routes/shipments.ts";
+import { favouriteRoutes } from "./routes/favourites.ts";
+import { paymentRoutes } from "./routes/payments.ts";
+import { cartRoutes } from "./routes/cart.ts";
+import { checkoutRoutes } from "./routes/checkout.ts";
+import { orderRoutes } from "./routes/orders.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -68,6 +75,13 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", categoryRoutes);
   app.route("/", productRoutes);
   app.route("/", inventoryRoutes);
+  app.route("/", shippingRoutes);
+  app.route("/", shipmentRoutes);
+  app.route("/", favouriteRoutes);
+  app.route("/", paymentRoutes);
+  app.route("/", cartRoutes);
+  app.route("/", checkoutRoutes);
+  app.route("/", orderRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   app.doc31("/v1/openapi.json", (c) => ({

@@ -1,8 +1,88 @@
+import { instrumentDurableObjectWithSentry, withSentry } from "@sentry/cloudflare";
+import { CartDO as CartDOClass } from "../../../durable/cart-do.ts";
+import { OrderDO as OrderDOClass } from "../../../durable/order-do.ts";
+import { sentryOptions } from "../../../shared/observability.ts";
+import { fail, ok, type Result } from "../../../shared/errors.ts";
+import type { Page } from "../../../shared/pagination.ts";
+import type { AddCartItemInput, Cart } from "../../../shared/schemas/cart.ts";
+import type { CheckoutInput, CheckoutOutcome, Order, OrderPrincipal } from "../../../shared/schemas/orders.ts";
 import { DomainService } from "../../../shared/service.ts";
+import { addCartItem, clearCart, getCart, removeCartItem, updateCartItem } from "./cart.ts";
+import { checkout } from "./checkout.ts";
+import { findOrder, listOrders, type OrderListQuery } from "./order-queries.ts";
 
-/** RPC surface of the orders Worker. */
-export class OrdersService extends DomainService<OrdersEnv> {}
+// Plain function, not a method: DomainService wraps every method into an async RPC wrapper.
+function orderStub(env: OrdersEnv, orderId: string) {
+  return env.ORDER.get(env.ORDER.idFromName(orderId));
+}
 
+/**
+ * RPC surface of the orders Worker: carts (CartDO per user), checkout (the
+ * OrderDO saga) and order records (Postgres, with the OrderDO as fallback
+ * for an order whose outbox has not delivered yet). Inputs arrive validated.
+ */
+class OrdersServiceBase extends DomainService<OrdersEnv> {
+  async getCart(userId: string): Promise<Cart> {
+    return getCart(this.env, userId);
+  }
+
+  async addCartItem(userId: string, input: AddCartItemInput): Promise<Result<Cart>> {
+    return addCartItem(this.env, userId, input.sku, input.quantity);
+  }
+
+  async updateCartItem(userId: string, sku: string, quantity: number): Promise<Result<Cart>> {
+    return updateCartItem(this.env, userId, sku, quantity);
+  }
+
+  async removeCartItem(userId: string, sku: string): Promise<Result<Cart>> {
+    return removeCartItem(this.env, userId, sku);
+  }
+
+  async clearCart(userId: string): Promise<Result<null>> {
+    await clearCart(this.env, userId);
+    return ok(null);
+  }
+
+  async checkout(userId: string, idempotencyKey: string, input: CheckoutInput, requestId: string): Promise<CheckoutOutcome> {
+    return checkout(this.env, userId, idempotencyKey, input, requestId);
+  }
+
+  async listOrders(principal: OrderPrincipal, query: OrderListQuery): Promise<Result<Page<Order>>> {
+    return listOrders(this.db(), principal, query);
+  }
+
+  /**
+   * One order for its owner or an admin (NOT_FOUND otherwise). Postgres
+   * first; an order it does not have yet (outbox pending, or Postgres down)
+   * is answered by its OrderDO, the source of truth.
+   */
+  async getOrder(principal: OrderPrincipal, orderId: string): Promise<Result<Order>> {
+    try {
+      const row = await findOrder(this.db(), principal, orderId);
+      if (row) return ok(row);
+    } catch (err) {
+      console.error(JSON.stringify({ level: "error", worker: "orders", msg: "order read from Postgres failed, asking the OrderDO", error: String(err) }));
+    }
+    const fromDo = await orderStub(this.env, orderId).view(principal);
+    return fromDo ? ok(fromDo) : fail("NOT_FOUND", "Order not found.");
+  }
+
+  /** Owner or admin; paid -> cancelled (refund, restock); after shipping 409 ORDER_NOT_CANCELLABLE. */
+  async cancelOrder(principal: OrderPrincipal, orderId: string): Promise<Result<Order>> {
+    return orderStub(this.env, orderId).cancelOrder(principal);
+  }
+
+  /** From the shipping Worker: idempotent, never backwards, only from paid/shipped. */
+  async applyShipmentStatus(orderId: string, status: "shipped" | "delivered", at: string): Promise<Result<null>> {
+    return orderStub(this.env, orderId).applyShipmentStatus(status, at);
+  }
+}
+
+/** Instrumented with Sentry: a thrown error (a bug, never an expected failure) is reported. */
+export const OrdersService = withSentry((env: OrdersEnv) => sentryOptions(env), OrdersServiceBase);
 export default OrdersService;
-export { CartDO } from "../../../durable/cart-do.ts";
-export { OrderDO } from "../../../durable/order-do.ts";
+/** The Durable Object classes, instrumented so their errors reach Sentry too. */
+export type CartDO = CartDOClass;
+export const CartDO = instrumentDurableObjectWithSentry((env: OrdersEnv) => sentryOptions(env), CartDOClass);
+export type OrderDO = OrderDOClass;
+export const OrderDO = instrumentDurableObjectWithSentry((env: OrdersEnv) => sentryOptions(env), OrderDOClass);

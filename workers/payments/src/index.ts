@@ -1,6 +1,109 @@
+import { instrumentDurableObjectWithSentry, withSentry } from "@sentry/cloudflare";
+import { PaymentDO as PaymentDOClass } from "../../../durable/payment-do.ts";
+import { sentryOptions } from "../../../shared/observability.ts";
+import type { PaymentOutcome, PaymentRecord } from "../../../durable/payment-do.ts";
+import { openDb } from "../../../shared/db/client.ts";
+import { fail, ok, type Result } from "../../../shared/errors.ts";
+import type { AuthorizeInput, PaymentSummary } from "../../../shared/schemas/payments.ts";
 import { DomainService } from "../../../shared/service.ts";
+import { checkAuthorizeInput } from "./pan.ts";
+import { providerFor } from "./providers/index.ts";
+import { applyWebhookOnce, listPaymentsForOrder, savePayment } from "./records.ts";
 
-/** RPC surface of the payments Worker. */
-export class PaymentsService extends DomainService<PaymentsEnv> {}
+// Helpers are module functions, not methods: DomainService wraps every method as an async RPC call.
+function paymentStub(env: PaymentsEnv, paymentId: string) {
+  return env.PAYMENT.get(env.PAYMENT.idFromName(paymentId));
+}
 
+/** Copies a record to Postgres on its own pool, after the response; the OrderDO outbox retries it later if this fails. */
+async function persist(env: PaymentsEnv, record: PaymentRecord): Promise<void> {
+  const { db, pool } = openDb(env);
+  try {
+    await savePayment(db, record);
+  } catch (err) {
+    console.error(JSON.stringify({ level: "error", worker: "payments", msg: "payment row not saved", paymentId: record.id, error: String((err as { cause?: unknown }).cause ?? err) }));
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
+}
+
+/** Queues the Postgres copy and hands back the caller's result (rebuilt as plain data). */
+function finish(env: PaymentsEnv, ctx: ExecutionContext, outcome: PaymentOutcome): Result<PaymentSummary> {
+  // Replays change nothing, so only a real change is copied (the OrderDO outbox re-delivers anyway).
+  if (outcome.record && outcome.changed) ctx.waitUntil(persist(env, outcome.record));
+  const r = outcome.result;
+  return r.ok ? ok(r.value) : fail(r.error.code, r.error.detail, r.error.errors);
+}
+
+/**
+ * RPC surface of the payments Worker. The PaymentDO of each payment is the
+ * source of truth, so authorize/capture/void/refund never wait on Postgres;
+ * the Postgres copy is written afterwards (best effort, `waitUntil`) and again
+ * by the OrderDO outbox, both idempotent upserts.
+ */
+class PaymentsServiceBase extends DomainService<PaymentsEnv> {
+  /** Authorizes once per paymentId (a retry returns the first outcome); a card number is refused unseen. */
+  async authorize(input: AuthorizeInput): Promise<Result<PaymentSummary>> {
+    const invalid = checkAuthorizeInput(input);
+    if (invalid) return invalid;
+    return finish(this.env, this.ctx, await paymentStub(this.env, input.paymentId).authorize(input));
+  }
+
+  /** authorized -> captured; repeating it returns the same summary without calling the provider. */
+  async capture(paymentId: string): Promise<Result<PaymentSummary>> {
+    return finish(this.env, this.ctx, await paymentStub(this.env, paymentId).operate(paymentId, "capture"));
+  }
+
+  /** authorized -> voided; a failed payment is returned as it is (nothing to void). */
+  async voidAuthorization(paymentId: string): Promise<Result<PaymentSummary>> {
+    return finish(this.env, this.ctx, await paymentStub(this.env, paymentId).operate(paymentId, "void"));
+  }
+
+  /** captured -> refunded; repeating it returns the same summary. */
+  async refund(paymentId: string): Promise<Result<PaymentSummary>> {
+    return finish(this.env, this.ctx, await paymentStub(this.env, paymentId).operate(paymentId, "refund"));
+  }
+
+  /** Payments of one order from Postgres, oldest first (the gateway checks ownership first). */
+  async listForOrder(orderId: string): Promise<PaymentSummary[]> {
+    return listPaymentsForOrder(this.db(), orderId);
+  }
+
+  /**
+   * Verifies and applies a provider webhook. Redeliveries (same event id, even
+   * concurrent) are acknowledged with `duplicate: true` and change nothing.
+   * Events for an unknown payment are acknowledged too: retrying them cannot help.
+   */
+  async handleWebhook(rawBody: string, signatureHeader: string | null): Promise<Result<{ received: true; duplicate: boolean }>> {
+    const parsed = await providerFor(this.env).parseWebhook(rawBody, signatureHeader, Math.floor(Date.now() / 1000));
+    if (!parsed.ok) return parsed;
+    const event = parsed.value;
+    // Its own pool, ended here: the transaction must not share a connection with anything else.
+    const { db, pool } = openDb(this.env);
+    let duplicate: boolean;
+    try {
+      ({ duplicate } = await applyWebhookOnce(db, event, async () => (await paymentStub(this.env, event.data.paymentId).applyWebhook(event)).record));
+    } finally {
+      this.ctx.waitUntil(pool.end().catch(() => undefined));
+    }
+    console.log(JSON.stringify({ level: "info", worker: "payments", msg: "webhook", eventId: event.id, type: event.type, duplicate }));
+    return ok({ received: true, duplicate });
+  }
+
+  /** Operations and tests: the provider calls made for one payment, oldest first. */
+  async providerCalls(paymentId: string): Promise<{ op: string; outcome: string }[]> {
+    return paymentStub(this.env, paymentId).providerCalls();
+  }
+
+  /** Operations and tests: the PaymentDO's record (source of truth), null when unknown. */
+  async getPayment(paymentId: string): Promise<PaymentRecord | null> {
+    return paymentStub(this.env, paymentId).get();
+  }
+}
+
+/** Instrumented with Sentry: a thrown error (a bug, never an expected failure) is reported. */
+export const PaymentsService = withSentry((env: PaymentsEnv) => sentryOptions(env), PaymentsServiceBase);
 export default PaymentsService;
+/** The Durable Object class, instrumented so its errors reach Sentry too. */
+export type PaymentDO = PaymentDOClass;
+export const PaymentDO = instrumentDurableObjectWithSentry((env: PaymentsEnv) => sentryOptions(env), PaymentDOClass);

@@ -1,6 +1,90 @@
+import { withSentry } from "@sentry/cloudflare";
+import { sentryOptions } from "../../../shared/observability.ts";
+import { fail, ok, type Result } from "../../../shared/errors.ts";
+import type {
+  CreateShippingOptionInput,
+  CreateShippingZoneInput,
+  Shipment,
+  ShipmentEventStatus,
+  ShippingOptionDetail,
+  ShippingQuote,
+  ShippingZone,
+  UpdateShippingOptionInput,
+} from "../../../shared/schemas/shipping.ts";
 import { DomainService } from "../../../shared/service.ts";
+import { createOption, createZone, listZones, updateOption } from "./admin.ts";
+import { getOptionDetail, listOptions, quote } from "./options.ts";
+import { syncOrder } from "./order-sync.ts";
+import { publishShipmentEvent } from "./shipment-events.ts";
+import { advance, createShipment, findByTrackingNumber, getShipmentForOrder, toShipment } from "./shipments.ts";
+import { LOCAL_CARRIER_WEBHOOK_SECRET, verifyAndParseCarrierWebhook } from "./webhook.ts";
 
-/** RPC surface of the shipping Worker. */
-export class ShippingService extends DomainService<ShippingEnv> {}
+/** RPC surface of the shipping Worker. Inputs arrive already validated by the gateway. */
+class ShippingServiceBase extends DomainService<ShippingEnv> {
+  async listOptions(country: string, weightGrams = 0): Promise<ShippingQuote[]> {
+    return listOptions(this.db(), country, weightGrams);
+  }
 
+  async quote(optionId: string, country: string, weightGrams: number): Promise<Result<ShippingQuote>> {
+    return quote(this.db(), optionId, country, weightGrams);
+  }
+
+  async getOption(optionId: string): Promise<Result<ShippingOptionDetail>> {
+    return getOptionDetail(this.db(), optionId);
+  }
+
+  async listZones(): Promise<ShippingZone[]> {
+    return listZones(this.db());
+  }
+
+  async createZone(input: CreateShippingZoneInput): Promise<Result<ShippingZone>> {
+    return createZone(this.db(), input);
+  }
+
+  async createOption(input: CreateShippingOptionInput): Promise<Result<ShippingOptionDetail>> {
+    return createOption(this.db(), input);
+  }
+
+  async updateOption(optionId: string, input: UpdateShippingOptionInput): Promise<Result<ShippingOptionDetail>> {
+    return updateOption(this.db(), optionId, input);
+  }
+
+  async createShipment(orderId: string, userId: string): Promise<Result<Shipment>> {
+    const created = await createShipment(this.db(), orderId, userId);
+    if (!created.ok) return created;
+    const published = await publishShipmentEvent(this.env.EVENTS_QUEUE, created.value, userId, "created");
+    return published.ok ? created : published;
+  }
+
+  async getShipmentForOrder(orderId: string): Promise<Result<Shipment>> {
+    return getShipmentForOrder(this.db(), orderId);
+  }
+
+  /** Moves the shipment forward (never back) and brings its order along. */
+  async addEvent(shipmentId: string, status: ShipmentEventStatus, source = "admin"): Promise<Result<Shipment>> {
+    const db = this.db();
+    const moved = await advance(db, shipmentId, status, source);
+    if (!moved.ok) return moved;
+    await syncOrder(db, this.env.ORDERS, moved.value);
+    const shipment = await toShipment(db, moved.value);
+    if (shipment.status === "delivered") {
+      const published = await publishShipmentEvent(this.env.EVENTS_QUEUE, shipment, moved.value.userId, "delivered");
+      if (!published.ok) return published;
+    }
+    return ok(shipment);
+  }
+
+  /** A signed carrier report, mapped onto addEvent by tracking number. */
+  async handleCarrierWebhook(rawBody: string, signatureHeader: string | null): Promise<Result<Shipment>> {
+    const secret = this.env.CARRIER_WEBHOOK_SECRET || (this.env.ENVIRONMENT === "dev" ? LOCAL_CARRIER_WEBHOOK_SECRET : "");
+    const event = await verifyAndParseCarrierWebhook(secret, rawBody, signatureHeader, Math.floor(Date.now() / 1000));
+    if (!event.ok) return event;
+    const row = await findByTrackingNumber(this.db(), event.value.trackingNumber);
+    if (!row) return fail("NOT_FOUND", "No shipment has this tracking number.");
+    return this.addEvent(row.id, event.value.status, "carrier");
+  }
+}
+
+/** Instrumented with Sentry: a thrown error (a bug, never an expected failure) is reported. */
+export const ShippingService = withSentry((env: ShippingEnv) => sentryOptions(env), ShippingServiceBase);
 export default ShippingService;

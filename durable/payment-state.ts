@@ -1,0 +1,47 @@
+// Types and transition tables of the PaymentDO, kept apart so the DO file stays about behaviour.
+import type { Result } from "../shared/errors.ts";
+import type { PaymentStatus, PaymentSummary, WebhookEvent } from "../shared/schemas/payments.ts";
+
+/** A summary plus what only the payments Worker keeps (the provider's reference). */
+export interface PaymentRecord extends PaymentSummary {
+  providerRef?: string;
+}
+
+/** What every PaymentDO method answers: the caller's result and the record to copy to Postgres. */
+export interface PaymentOutcome {
+  result: Result<PaymentSummary>;
+  record: PaymentRecord | null;
+  /** Whether this call changed the payment (only then is the Postgres copy rewritten). */
+  changed: boolean;
+  /** Webhooks only: whether the event changed the payment. */
+  applied?: boolean;
+}
+
+export type Op = "capture" | "void" | "refund";
+export type PaymentRow = {
+  id: string; order_id: string; user_id: string; status: string; amount: number; currency: string; provider: string;
+  provider_ref: string | null; last4: string | null; failure_code: string | null; failure_detail: string | null; created_at: string;
+};
+
+/** Per operation: the status it needs, the status it gives, and the statuses meaning "already done". */
+export const OPS: Record<Op, { from: PaymentStatus; to: PaymentStatus; done: PaymentStatus[] }> = {
+  capture: { from: "authorized", to: "captured", done: ["captured", "refunded"] },
+  void: { from: "authorized", to: "voided", done: ["voided", "failed"] },
+  refund: { from: "captured", to: "refunded", done: ["refunded"] },
+};
+
+/** What each webhook event type may change: only from `from`, to `to`. */
+export const WEBHOOK_MOVES: Record<WebhookEvent["type"], { from: PaymentStatus; to: PaymentStatus }> = {
+  "payment.captured": { from: "authorized", to: "captured" },
+  "payment.refunded": { from: "captured", to: "refunded" },
+  "payment.failed": { from: "authorized", to: "failed" },
+};
+
+/** A PaymentDO row as a record (optional fields left out when empty). */
+export function toRecord(row: PaymentRow): PaymentRecord {
+  return {
+    id: row.id, orderId: row.order_id, userId: row.user_id, status: row.status as PaymentStatus,
+    amount: { amount: row.amount, currency: row.currency }, provider: row.provider,
+    ...(row.last4 ? { last4: row.last4 } : {}), createdAt: row.created_at, ...(row.provider_ref ? { providerRef: row.provider_ref } : {}),
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * The write-path benchmarks: reservations on one hot StockDO (through the
+ * bench-probe Worker's CatalogService RPC), checkouts at fixed concurrency
+ * with per-step percentiles, and the flash sale.
+ */
+import type { BenchFigure } from "./bench.ts";
+import { closedLoop, cpuNote } from "./lib/closed-loop.ts";
+import { adminToken, CustomerPool, discoverCatalog } from "./lib/fixtures.ts";
+import { HttpClient } from "./lib/http.ts";
+import { runOpenModel } from "./lib/open-model.ts";
+import { Recorder } from "./lib/recorder.ts";
+import { pick } from "./lib/context.ts";
+import { runScenario } from "./lib/run.ts";
+import type { BenchState } from "./lib/target.ts";
+import { addToCart, checkout, clearCart } from "./scenarios/checkout-steps.ts";
+
+/** Reservations/s on one fresh SKU with a million units: closed-loop max, then p99 at 500/s. */
+export async function benchReserve(http: HttpClient, probeUrl: string, durationS: number, figures: BenchFigure[]): Promise<BenchFigure[]> {
+  const before = figures.length;
+  const token = await adminToken(http);
+  const cats = await http.request("GET", "/v1/categories");
+  const categoryId = (cats.json as { items: { id: string }[] }).items[0]?.id;
+  const sku = `HOT-${Date.now().toString(36).toUpperCase()}`;
+  const created = await http.request("POST", "/v1/products", { token, body: { title: `Hot ${sku}`, description: "reservation benchmark", categoryId, variants: [{ sku, title: "One", price: { amount: 100, currency: "USD" }, initialStock: 1_000_000 }] } });
+  if (created.status !== 201) throw new Error(`hot SKU create failed: ${created.status} ${created.text.slice(0, 200)}`);
+  const probe = new HttpClient(probeUrl, 64);
+  try {
+    const path = `/reserve?sku=${sku}&ttl=120`;
+    const max = await closedLoop(probe, 16, durationS, () => (ctx) => ctx.step("reserve", "GET", path).then(() => undefined));
+    const s = max.recorder.overall().summary();
+    figures.push({ name: "StockDO reserve, one hot SKU (max)", value: max.perSecond, unit: "reservations/s", p50: s.p50, p95: s.p95, p99: s.p99, note: `16 concurrent, ${max.recorder.totals().errors} errors; ${cpuNote(max, s.count, "reservation")}` });
+    const rec = new Recorder();
+    await runOpenModel(probe, rec, { stages: [{ durationS, from: 500, to: 500 }], journey: () => (ctx) => ctx.step("reserve", "GET", path).then(() => undefined) });
+    const h = rec.overall().summary();
+    figures.push({ name: "StockDO reserve at 500/s offered", value: Math.round((h.count / durationS) * 10) / 10, unit: "reservations/s", p50: h.p50, p95: h.p95, p99: h.p99, note: `open model, ${rec.totals().errors} errors` });
+  } finally {
+    probe.close();
+  }
+  return figures.slice(before);
+}
+
+/** `shoppers` customers each looping add-to-cart + checkout (tok_visa) for durationS. */
+export async function benchCheckout(http: HttpClient, shoppers: number, durationS: number, figures: BenchFigure[], dataSetId?: string): Promise<BenchFigure[]> {
+  const before = figures.length;
+  const [catalog, pool] = await Promise.all([discoverCatalog(http), CustomerPool.create(http, shoppers, dataSetId)]);
+  const opts = await http.request("GET", "/v1/shipping/options?country=US");
+  const optionId = (opts.json as { items: { id: string }[] }).items[0]?.id ?? "";
+  await Promise.all(pool.tokens.map((t) => http.request("DELETE", "/v1/cart", { token: t })));
+  const run = await closedLoop(http, shoppers, durationS, (w) => async (ctx) => {
+    const token = pool.tokens[w] as string;
+    await addToCart(ctx, token, pick(catalog.skus));
+    const r = await checkout(ctx, token, optionId, true);
+    if (r.status !== 201) await clearCart(ctx, token);
+  });
+  const outcomes = run.recorder.outcomes("checkout");
+  const paid = outcomes["201"] ?? 0;
+  figures.push({ name: `checkout, ${shoppers} concurrent shoppers`, value: Math.round((paid / run.durationS) * 10) / 10, unit: "checkouts/s", note: `outcomes ${JSON.stringify(outcomes)}; ${cpuNote(run, paid, "checkout (add+checkout)")}` });
+  for (const step of ["cart.add", "checkout"]) {
+    const h = run.recorder.overall((n) => n === step).summary();
+    figures.push({ name: `  ${step} @${shoppers}`, value: h.count, unit: "requests", p50: h.p50, p95: h.p95, p99: h.p99 });
+  }
+  const journey = run.recorder.overall((n) => n === "cart.add" || n === "checkout").summary();
+  figures.push({ name: `  add+checkout per shopper @${shoppers} (sum of steps)`, value: run.perSecond, unit: "journeys/s", p50: journey.p50 });
+  return figures.slice(before);
+}
+
+/** The flash-sale scenario with 1,000 shoppers for 100 units, arriving within one second. */
+export async function benchFlashSale(target: string, local: BenchState | undefined, figures: BenchFigure[]): Promise<BenchFigure[]> {
+  const before = figures.length;
+  const { report } = await runScenario({ scenario: "flash-sale", profile: "load", target, local, rate: 1000, maxInFlight: 1000, outDir: "load/reports", customers: 1000, shoppers: 1000, units: 100, loginShare: 0 });
+  const t = report.totals;
+  const orders = report.steps.find((s) => s.name === "checkout")?.outcomes["201"] ?? 0;
+  figures.push({
+    name: "flash sale: 1,000 shoppers, 100 units",
+    value: orders,
+    unit: "paid orders",
+    p50: t.latency.p50,
+    p95: t.latency.p95,
+    p99: t.latency.p99,
+    note: `sold out after ${report.counters["flash.sold_out_after_ms"] ?? "?"} ms, 5xx ${t.fiveXx}, checks ${report.checks.every((c) => c.ok) ? "all hold" : `BROKEN: ${report.checks.filter((c) => !c.ok).map((c) => c.name).join("; ")}`}`,
+  });
+  return figures.slice(before);
+}

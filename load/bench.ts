@@ -1,0 +1,120 @@
+/**
+ * `npm run load -- bench`: the figures issues 3, 4 and 7 ask for, in one run
+ * on one workerd: the hello-world ceiling, product get/list with the cache
+ * warm (and p99 at 50% of their maximum), reservations/s on one hot StockDO,
+ * checkouts/s at 10 and 50 concurrent shoppers with per-step percentiles,
+ * the flash sale, and pgbench TPS of the same PostgreSQL.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { runPgbench } from "../scripts/bench-postgres.ts";
+import { benchCheckout, benchFlashSale, benchReserve } from "./bench-writes.ts";
+import { closedLoop, cpuNote, setSamplePids } from "./lib/closed-loop.ts";
+import { discoverCatalog } from "./lib/fixtures.ts";
+import { HttpClient } from "./lib/http.ts";
+import { runOpenModel } from "./lib/open-model.ts";
+import { Recorder } from "./lib/recorder.ts";
+import { pick } from "./lib/context.ts";
+import type { BenchState } from "./lib/target.ts";
+
+export interface BenchOptions {
+  target: string;
+  local?: BenchState;
+  only?: string[];
+  durationS: number;
+  outDir: string;
+}
+
+export interface BenchFigure {
+  name: string;
+  value: number;
+  unit: string;
+  p50?: number;
+  p95?: number;
+  p99?: number;
+  note?: string;
+}
+
+const CONCURRENCY = 32;
+
+/** Max req/s of one GET path (closed loop), then p99 at 50% of that rate (open model). */
+async function readBench(name: string, http: HttpClient, durationS: number, path: () => string, out: BenchFigure[]): Promise<number> {
+  const max = await closedLoop(http, CONCURRENCY, durationS, () => (ctx) => ctx.step(name, "GET", path()).then(() => undefined));
+  const s = max.recorder.overall().summary();
+  const errors = max.recorder.totals().errors;
+  out.push({ name: `${name} max`, value: max.perSecond, unit: "req/s", p50: s.p50, p95: s.p95, p99: s.p99, note: `${CONCURRENCY} connections, closed loop${errors ? `, ${errors} errors` : ""}; ${cpuNote(max, s.count)}` });
+  const half = Math.max(1, Math.round(max.perSecond / 2));
+  const rec = new Recorder();
+  await runOpenModel(http, rec, { stages: [{ durationS, from: half, to: half }], journey: () => (ctx) => ctx.step(name, "GET", path()).then(() => undefined) });
+  const h = rec.overall().summary();
+  out.push({ name: `${name} at 50% of max`, value: half, unit: "req/s offered", p50: h.p50, p95: h.p95, p99: h.p99, note: "open model, latency from intended send time" });
+  return max.perSecond;
+}
+
+/** Runs the selected benchmarks, prints a table and writes load/reports/<stamp>-bench.json. */
+export async function runBench(o: BenchOptions): Promise<number> {
+  const want = (n: string) => !o.only || o.only.includes(n);
+  const loadAvgAtStart = loadavg();
+  if (o.local) setSamplePids(o.local.pids);
+  console.log(`load average before: ${loadAvgAtStart.map((l) => l.toFixed(2)).join(" / ")} on ${cpus().length} cores`);
+  const figures: BenchFigure[] = [];
+  const http = new HttpClient(o.target, 256);
+  const print = (f: BenchFigure) =>
+    console.log(`${f.name.padEnd(44)} ${String(f.value).padStart(9)} ${f.unit.padEnd(14)} ${(["p50", "p95", "p99"] as const).filter((k) => f[k] !== undefined).map((k) => `${k} ${f[k]} ms`).join("  ")}${f.note ? `  (${f.note})` : ""}`);
+  const push = (list: BenchFigure[]) => list.forEach(print);
+  let hello = 0;
+  try {
+    if (want("hello") && o.local) {
+      const helloHttp = new HttpClient(o.local.hello, 256);
+      const before = figures.length;
+      hello = await readBench("hello-world", helloHttp, o.durationS, () => "/", figures);
+      helloHttp.close();
+      push(figures.slice(before));
+    }
+    if (want("gateway-floor")) {
+      // An unknown route runs only the gateway's middleware (auth/rate limit/logging/Sentry): the floor under every API call.
+      const floor = await closedLoop(http, CONCURRENCY, o.durationS, () => (ctx) => ctx.step("404", "GET", "/v1/__bench_unknown", { expect: [404] }).then(() => undefined));
+      const s = floor.recorder.overall().summary();
+      const f = { name: "gateway floor: unknown route -> 404 (max)", value: floor.perSecond, unit: "req/s", p50: s.p50, p95: s.p95, p99: s.p99, note: cpuNote(floor, s.count) };
+      figures.push(f);
+      print(f);
+    }
+    const catalog = want("product-get") || want("product-list") ? await discoverCatalog(http) : undefined;
+    if (catalog && want("product-get")) {
+      const before = figures.length;
+      // A fixed hot set of 100 products: "cache warm" means these were read before and are read again.
+      const hot = catalog.productIds.slice(0, 100);
+      const max = await readBench("product.get", http, o.durationS, () => `/v1/products/${pick(hot)}`, figures);
+      if (hello) figures.push({ name: "product.get / hello-world", value: Math.round((max / hello) * 100), unit: "% of ceiling" });
+      push(figures.slice(before));
+    }
+    if (catalog && want("product-list")) {
+      const before = figures.length;
+      const max = await readBench("products.list", http, o.durationS, () => "/v1/products?limit=20", figures);
+      if (hello) figures.push({ name: "products.list / hello-world", value: Math.round((max / hello) * 100), unit: "% of ceiling" });
+      push(figures.slice(before));
+    }
+    if (want("reserve") && o.local) push(await benchReserve(http, o.local.probe, o.durationS, figures));
+    if (want("checkout")) for (const c of [10, 50]) push(await benchCheckout(http, c, o.durationS, figures, o.local?.seedId));
+    if (want("flash-sale")) push(await benchFlashSale(o.target, o.local, figures));
+    if (want("pgbench") && o.local?.pgPort) {
+      const tps = runPgbench(o.local.pgPort, 16, o.durationS);
+      const f = { name: "pgbench TPC-B (16 clients, same PostgreSQL)", value: Math.round(tps), unit: "TPS" };
+      figures.push(f);
+      print(f);
+    }
+  } finally {
+    http.close();
+  }
+  mkdirSync(o.outDir, { recursive: true });
+  const at = new Date().toISOString();
+  const file = `${o.outDir}/${at.replace(/[:.]/g, "-").slice(0, 19)}-bench.json`;
+  writeFileSync(file, JSON.stringify({ at, target: o.target, loadAvgAtEnd: loadavg(), loadAvgAtStart, cores: cpus().length, cpu: cpus()[0]?.model, command: `npm run load -- ${process.argv.slice(2).join(" ")}`, figures }, null, 2));
+  // The same figures as a Markdown table, ready for the README's Performance section.
+  const cell = (v: number | undefined) => (v === undefined ? "" : String(v));
+  const md = [`Measured ${at} against ${o.target} (${cpus().length} cores, load average ${loadAvgAtStart.map((l) => l.toFixed(1)).join("/")} before).`, "", "| figure | value | p50 ms | p95 ms | p99 ms | notes |", "|---|---|---|---|---|---|"];
+  for (const f of figures) md.push(`| ${f.name.trim()} | ${f.value} ${f.unit} | ${cell(f.p50)} | ${cell(f.p95)} | ${cell(f.p99)} | ${f.note ?? ""} |`);
+  writeFileSync(file.replace(/\.json$/, ".md"), `${md.join("\n")}\n`);
+  console.log(`\nload average after: ${loadavg().map((l) => l.toFixed(2)).join(" / ")}\nfigures: ${file}`);
+  return 0;
+}

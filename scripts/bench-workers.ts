@@ -1,0 +1,136 @@
+/**
+ * The Workers `npm run serve:bench` runs on one workerd: every edgeshop Worker
+ * from the bundle `wrangler deploy` would upload, wired by each one's own
+ * wrangler config, plus two bench-only Workers:
+ * - `bench-hello`: a bare hello-world, the ceiling of this workerd on this
+ *   machine, measured in the same run so figures from noisy machines compare;
+ * - `bench-probe`: calls CatalogService.reserve over the same service binding
+ *   the orders Worker uses, so reservations/s on one hot StockDO can be
+ *   measured (the public API has no bare "reserve" route).
+ */
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { LegacyWorkerOptions } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { ALL_WORKERS, GATEWAY, type WorkerInfo } from "./workers.ts";
+
+export interface BenchDatabase {
+  databaseUrl: string;
+  /** `host:port/v1` of the local Neon WebSocket proxy, "" for a remote (Neon) database. */
+  neonWsProxy: string;
+}
+
+const HELLO_SCRIPT = `export default { fetch() { return new Response("hello world"); } };`;
+
+// Reserves one unit of ?sku= under a fresh id: one RPC to CatalogService, one StockDO call, as checkout does.
+const PROBE_SCRIPT = `
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    const sku = url.searchParams.get("sku");
+    if (url.pathname !== "/reserve" || !sku) return new Response("not found", { status: 404 });
+    const id = "rsv_bench_" + crypto.randomUUID();
+    const result = await env.CATALOG.reserve(id, [{ sku, quantity: 1 }], Number(url.searchParams.get("ttl") ?? 600));
+    return Response.json(result, { status: result.ok ? 200 : 409 });
+  },
+};`;
+
+/** Runs `wrangler deploy --dry-run --outdir` for one Worker: the exact bundle a deploy uploads. */
+function bundle(worker: WorkerInfo, outDir: string): Promise<void> {
+  return new Promise((done, reject) => {
+    const child = spawn("npx", ["wrangler", "deploy", "--dry-run", "--outdir", join(outDir, worker.name), "-c", worker.config], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" },
+    });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    child.on("exit", (code) => (code === 0 ? done() : reject(new Error(`bundling ${worker.name} failed:\n${output}`))));
+  });
+}
+
+/** Bundles every Worker (gateway included) into `outDir` (absolute), two at a time. */
+export async function bundleAll(outDir: string): Promise<void> {
+  const dir = resolve(outDir);
+  const queue = [...ALL_WORKERS];
+  await Promise.all(
+    Array.from({ length: 2 }, async () => {
+      for (let w = queue.shift(); w; w = queue.shift()) await bundle(w, dir);
+    }),
+  );
+}
+
+/** KEY=value lines of a Worker's committed .dev.vars.example (its local secrets). */
+function exampleVars(worker: WorkerInfo): Record<string, string> {
+  const path = join(worker.dir, ".dev.vars.example");
+  if (!existsSync(path)) return {};
+  const vars: Record<string, string> = {};
+  for (const line of readFileSync(path, "utf8").split("\n")) {
+    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
+    if (m?.[1]) vars[m[1]] = m[2] ?? "";
+  }
+  return vars;
+}
+
+function workerOptions(worker: WorkerInfo, outDir: string, db: BenchDatabase): LegacyWorkerOptions {
+  // modulesRules describe unbundled sources; these Workers run from their bundle.
+  const { modulesRules: _rules, ...options } = unstable_getMiniflareWorkerOptions(worker.config).workerOptions;
+  const bindings: Record<string, string> = { ...(options.bindings as Record<string, string> | undefined), ...exampleVars(worker) };
+  if ("DATABASE_URL" in bindings) {
+    bindings.DATABASE_URL = db.databaseUrl;
+    bindings.NEON_WS_PROXY = db.neonWsProxy;
+  }
+  const dir = join(resolve(outDir), worker.name);
+  return { ...options, name: worker.script, modules: true, modulesRoot: dir, scriptPath: join(dir, "index.js"), bindings };
+}
+
+export interface BenchPorts {
+  host: string;
+  gateway: number;
+  hello: number;
+  probe: number;
+}
+
+/**
+ * Miniflare `workers` for the whole stack. Each public Worker gets its own
+ * direct socket, so requests reach it without Miniflare's entry Worker or
+ * wrangler's dev proxy in the path.
+ */
+export function benchWorkers(outDir: string, db: BenchDatabase, ports: BenchPorts, providerLatencyMs?: number): LegacyWorkerOptions[] {
+  const socket = (port: number) => [{ host: ports.host, port }];
+  const gateway = { ...workerOptions(GATEWAY, outDir, db), unsafeDirectSockets: socket(ports.gateway) };
+  const domains = ALL_WORKERS.filter((w) => w !== GATEWAY).map((w) => {
+    const options = workerOptions(w, outDir, db);
+    if (w.name === "payments" && providerLatencyMs !== undefined) {
+      options.bindings = { ...(options.bindings as Record<string, string>), TEST_PROVIDER_LATENCY_MS: String(providerLatencyMs) };
+    }
+    return options;
+  });
+  const compat = { compatibilityDate: "2026-10-20", compatibilityFlags: ["nodejs_compat"] };
+  const hello: LegacyWorkerOptions = { name: "bench-hello", modules: true, script: HELLO_SCRIPT, ...compat, unsafeDirectSockets: socket(ports.hello) };
+  const probe: LegacyWorkerOptions = {
+    name: "bench-probe",
+    modules: true,
+    script: PROBE_SCRIPT,
+    ...compat,
+    serviceBindings: { CATALOG: { name: "edgeshop-catalog", entrypoint: "CatalogService" } },
+    unsafeDirectSockets: socket(ports.probe),
+  };
+  return [gateway, ...domains, hello, probe];
+}
+
+/**
+ * Keeps Worker warnings and errors on the console, drops per-request info
+ * lines (they would flood it under load) and repeats of one message except
+ * at 10, 100, 1000... occurrences.
+ */
+export function workerLogFilter(): (log: { level: string; message: string }) => void {
+  const seen = new Map<string, number>();
+  return (log) => {
+    if (log.level !== "error" && log.level !== "warn") return;
+    const n = (seen.get(log.message) ?? 0) + 1;
+    seen.set(log.message, n);
+    if (n === 1 || Number.isInteger(Math.log10(n))) console.error(`[worker ${log.level}${n > 1 ? ` x${n}` : ""}] ${log.message}`);
+  };
+}

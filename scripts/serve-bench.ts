@@ -1,0 +1,161 @@
+/**
+ * `npm run serve:bench`: a production-like target for load/.
+ *   1. bundles every Worker exactly as `wrangler deploy` would (--dry-run --outdir)
+ *   2. PostgreSQL 15 on loopback (started here, data kept in --data-dir) or DATABASE_URL
+ *   3. the Neon WebSocket proxy, migrations, the admin seed
+ *   4. all Workers on one workerd through Miniflare (no wrangler dev proxy), with
+ *      service bindings, SQLite Durable Objects persisted on disk, and direct
+ *      sockets: gateway on --port (8788), bench-hello and bench-probe beside it
+ *   5. the bench catalog through the admin API and the bench customers
+ * It writes .tmp/bench/state.json for `npm run load` and ends everything it
+ * started (workerd through Miniflare, the proxy, PostgreSQL by PID) on exit.
+ */
+import { mkdirSync, readdirSync, rmSync, writeFileSync, existsSync, readFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { dirname, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { Log, LogLevel, Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { startBenchPostgres, type BenchPostgres } from "./bench-postgres.ts";
+import { seedCatalog, seedCustomers, type SeedPlan } from "./bench-seed.ts";
+import { benchWorkers, bundleAll, workerLogFilter } from "./bench-workers.ts";
+import { isLoopback, migrateDatabase, withDb } from "./db.ts";
+import { startWsProxy, type WsProxy } from "./neon-ws-proxy.ts";
+import { assertPortFree, waitForHttp } from "./ports.ts";
+import { seedAll } from "./seed.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    port: { type: "string", default: process.env.BENCH_PORT ?? "8788" },
+    "data-dir": { type: "string", default: ".data/bench" },
+    "pg-port": { type: "string", default: process.env.BENCH_PG_PORT ?? "55440" },
+    products: { type: "string", default: "1000" },
+    customers: { type: "string", default: "1000" },
+    "stock-per-sku": { type: "string", default: "100000" },
+    "provider-latency-ms": { type: "string" },
+    "no-seed": { type: "boolean", default: false },
+    fresh: { type: "boolean", default: false },
+    "exit-after-seed": { type: "boolean", default: false },
+    // Reuses .tmp/bench/build from the previous run (only when no Worker changed since).
+    "skip-bundle": { type: "boolean", default: false },
+  },
+});
+
+const port = Number(args.port);
+const ports = { host: "127.0.0.1", gateway: port, hello: port + 1, probe: port + 2 };
+const dataDir = resolve(args["data-dir"]);
+// BENCH_STATE_FILE lets a second stack (CI smoke) run beside a long-lived one.
+const STATE_FILE = resolve(process.env.BENCH_STATE_FILE ?? ".tmp/bench/state.json");
+const started: { pg?: BenchPostgres; proxy?: WsProxy; mf?: Miniflare } = {};
+let stopping = false;
+
+function stopPostgres(): void {
+  const pg = started.pg;
+  started.pg = undefined;
+  pg?.stop();
+}
+
+async function stop(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    rmSync(STATE_FILE, { force: true });
+    // PostgreSQL first and synchronously: Miniflare's own signal hook may end this process before our awaits finish.
+    stopPostgres();
+    await started.mf?.dispose().catch(() => undefined);
+    await started.proxy?.close();
+  }
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  for (const [name, p] of Object.entries(ports)) if (name !== "host") await assertPortFree(p as number, `bench ${name}`);
+  if (args.fresh) {
+    rmSync(dataDir, { recursive: true, force: true });
+    // Cached customer tokens name users of the wiped database.
+    for (const f of existsSync(".tmp/bench") ? readdirSync(".tmp/bench") : []) if (f.startsWith("tokens-")) rmSync(`.tmp/bench/${f}`);
+  }
+  mkdirSync(dataDir, { recursive: true });
+
+  const t0 = Date.now();
+  const buildDir = resolve(".tmp/bench/build");
+  if (!args["skip-bundle"] || !existsSync(`${buildDir}/gateway/index.js`)) {
+    console.log("bundling every Worker (wrangler deploy --dry-run)...");
+    await bundleAll(buildDir);
+    console.log(`bundled in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+
+  let databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) {
+    started.pg = startBenchPostgres(`${dataDir}/postgres`, Number(args["pg-port"]));
+    databaseUrl = started.pg.url;
+  }
+  started.proxy = await startWsProxy(0);
+  const proxy = `127.0.0.1:${started.proxy.port}/v1`;
+  await migrateDatabase(databaseUrl, proxy);
+  await withDb(databaseUrl, proxy, seedAll);
+
+  const db = { databaseUrl, neonWsProxy: isLoopback(databaseUrl) ? proxy : "" };
+  const latency = args["provider-latency-ms"] === undefined ? undefined : Number(args["provider-latency-ms"]);
+  // Miniflare 5 takes its own option shape; wrangler's per-Worker options are the v4 ("legacy") shape.
+  started.mf = new Miniflare(
+    convertV4MiniflareOptions({
+      host: "127.0.0.1",
+      port: 0,
+      log: new Log(LogLevel.WARN),
+      cf: false,
+      handleStructuredLogs: workerLogFilter(),
+      resourcePersistencePath: `${dataDir}/workerd`,
+      workers: benchWorkers(buildDir, db, ports, latency),
+    }),
+  );
+  await started.mf.ready;
+  const base = `http://${ports.host}:${ports.gateway}`;
+  if (!(await waitForHttp(`${base}/health`, 60_000))) throw new Error("the gateway did not become healthy within 60 s");
+
+  const plan: SeedPlan = { products: Number(args.products), customers: Number(args.customers), categories: 24, stockPerSku: Number(args["stock-per-sku"]) };
+  const marker = `${dataDir}/seeded.json`;
+  const seeded = existsSync(marker) ? (JSON.parse(readFileSync(marker, "utf8")) as SeedPlan & { id: string }) : undefined;
+  // Identifies this data set, so load/ never reuses tokens cached for users of another one.
+  const seedId = seeded?.id ?? randomUUID();
+  if (!args["no-seed"] && !(seeded && seeded.products >= plan.products && seeded.customers >= plan.customers)) {
+    const t1 = Date.now();
+    await seedCustomers(databaseUrl, proxy, plan.customers);
+    const created = await seedCatalog(base, plan);
+    writeFileSync(marker, JSON.stringify({ ...plan, id: seedId }));
+    console.log(`seeded ${created} products (${created * 3} SKUs) and ${plan.customers} customers in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+  }
+
+  mkdirSync(dirname(STATE_FILE), { recursive: true });
+  const state = {
+    gateway: base,
+    hello: `http://${ports.host}:${ports.hello}`,
+    probe: `http://${ports.host}:${ports.probe}`,
+    pids: { serveBench: process.pid, postgres: started.pg?.pid ?? null },
+    pgPort: started.pg ? Number(args["pg-port"]) : null,
+    seed: seeded ?? plan,
+    seedId,
+    startedAt: new Date().toISOString(),
+  };
+  writeFileSync(STATE_FILE, JSON.stringify(state, null, 2));
+  console.log(
+    [
+      "",
+      "serve:bench is running (built bundles on workerd, no wrangler dev):",
+      `  gateway      ${state.gateway}`,
+      `  hello-world  ${state.hello}`,
+      `  probe        ${state.probe}/reserve?sku=...`,
+      `  database     ${started.pg ? `PostgreSQL 15 on 127.0.0.1:${args["pg-port"]} (${dataDir}/postgres)` : "DATABASE_URL"}`,
+      `  state        ${STATE_FILE}`,
+      "Run e.g. `npm run load -- smoke`. Ctrl-C stops everything.",
+      "",
+    ].join("\n"),
+  );
+  if (args["exit-after-seed"]) await stop(0);
+}
+
+process.on("exit", stopPostgres);
+process.on("SIGINT", () => void stop(0));
+process.on("SIGTERM", () => void stop(0));
+main().catch(async (err: unknown) => {
+  console.error(`serve:bench failed: ${err instanceof Error ? err.message : String(err)}`);
+  await stop(1);
+});

@@ -1,0 +1,58 @@
+import { z } from "@hono/zod-openapi";
+import { MoneySchema } from "./common.ts";
+
+/** SKUs as the catalog spells them; kept loose here, the catalog is the authority. */
+export const SkuSchema = z.string().trim().min(1).max(64).openapi({ example: "TSHIRT-BLK-M" });
+
+export const SkuParamSchema = z.object({ sku: SkuSchema.openapi({ param: { name: "sku", in: "path" } }) });
+
+export const CartItemSchema = z
+  .object({
+    sku: z.string(),
+    productId: z.string(),
+    title: z.string(),
+    quantity: z.number().int(),
+    unitPrice: MoneySchema,
+    lineTotal: MoneySchema,
+  })
+  .openapi("CartItem");
+export type CartItem = z.infer<typeof CartItemSchema>;
+
+export const CartSchema = z
+  .object({
+    id: z.string(),
+    items: z.array(CartItemSchema),
+    subtotal: MoneySchema,
+    updatedAt: z.string().openapi({ format: "date-time" }),
+  })
+  .openapi("Cart");
+export type Cart = z.infer<typeof CartSchema>;
+
+export const AddCartItemSchema = z
+  .object({ sku: SkuSchema, quantity: z.number().int().min(1).max(99) })
+  .openapi("AddCartItemRequest", { example: { sku: "TSHIRT-BLK-M", quantity: 2 } });
+export type AddCartItemInput = z.infer<typeof AddCartItemSchema>;
+
+export const UpdateCartItemSchema = z
+  .object({ quantity: z.number().int().min(0).max(99) })
+  .openapi("UpdateCartItemRequest", { example: { quantity: 3 } });
+export type UpdateCartItemInput = z.infer<typeof UpdateCartItemSchema>;
+
+/** What the cart snapshots from the catalog when a line is added (price, title, weight for shipping). */
+export interface CartVariant {
+  sku: string;
+  productId: string;
+  title: string;
+  price: { amount: number; currency: string };
+  weightGrams: number;
+}
+
+/** A cart line as the checkout saga receives it: the snapshot plus the weight. */
+export interface CheckoutLine {
+  sku: string;
+  productId: string;
+  title: string;
+  quantity: number;
+  unitPrice: { amount: number; currency: string };
+  weightGrams: number;
+}

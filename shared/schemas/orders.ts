@@ -1,0 +1,105 @@
+import { z } from "@hono/zod-openapi";
+import { MoneySchema, pageSchema } from "./common.ts";
+import { AddressInputSchema } from "./users.ts";
+import type { DomainError } from "../errors.ts";
+
+/**
+ * Provider tokens only (`tok_...`, Stripe `pm_...`). Anything else, card
+ * numbers included, fails here; the message never echoes the value, so a PAN
+ * can not leak into a response or a log.
+ */
+export const PaymentTokenSchema = z
+  .string()
+  .regex(/^(tok|pm)_[A-Za-z0-9_]{1,64}$/, "Must be a payment provider token such as tok_visa; card numbers are never accepted")
+  .openapi({ example: "tok_visa" });
+
+export const CheckoutSchema = z
+  .object({
+    shippingAddress: AddressInputSchema,
+    shippingOptionId: z.string().trim().min(1).max(64),
+    paymentToken: PaymentTokenSchema,
+  })
+  .openapi("CheckoutRequest", {
+    example: {
+      shippingAddress: { name: "Ada Lovelace", line1: "1 Main St", city: "Springfield", postalCode: "12345", country: "US" },
+      shippingOptionId: "standard",
+      paymentToken: "tok_visa",
+    },
+  });
+export type CheckoutInput = z.infer<typeof CheckoutSchema>;
+
+export const OrderStatusSchema = z.enum(["pending", "paid", "shipped", "delivered", "failed", "cancelled"]);
+export type OrderStatus = z.infer<typeof OrderStatusSchema>;
+
+export const ShippingAddressSchema = z
+  .object({
+    name: z.string(),
+    line1: z.string(),
+    line2: z.string().optional(),
+    city: z.string(),
+    postalCode: z.string(),
+    country: z.string(),
+  })
+  .openapi("ShippingAddress");
+export type ShippingAddress = z.infer<typeof ShippingAddressSchema>;
+
+export const OrderItemSchema = z
+  .object({ sku: z.string(), title: z.string(), quantity: z.number().int(), unitPrice: MoneySchema, lineTotal: MoneySchema })
+  .openapi("OrderItem");
+export type OrderItem = z.infer<typeof OrderItemSchema>;
+
+export const OrderPaymentSchema = z
+  .object({
+    id: z.string(),
+    status: z.enum(["pending", "authorized", "captured", "voided", "refunded", "failed"]),
+    last4: z.string().optional(),
+  })
+  .openapi("OrderPayment");
+export type OrderPayment = z.infer<typeof OrderPaymentSchema>;
+
+export const OrderSchema = z
+  .object({
+    id: z.string(),
+    userId: z.string(),
+    status: OrderStatusSchema,
+    items: z.array(OrderItemSchema),
+    subtotal: MoneySchema,
+    shipping: MoneySchema,
+    total: MoneySchema,
+    shippingAddress: ShippingAddressSchema,
+    shippingOptionId: z.string(),
+    payment: OrderPaymentSchema,
+    createdAt: z.string().openapi({ format: "date-time" }),
+    updatedAt: z.string().openapi({ format: "date-time" }),
+  })
+  .openapi("Order");
+export type Order = z.infer<typeof OrderSchema>;
+
+export const OrderPageSchema = pageSchema(OrderSchema, "OrderPage");
+
+export const OrderListQuerySchema = z.object({
+  userId: z.string().min(1).max(64).optional().openapi({ param: { name: "userId", in: "query" }, description: "Admin only: one user's orders" }),
+});
+
+/** Who is asking, as the gateway verified it. */
+export interface OrderPrincipal {
+  userId: string;
+  role: "customer" | "admin";
+}
+
+/** One status change of an order, kept in the OrderDO and `order_status_history`. */
+export interface OrderStatusChange {
+  seq: number;
+  status: OrderStatus;
+  at: string;
+}
+
+/**
+ * What `OrdersService.checkout` answers: the (possibly replayed) outcome plus
+ * the request id of the first attempt, so a replay is byte-for-byte the same body.
+ */
+export interface CheckoutOutcome {
+  replayed: boolean;
+  requestId: string;
+  result: { ok: true; value: Order } | { ok: false; error: DomainError };
+}

@@ -1,0 +1,111 @@
+import { z } from "@hono/zod-openapi";
+import { MoneySchema, type Money } from "./common.ts";
+import { CountrySchema } from "./users.ts";
+
+export const SHIPMENT_STATUSES = ["pending", "in_transit", "delivered"] as const;
+export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
+
+/** A priced shipping option as a shopper sees it (API.md "Shipping"). */
+export const ShippingQuoteSchema = z
+  .object({ id: z.string(), name: z.string(), price: MoneySchema, estimatedDays: z.number().int() })
+  .openapi("ShippingOption");
+export interface ShippingQuote {
+  id: string;
+  name: string;
+  price: Money;
+  estimatedDays: number;
+}
+
+export const ShippingOptionsQuerySchema = z.object({
+  country: CountrySchema.openapi({ param: { name: "country", in: "query", required: true } }),
+  weightGrams: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000)
+    .default(0)
+    .openapi({ param: { name: "weightGrams", in: "query" }, description: "Total cart weight in grams (default 0)" }),
+});
+
+const amount = z.number().int().min(0).max(100_000_00);
+export const RateBandSchema = z
+  .object({ minWeightGrams: z.number().int().min(0).max(1_000_000), baseAmount: amount, perKgAmount: amount })
+  .openapi("ShippingRateBand");
+export type RateBand = z.infer<typeof RateBandSchema>;
+
+/** Bands need a 0 g band (every weight is priced) and distinct lower bounds. */
+const RateBandsSchema = z
+  .array(RateBandSchema)
+  .min(1)
+  .max(20)
+  .refine((bands) => bands.some((b) => b.minWeightGrams === 0), "One band must start at 0 g")
+  .refine((bands) => new Set(bands.map((b) => b.minWeightGrams)).size === bands.length, "Band lower bounds must be distinct");
+
+/** The admin view of an option: its zone, carrier, currency and every weight band. */
+export const ShippingOptionDetailSchema = z
+  .object({
+    id: z.string(),
+    zoneId: z.string(),
+    name: z.string(),
+    carrier: z.string(),
+    estimatedDays: z.number().int(),
+    active: z.boolean(),
+    price: MoneySchema.openapi({ description: "Price at 0 g" }),
+    currency: z.string(),
+    rates: z.array(RateBandSchema),
+  })
+  .openapi("ShippingOptionDetail");
+export type ShippingOptionDetail = z.infer<typeof ShippingOptionDetailSchema>;
+
+const name = z.string().trim().min(1).max(100);
+const days = z.number().int().min(0).max(365);
+
+export const CreateShippingOptionSchema = z
+  .strictObject({ zoneId: z.string().min(1).max(64), name, carrier: name.optional(), estimatedDays: days, rates: RateBandsSchema })
+  .openapi("CreateShippingOptionRequest");
+export type CreateShippingOptionInput = z.infer<typeof CreateShippingOptionSchema>;
+
+/** `price` is shorthand for the 0 g band's base amount; `rates` replaces every band. */
+export const UpdateShippingOptionSchema = z
+  .strictObject({ name: name.optional(), estimatedDays: days.optional(), active: z.boolean().optional(), price: MoneySchema.optional(), rates: RateBandsSchema.optional() })
+  .refine((v) => !(v.price && v.rates), { message: "Send price or rates, not both", path: ["price"] })
+  .openapi("UpdateShippingOptionRequest");
+export type UpdateShippingOptionInput = z.infer<typeof UpdateShippingOptionSchema>;
+
+export const ShippingZoneSchema = z
+  .object({ id: z.string(), name: z.string(), countries: z.array(z.string()), isDefault: z.boolean() })
+  .openapi("ShippingZone");
+export type ShippingZone = z.infer<typeof ShippingZoneSchema>;
+
+export const CreateShippingZoneSchema = z
+  .strictObject({ name, countries: z.array(CountrySchema).min(1).max(250) })
+  .openapi("CreateShippingZoneRequest");
+export type CreateShippingZoneInput = z.infer<typeof CreateShippingZoneSchema>;
+
+export const ShipmentSchema = z
+  .object({
+    id: z.string(),
+    orderId: z.string(),
+    status: z.enum(SHIPMENT_STATUSES),
+    carrier: z.string(),
+    trackingNumber: z.string(),
+    events: z.array(z.object({ status: z.string(), at: z.string().openapi({ format: "date-time" }) })),
+  })
+  .openapi("Shipment");
+export interface Shipment {
+  id: string;
+  orderId: string;
+  status: ShipmentStatus;
+  carrier: string;
+  trackingNumber: string;
+  events: { status: string; at: string }[];
+}
+
+/** What an admin or a carrier may report; `pending` is only ever the starting state. */
+export const ShipmentEventInputSchema = z.strictObject({ status: z.enum(["in_transit", "delivered"]) }).openapi("ShipmentEventRequest");
+export type ShipmentEventStatus = z.infer<typeof ShipmentEventInputSchema>["status"];
+
+/** Body of a signed carrier webhook (parsed by the shipping Worker after the signature checks out). */
+export const CarrierWebhookSchema = z
+  .object({ trackingNumber: z.string().min(1).max(64), status: z.enum(["in_transit", "delivered"]) })
+  .openapi("CarrierWebhook");

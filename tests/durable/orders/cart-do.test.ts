@@ -1,0 +1,59 @@
+/// <reference types="@cloudflare/vitest-plugin/types" />
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { CartDO } from "../../../durable/cart-do.ts";
+import { CART_IDLE_MS } from "../../../workers/orders/src/cart-store.ts";
+import { IN_FLIGHT_STALE_MS } from "../../../workers/orders/src/cart-checkout.ts";
+import { cartOf, stockedVariant, uid } from "./fixtures.ts";
+
+describe("CartDO", () => {
+  it("serialises concurrent adds: no line or unit is lost, and never past the stock", async () => {
+    const cart = cartOf(uid("usr"));
+    const v = await stockedVariant(100);
+    const results = await Promise.all(Array.from({ length: 30 }, () => cart.addItem(v, 1, 20)));
+    expect(results.filter((r) => r.ok)).toHaveLength(20);
+    expect(results.filter((r) => !r.ok && r.error.code === "OUT_OF_STOCK")).toHaveLength(10);
+    expect((await cart.getCart()).items.map((i) => i.quantity)).toStrictEqual([20]);
+  });
+
+  it("empties a cart idle for 30 days through its alarm, keeping its id", async () => {
+    const cart = cartOf(uid("usr"));
+    const v = await stockedVariant(10);
+    await cart.addItem(v, 2, 10);
+    const before = await cart.getCart();
+    // Not idle yet: the alarm keeps the lines.
+    await runDurableObjectAlarm(cart);
+    expect((await cart.getCart()).items).toHaveLength(1);
+    await runInDurableObject(cart, async (_i: CartDO, state) => {
+      state.storage.sql.exec(`UPDATE meta SET v = ? WHERE k = 'updated_at'`, String(Date.now() - CART_IDLE_MS - 1_000));
+      await state.storage.setAlarm(Date.now() + 60_000);
+    });
+    expect(await runDurableObjectAlarm(cart)).toBe(true);
+    const after = await cart.getCart();
+    expect(after.id).toBe(before.id);
+    expect(after.items).toStrictEqual([]);
+  });
+
+  it("answers a key per Stripe's rules: 409 while in flight, 422 for another body, one checkout per cart", async () => {
+    const cart = cartOf(uid("usr"));
+    const v = await stockedVariant(10);
+    await cart.addItem(v, 1, 10);
+    const first = await cart.beginCheckout("k1", "body-a", "req-1");
+    expect(first.kind).toBe("start");
+    expect(await cart.beginCheckout("k1", "body-a", "req-2")).toMatchObject({ kind: "refused", error: { code: "IDEMPOTENCY_IN_PROGRESS" } });
+    expect(await cart.beginCheckout("k1", "body-b", "req-3")).toMatchObject({ kind: "refused", error: { code: "IDEMPOTENCY_KEY_REUSED" } });
+    expect(await cart.beginCheckout("k2", "body-a", "req-4")).toMatchObject({ kind: "refused", error: { code: "CONFLICT" } });
+  });
+
+  it("frees a key whose OrderDO never started, once it is stale", async () => {
+    const cart = cartOf(uid("usr"));
+    const v = await stockedVariant(10);
+    await cart.addItem(v, 1, 10);
+    expect((await cart.beginCheckout("k1", "body-a", "req-1")).kind).toBe("start");
+    await runInDurableObject(cart, (_i: CartDO, state) => {
+      state.storage.sql.exec(`UPDATE idempotency SET created_at = ?`, Date.now() - IN_FLIGHT_STALE_MS - 1_000);
+    });
+    expect(await runDurableObjectAlarm(cart)).toBe(true);
+    expect((await cart.beginCheckout("k1", "body-a", "req-2")).kind).toBe("start");
+  });
+});

@@ -1,0 +1,155 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Cart } from "../../shared/schemas/cart.ts";
+import { addToCart, adminToken, api, customer, problem, product, type Variant } from "./orders-support.ts";
+
+let admin = "";
+
+beforeAll(async () => {
+  admin = await adminToken();
+});
+
+function line(v: Variant, quantity: number) {
+  return {
+    sku: v.sku,
+    productId: v.productId,
+    title: v.title,
+    quantity,
+    unitPrice: v.price,
+    lineTotal: { amount: v.price.amount * quantity, currency: v.price.currency },
+  };
+}
+
+describe("GET /v1/cart", () => {
+  it("is an empty cart at first, with an id that stays the same", async () => {
+    const c = await customer();
+    const first = await api<Cart>("GET", "/v1/cart", { token: c.token });
+    expect(first.status).toBe(200);
+    expect(first.body).toStrictEqual({ id: expect.any(String), items: [], subtotal: { amount: 0, currency: "USD" }, updatedAt: expect.any(String) });
+    const again = await api<Cart>("GET", "/v1/cart", { token: c.token });
+    expect(again.body.id).toBe(first.body.id);
+  });
+
+  it("is 401 without a token and 403 for an admin", async () => {
+    expect((await api("GET", "/v1/cart")).body).toStrictEqual(problem(401, "UNAUTHENTICATED"));
+    expect((await api("GET", "/v1/cart", { token: admin })).body).toStrictEqual(problem(403, "FORBIDDEN"));
+  });
+
+  it("shows each customer only their own cart", async () => {
+    const [a, b] = await Promise.all([customer(), customer()]);
+    const [v] = await product(admin, [5]);
+    await addToCart(a.token, v!.sku, 2);
+    const theirs = await api<Cart>("GET", "/v1/cart", { token: b.token });
+    expect(theirs.body.items).toStrictEqual([]);
+  });
+});
+
+describe("POST /v1/cart/items", () => {
+  it("adds a line with a price snapshot, then adds to it", async () => {
+    const c = await customer();
+    const [v, w] = await product(admin, [10, 10]);
+    const added = await addToCart(c.token, v!.sku, 2);
+    expect(added.status).toBe(200);
+    expect(added.body).toStrictEqual({
+      id: expect.any(String),
+      items: [line(v!, 2)],
+      subtotal: { amount: v!.price.amount * 2, currency: "USD" },
+      updatedAt: expect.any(String),
+    });
+    await addToCart(c.token, w!.sku, 1);
+    const more = await addToCart(c.token, v!.sku, 3);
+    expect(more.body.items).toStrictEqual([line(v!, 5), line(w!, 1)]);
+    expect(more.body.subtotal).toStrictEqual({ amount: v!.price.amount * 5 + w!.price.amount, currency: "USD" });
+  });
+
+  it("rejects quantities outside 1-99 and a missing sku with 400", async () => {
+    const c = await customer();
+    for (const body of [{ sku: "X", quantity: 0 }, { sku: "X", quantity: 100 }, { sku: "X", quantity: 1.5 }, { quantity: 1 }]) {
+      const res = await api("POST", "/v1/cart/items", { token: c.token, body });
+      expect(res.status).toBe(400);
+      expect(res.body).toStrictEqual(problem(400, "VALIDATION_FAILED", expect.any(Array)));
+    }
+  });
+
+  it("is 404 UNKNOWN_SKU for a SKU the catalog does not have", async () => {
+    const c = await customer();
+    const res = await addToCart(c.token, "NO-SUCH-SKU-123", 1);
+    expect(res.status).toBe(404);
+    expect(res.body).toStrictEqual(problem(404, "UNKNOWN_SKU"));
+  });
+
+  it("is 409 OUT_OF_STOCK when the line would exceed what is available, and keeps the line", async () => {
+    const c = await customer();
+    const [v] = await product(admin, [3]);
+    expect((await addToCart(c.token, v!.sku, 2)).status).toBe(200);
+    const res = await addToCart(c.token, v!.sku, 2);
+    expect(res.status).toBe(409);
+    expect(res.body).toStrictEqual(problem(409, "OUT_OF_STOCK", [{ path: v!.sku, message: expect.any(String) }]));
+    expect((await api<Cart>("GET", "/v1/cart", { token: c.token })).body.items).toStrictEqual([line(v!, 2)]);
+  });
+
+  it("never loses a line under concurrent adds", async () => {
+    const c = await customer();
+    const variants = await product(admin, [50, 50, 50, 50, 50]);
+    await Promise.all(variants.flatMap((v) => [addToCart(c.token, v.sku, 1), addToCart(c.token, v.sku, 2)]));
+    const cart = (await api<Cart>("GET", "/v1/cart", { token: c.token })).body;
+    expect(cart.items.map((i) => [i.sku, i.quantity]).sort()).toStrictEqual(variants.map((v) => [v.sku, 3]).sort());
+  });
+
+  it("never lets concurrent adds push a line past the stock", async () => {
+    const c = await customer();
+    const [v] = await product(admin, [5]);
+    const results = await Promise.all(Array.from({ length: 10 }, () => addToCart(c.token, v!.sku, 1)));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(5);
+    expect(results.filter((r) => r.status === 409)).toHaveLength(5);
+    expect((await api<Cart>("GET", "/v1/cart", { token: c.token })).body.items).toStrictEqual([line(v!, 5)]);
+  });
+});
+
+describe("PATCH /v1/cart/items/{sku}", () => {
+  it("sets the quantity and removes the line at 0", async () => {
+    const c = await customer();
+    const [v, w] = await product(admin, [10, 10]);
+    await addToCart(c.token, v!.sku, 1);
+    await addToCart(c.token, w!.sku, 1);
+    const set = await api<Cart>("PATCH", `/v1/cart/items/${v!.sku}`, { token: c.token, body: { quantity: 7 } });
+    expect(set.status).toBe(200);
+    expect(set.body.items).toStrictEqual([line(v!, 7), line(w!, 1)]);
+    const removed = await api<Cart>("PATCH", `/v1/cart/items/${v!.sku}`, { token: c.token, body: { quantity: 0 } });
+    expect(removed.body.items).toStrictEqual([line(w!, 1)]);
+  });
+
+  it("is 404 for a line not in the cart, 409 above the stock, 400 outside 0-99", async () => {
+    const c = await customer();
+    const [v] = await product(admin, [4]);
+    expect((await api("PATCH", `/v1/cart/items/${v!.sku}`, { token: c.token, body: { quantity: 1 } })).body).toStrictEqual(problem(404, "NOT_FOUND"));
+    await addToCart(c.token, v!.sku, 1);
+    const over = await api("PATCH", `/v1/cart/items/${v!.sku}`, { token: c.token, body: { quantity: 5 } });
+    expect(over.body).toStrictEqual(problem(409, "OUT_OF_STOCK", [{ path: v!.sku, message: expect.any(String) }]));
+    const bad = await api("PATCH", `/v1/cart/items/${v!.sku}`, { token: c.token, body: { quantity: 100 } });
+    expect(bad.body).toStrictEqual(problem(400, "VALIDATION_FAILED", [{ path: "quantity", message: expect.any(String) }]));
+    expect((await api("PATCH", `/v1/cart/items/${v!.sku}`, { body: { quantity: 1 } })).status).toBe(401);
+  });
+});
+
+describe("DELETE /v1/cart/items/{sku} and DELETE /v1/cart", () => {
+  it("removes one line, then empties the cart (204) keeping its id", async () => {
+    const c = await customer();
+    const [v, w] = await product(admin, [10, 10]);
+    await addToCart(c.token, v!.sku, 1);
+    const before = await addToCart(c.token, w!.sku, 2);
+    const removed = await api<Cart>("DELETE", `/v1/cart/items/${v!.sku}`, { token: c.token });
+    expect(removed.status).toBe(200);
+    expect(removed.body.items).toStrictEqual([line(w!, 2)]);
+    expect((await api("DELETE", `/v1/cart/items/${v!.sku}`, { token: c.token })).body).toStrictEqual(problem(404, "NOT_FOUND"));
+    const cleared = await api("DELETE", "/v1/cart", { token: c.token });
+    expect(cleared.status).toBe(204);
+    const after = await api<Cart>("GET", "/v1/cart", { token: c.token });
+    expect(after.body).toStrictEqual({ id: before.body.id, items: [], subtotal: { amount: 0, currency: "USD" }, updatedAt: expect.any(String) });
+  });
+
+  it("is 401 without a token and 403 for an admin", async () => {
+    expect((await api("DELETE", "/v1/cart")).status).toBe(401);
+    expect((await api("DELETE", "/v1/cart", { token: admin })).status).toBe(403);
+    expect((await api("DELETE", "/v1/cart/items/X", { token: admin })).status).toBe(403);
+  });
+});

@@ -1,0 +1,240 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Cart } from "../../shared/schemas/cart.ts";
+import type { Order } from "../../shared/schemas/orders.ts";
+import {
+  addToCart, address, adminToken, api, checkout, checkoutBody, customer, eventually, inventory, problem, product, SHIPPING_OPTION, uid,
+  type Variant,
+} from "./orders-support.ts";
+
+let admin = "";
+
+beforeAll(async () => {
+  admin = await adminToken();
+});
+
+/** What a paid order for these lines looks like (shipping is the option's price, whatever it is). */
+function paidOrder(userId: string, lines: [Variant, number][], last4 = "4242") {
+  const subtotal = lines.reduce((s, [v, q]) => s + v.price.amount * q, 0);
+  return {
+    id: expect.any(String),
+    userId,
+    status: "paid",
+    items: lines.map(([v, q]) => ({ sku: v.sku, title: v.title, quantity: q, unitPrice: v.price, lineTotal: { amount: v.price.amount * q, currency: "USD" } })),
+    subtotal: { amount: subtotal, currency: "USD" },
+    shipping: { amount: expect.any(Number), currency: "USD" },
+    total: { amount: expect.any(Number), currency: "USD" },
+    shippingAddress: address,
+    shippingOptionId: SHIPPING_OPTION,
+    payment: { id: expect.any(String), status: "captured", last4 },
+    createdAt: expect.any(String),
+    updatedAt: expect.any(String),
+  };
+}
+
+async function payments(token: string, orderId: string) {
+  return (await api<{ items: { status: string }[] }>("GET", `/v1/orders/${orderId}/payments`, { token })).body.items;
+}
+
+describe("POST /v1/checkout", () => {
+  it("turns the cart into a paid order, empties the cart and commits the stock once", async () => {
+    const c = await customer();
+    const [v, w] = await product(admin, [10, 4]);
+    await addToCart(c.token, v!.sku, 3);
+    await addToCart(c.token, w!.sku, 1);
+    const res = await checkout(c.token);
+    expect(res.status).toBe(201);
+    expect(res.body).toStrictEqual(paidOrder(c.userId, [[v!, 3], [w!, 1]]));
+    expect(res.body.total.amount).toBe(res.body.subtotal.amount + res.body.shipping.amount);
+    expect(res.headers.get("idempotent-replayed")).toBeNull();
+    expect((await api<Cart>("GET", "/v1/cart", { token: c.token })).body.items).toStrictEqual([]);
+    expect(await inventory(admin, v!.sku)).toStrictEqual({ sku: v!.sku, onHand: 7, reserved: 0, available: 7 });
+    expect(await inventory(admin, w!.sku)).toStrictEqual({ sku: w!.sku, onHand: 3, reserved: 0, available: 3 });
+  });
+
+  it("requires an Idempotency-Key (400 IDEMPOTENCY_KEY_REQUIRED) of at most 255 characters", async () => {
+    const c = await customer();
+    const missing = await api("POST", "/v1/checkout", { token: c.token, body: checkoutBody() });
+    expect(missing.status).toBe(400);
+    expect(missing.body).toStrictEqual(problem(400, "IDEMPOTENCY_KEY_REQUIRED"));
+    const long = await api("POST", "/v1/checkout", { token: c.token, body: checkoutBody(), headers: { "idempotency-key": "k".repeat(256) } });
+    expect(long.status).toBe(400);
+    expect(long.body).toStrictEqual(problem(400, "VALIDATION_FAILED", expect.any(Array)));
+  });
+
+  it("is 401 without a token and 403 for an admin", async () => {
+    expect((await api("POST", "/v1/checkout", { body: checkoutBody(), headers: { "idempotency-key": uid() } })).body).toStrictEqual(problem(401, "UNAUTHENTICATED"));
+    expect((await checkout(admin)).body).toStrictEqual(problem(403, "FORBIDDEN"));
+  });
+
+  it("refuses a card number as payment token without echoing it", async () => {
+    const c = await customer();
+    const pan = "4242424242424242";
+    const res = await checkout(c.token, checkoutBody(pan));
+    expect(res.status).toBe(400);
+    expect(res.body).toStrictEqual(problem(400, "VALIDATION_FAILED", [{ path: "paymentToken", message: expect.any(String) }]));
+    expect(JSON.stringify(res.body)).not.toContain(pan);
+  });
+
+  it("rejects a malformed body with 400 and a path per problem", async () => {
+    const c = await customer();
+    const res = await checkout(c.token, { shippingAddress: { ...address, country: "usa" }, paymentToken: "tok_visa" });
+    expect(res.status).toBe(400);
+    expect((res.body as unknown as { errors: { path: string }[] }).errors.map((e) => e.path).sort()).toStrictEqual(["shippingAddress.country", "shippingOptionId"]);
+  });
+
+  it("is 409 CART_EMPTY for an empty cart", async () => {
+    const c = await customer();
+    const res = await checkout(c.token);
+    expect(res.status).toBe(409);
+    expect(res.body).toStrictEqual(problem(409, "CART_EMPTY"));
+  });
+
+  it("is 400 for a shipping option that does not exist, holding nothing", async () => {
+    const c = await customer();
+    const [v] = await product(admin, [5]);
+    await addToCart(c.token, v!.sku, 2);
+    const res = await checkout(c.token, { ...checkoutBody(), shippingOptionId: "no-such-option" });
+    expect(res.body).toStrictEqual(problem(400, "VALIDATION_FAILED", [{ path: "shippingOptionId", message: expect.any(String) }]));
+    expect(await inventory(admin, v!.sku)).toStrictEqual({ sku: v!.sku, onHand: 5, reserved: 0, available: 5 });
+  });
+
+  it("is 409 OUT_OF_STOCK naming every short SKU; nothing is reserved or charged", async () => {
+    const c = await customer();
+    const [v, w, x] = await product(admin, [5, 5, 5]);
+    await addToCart(c.token, v!.sku, 4);
+    await addToCart(c.token, w!.sku, 4);
+    await addToCart(c.token, x!.sku, 1);
+    for (const s of [v!, w!]) {
+      const adj = await api("POST", `/v1/inventory/${s.sku}/adjustments`, { token: admin, body: { delta: -3, reason: "breakage" } });
+      expect(adj.status).toBe(200);
+    }
+    const res = await checkout(c.token);
+    expect(res.status).toBe(409);
+    expect(res.body).toStrictEqual(
+      problem(409, "OUT_OF_STOCK", expect.arrayContaining([{ path: v!.sku, message: expect.any(String) }, { path: w!.sku, message: expect.any(String) }])),
+    );
+    expect((res.body as unknown as { errors: unknown[] }).errors).toHaveLength(2);
+    for (const [s, left] of [[v!, 2], [w!, 2], [x!, 5]] as const) {
+      expect(await inventory(admin, s.sku)).toStrictEqual({ sku: s.sku, onHand: left, reserved: 0, available: left });
+    }
+    expect((await api<Cart>("GET", "/v1/cart", { token: c.token })).body.items).toHaveLength(3);
+    expect((await api<{ items: unknown[] }>("GET", "/v1/orders", { token: c.token })).body.items).toStrictEqual([]);
+  });
+
+  it.each([
+    ["tok_chargeDeclined", 402, "PAYMENT_DECLINED"],
+    ["tok_insufficientFunds", 402, "PAYMENT_DECLINED"],
+    ["tok_processingError", 502, "PAYMENT_PROVIDER_ERROR"],
+    ["tok_neverHeardOfIt", 402, "PAYMENT_DECLINED"],
+  ])("%s -> %i %s, stock as it was, cart kept, order failed", async (token, status, code) => {
+    const c = await customer();
+    const [v] = await product(admin, [6]);
+    await addToCart(c.token, v!.sku, 2);
+    const res = await checkout(c.token, checkoutBody(token));
+    expect(res.status).toBe(status);
+    expect(res.body).toStrictEqual(problem(status, code));
+    expect(await inventory(admin, v!.sku)).toStrictEqual({ sku: v!.sku, onHand: 6, reserved: 0, available: 6 });
+    expect((await api<Cart>("GET", "/v1/cart", { token: c.token })).body.items).toHaveLength(1);
+    const orders = await eventually(async () => {
+      const list = (await api<{ items: Order[] }>("GET", "/v1/orders", { token: c.token })).body.items;
+      expect(list).toHaveLength(1);
+      return list;
+    });
+    expect(orders[0]!.status).toBe("failed");
+    expect((await payments(c.token, orders[0]!.id)).filter((p) => p.status === "captured")).toStrictEqual([]);
+  });
+});
+
+describe("POST /v1/checkout idempotency", () => {
+  it("replays the same key and body with idempotent-replayed: true, and refuses a different body with 422", async () => {
+    const c = await customer();
+    const [v] = await product(admin, [10]);
+    await addToCart(c.token, v!.sku, 2);
+    const key = uid();
+    const first = await checkout(c.token, checkoutBody(), key);
+    expect(first.status).toBe(201);
+    const again = await checkout(c.token, checkoutBody(), key);
+    expect(again.status).toBe(201);
+    expect(again.body).toStrictEqual(first.body);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    const other = await checkout(c.token, checkoutBody("tok_mastercard"), key);
+    expect(other.status).toBe(422);
+    expect(other.body).toStrictEqual(problem(422, "IDEMPOTENCY_KEY_REUSED"));
+    expect(await inventory(admin, v!.sku)).toStrictEqual({ sku: v!.sku, onHand: 8, reserved: 0, available: 8 });
+  });
+
+  it("replays an error too (same status and body)", async () => {
+    const c = await customer();
+    const [v] = await product(admin, [3]);
+    await addToCart(c.token, v!.sku, 1);
+    const key = uid();
+    const first = await checkout(c.token, checkoutBody("tok_chargeDeclined"), key);
+    expect(first.status).toBe(402);
+    const again = await checkout(c.token, checkoutBody("tok_chargeDeclined"), key);
+    expect(again.status).toBe(402);
+    expect(again.body).toStrictEqual(first.body);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+  });
+
+  it("creates exactly one order and one charge for ten concurrent submissions of one key", async () => {
+    const c = await customer();
+    const [v] = await product(admin, [10]);
+    await addToCart(c.token, v!.sku, 2);
+    const key = uid();
+    const results = await Promise.all(Array.from({ length: 10 }, () => checkout(c.token, checkoutBody(), key)));
+    const created = results.filter((r) => r.status === 201);
+    expect(created.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(created.map((r) => r.body.id)).size).toBe(1);
+    for (const r of results.filter((x) => x.status !== 201)) expect(r.body).toStrictEqual(problem(409, "IDEMPOTENCY_IN_PROGRESS"));
+    const orderId = created[0]!.body.id;
+    const replay = await checkout(c.token, checkoutBody(), key);
+    expect(replay.body.id).toBe(orderId);
+    expect(await inventory(admin, v!.sku)).toStrictEqual({ sku: v!.sku, onHand: 8, reserved: 0, available: 8 });
+    const orders = await eventually(async () => {
+      const list = (await api<{ items: Order[] }>("GET", "/v1/orders", { token: c.token })).body.items;
+      expect(list).toHaveLength(1);
+      return list;
+    });
+    expect(orders.map((o) => o.id)).toStrictEqual([orderId]);
+    expect((await payments(c.token, orderId)).map((p) => p.status)).toStrictEqual(["captured"]);
+  });
+
+  it("scopes keys per user", async () => {
+    const [a, b] = await Promise.all([customer(), customer()]);
+    const [v] = await product(admin, [10]);
+    await addToCart(a.token, v!.sku, 1);
+    await addToCart(b.token, v!.sku, 1);
+    const key = uid();
+    const [ra, rb] = await Promise.all([checkout(a.token, checkoutBody(), key), checkout(b.token, checkoutBody(), key)]);
+    expect([ra.status, rb.status]).toStrictEqual([201, 201]);
+    expect(ra.body.id).not.toBe(rb.body.id);
+    expect(rb.headers.get("idempotent-replayed")).toBeNull();
+  });
+});
+
+describe("the oversell race", () => {
+  it("60 customers, 10 units: exactly 10 paid, 50 OUT_OF_STOCK, no 5xx, stock and payments agree", async () => {
+    const [v] = await product(admin, [10]);
+    // Setting up 60 shoppers is not what is under test: do it in batches, then race the checkouts all at once.
+    const shoppers: Awaited<ReturnType<typeof customer>>[] = [];
+    for (let i = 0; i < 6; i++) shoppers.push(...(await Promise.all(Array.from({ length: 10 }, () => customer()))));
+    for (let i = 0; i < 60; i += 10) {
+      const adds = await Promise.all(shoppers.slice(i, i + 10).map((s) => addToCart(s.token, v!.sku, 1)));
+      expect(adds.map((a) => a.status)).toStrictEqual(Array(10).fill(200));
+    }
+    const results = await Promise.all(shoppers.map((s) => checkout(s.token)));
+    expect(results.filter((r) => r.status >= 500)).toStrictEqual([]);
+    const paid = results.filter((r) => r.status === 201);
+    expect(paid).toHaveLength(10);
+    expect(results.filter((r) => r.status === 409 && (r.body as unknown as { code: string }).code === "OUT_OF_STOCK")).toHaveLength(50);
+    expect(await inventory(admin, v!.sku)).toStrictEqual({ sku: v!.sku, onHand: 0, reserved: 0, available: 0 });
+    const captured = await Promise.all(
+      paid.map(async (r) => eventually(async () => {
+        const items = await payments(admin, r.body.id);
+        expect(items.map((p) => p.status)).toStrictEqual(["captured"]);
+        return items;
+      }, 30_000)),
+    );
+    expect(captured.flat()).toHaveLength(10);
+  });
+});

@@ -1,0 +1,145 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import type { Order } from "../../shared/schemas/orders.ts";
+import { addToCart, adminToken, api, checkout, checkoutBody, customer, eventually, inventory, problem, product, type Customer } from "./orders-support.ts";
+
+let admin = "";
+
+beforeAll(async () => {
+  admin = await adminToken();
+});
+
+interface OrderPage {
+  items: Order[];
+  nextCursor: string | null;
+}
+
+/** A paid order of one fresh unit-priced SKU; waits until Postgres has it. */
+async function paidOrder(c: Customer, quantity = 1, stock = 10): Promise<{ order: Order; sku: string }> {
+  const [v] = await product(admin, [stock]);
+  await addToCart(c.token, v!.sku, quantity);
+  const res = await checkout(c.token);
+  expect(res.status).toBe(201);
+  await eventually(async () => expect((await api<OrderPage>("GET", "/v1/orders", { token: c.token })).body.items.map((o) => o.id)).toContain(res.body.id));
+  return { order: res.body, sku: v!.sku };
+}
+
+describe("GET /v1/orders", () => {
+  it("lists the caller's own orders newest first, with cursor pagination", async () => {
+    const [c, other] = await Promise.all([customer(), customer()]);
+    const first = (await paidOrder(c)).order;
+    const second = (await paidOrder(c)).order;
+    await paidOrder(other);
+    const all = await api<OrderPage>("GET", "/v1/orders", { token: c.token });
+    expect(all.status).toBe(200);
+    expect(all.body).toStrictEqual({ items: [second, first], nextCursor: null });
+    const page1 = await api<OrderPage>("GET", "/v1/orders?limit=1", { token: c.token });
+    expect(page1.body.items.map((o) => o.id)).toStrictEqual([second.id]);
+    expect(page1.body.nextCursor).toEqual(expect.any(String));
+    const page2 = await api<OrderPage>("GET", `/v1/orders?limit=1&cursor=${page1.body.nextCursor}`, { token: c.token });
+    expect(page2.body).toStrictEqual({ items: [first], nextCursor: null });
+  });
+
+  it("lets an admin see everyone's orders and filter by ?userId=; a customer's ?userId= is ignored", async () => {
+    const [a, b] = await Promise.all([customer(), customer()]);
+    const oa = (await paidOrder(a)).order;
+    const ob = (await paidOrder(b)).order;
+    const filtered = await api<OrderPage>("GET", `/v1/orders?userId=${a.userId}`, { token: admin });
+    expect(filtered.body).toStrictEqual({ items: [oa], nextCursor: null });
+    const everyone = await api<OrderPage>("GET", "/v1/orders?limit=100", { token: admin });
+    expect(everyone.body.items.map((o) => o.id)).toEqual(expect.arrayContaining([oa.id, ob.id]));
+    const sneaky = await api<OrderPage>("GET", `/v1/orders?userId=${a.userId}`, { token: b.token });
+    expect(sneaky.body.items.map((o) => o.id)).toStrictEqual([ob.id]);
+  });
+
+  it("is 400 for a limit outside 1-100 or a bad cursor, 401 without a token", async () => {
+    const c = await customer();
+    for (const q of ["limit=0", "limit=101", "limit=abc", "cursor=not-a-cursor"]) {
+      const res = await api("GET", `/v1/orders?${q}`, { token: c.token });
+      expect(res.status).toBe(400);
+      expect(res.body).toStrictEqual(problem(400, "VALIDATION_FAILED", expect.any(Array)));
+    }
+    expect((await api("GET", "/v1/orders")).body).toStrictEqual(problem(401, "UNAUTHENTICATED"));
+  });
+});
+
+describe("GET /v1/orders/{id}", () => {
+  it("shows the order to its owner and to an admin, 404 to anyone else and for an unknown id", async () => {
+    const [c, other] = await Promise.all([customer(), customer()]);
+    const { order } = await paidOrder(c, 2);
+    expect((await api<Order>("GET", `/v1/orders/${order.id}`, { token: c.token })).body).toStrictEqual(order);
+    expect((await api<Order>("GET", `/v1/orders/${order.id}`, { token: admin })).body).toStrictEqual(order);
+    expect((await api("GET", `/v1/orders/${order.id}`, { token: other.token })).body).toStrictEqual(problem(404, "NOT_FOUND"));
+    expect((await api("GET", "/v1/orders/ord_000000000000ffffffffffffffff", { token: c.token })).body).toStrictEqual(problem(404, "NOT_FOUND"));
+    expect((await api("GET", `/v1/orders/${order.id}`)).status).toBe(401);
+  });
+
+  it("is readable right after checkout (the OrderDO answers until the outbox has delivered)", async () => {
+    const c = await customer();
+    const [v] = await product(admin, [5]);
+    await addToCart(c.token, v!.sku, 1);
+    const res = await checkout(c.token);
+    const read = await api<Order>("GET", `/v1/orders/${res.body.id}`, { token: c.token });
+    expect(read.status).toBe(200);
+    expect(read.body).toStrictEqual(res.body);
+  });
+});
+
+describe("POST /v1/orders/{id}/cancel", () => {
+  it("refunds, returns the stock and marks the order cancelled; a second cancel is harmless", async () => {
+    const c = await customer();
+    const { order, sku } = await paidOrder(c, 3, 10);
+    expect(await inventory(admin, sku)).toStrictEqual({ sku, onHand: 7, reserved: 0, available: 7 });
+    const res = await api<Order>("POST", `/v1/orders/${order.id}/cancel`, { token: c.token });
+    expect(res.status).toBe(200);
+    expect(res.body).toStrictEqual({ ...order, status: "cancelled", payment: { ...order.payment, status: "refunded" }, updatedAt: expect.any(String) });
+    expect(await inventory(admin, sku)).toStrictEqual({ sku, onHand: 10, reserved: 0, available: 10 });
+    const again = await api<Order>("POST", `/v1/orders/${order.id}/cancel`, { token: c.token });
+    expect(again.status).toBe(200);
+    expect(again.body).toStrictEqual(res.body);
+    expect(await inventory(admin, sku)).toStrictEqual({ sku, onHand: 10, reserved: 0, available: 10 });
+    expect((await api<Order>("GET", `/v1/orders/${order.id}`, { token: c.token })).body).toStrictEqual(res.body);
+    const pays = await api<{ items: { status: string }[] }>("GET", `/v1/orders/${order.id}/payments`, { token: c.token });
+    expect(pays.body.items.map((p) => p.status)).toStrictEqual(["refunded"]);
+  });
+
+  it("lets an admin cancel, is 404 for another customer and 401 without a token", async () => {
+    const [c, other] = await Promise.all([customer(), customer()]);
+    const { order } = await paidOrder(c);
+    expect((await api("POST", `/v1/orders/${order.id}/cancel`, { token: other.token })).body).toStrictEqual(problem(404, "NOT_FOUND"));
+    expect((await api("POST", `/v1/orders/${order.id}/cancel`)).status).toBe(401);
+    const res = await api<Order>("POST", `/v1/orders/${order.id}/cancel`, { token: admin });
+    expect(res.status).toBe(200);
+    expect(res.body.status).toBe("cancelled");
+  });
+
+  it("is 409 ORDER_NOT_CANCELLABLE once shipped, and the order follows the shipment to delivered", async () => {
+    const c = await customer();
+    const { order } = await paidOrder(c);
+    const shipment = await eventually(async () => {
+      const s = await api<{ id: string; status: string }>("GET", `/v1/orders/${order.id}/shipment`, { token: c.token });
+      expect(s.status).toBe(200);
+      return s.body;
+    }, 15_000);
+    expect((await api("POST", `/v1/shipments/${shipment.id}/events`, { token: admin, body: { status: "in_transit" } })).status).toBe(200);
+    expect((await api<Order>("GET", `/v1/orders/${order.id}`, { token: c.token })).body.status).toBe("shipped");
+    const res = await api("POST", `/v1/orders/${order.id}/cancel`, { token: c.token });
+    expect(res.status).toBe(409);
+    expect(res.body).toStrictEqual(problem(409, "ORDER_NOT_CANCELLABLE"));
+    expect((await api("POST", `/v1/shipments/${shipment.id}/events`, { token: admin, body: { status: "delivered" } })).status).toBe(200);
+    expect((await api<Order>("GET", `/v1/orders/${order.id}`, { token: c.token })).body.status).toBe("delivered");
+  });
+
+  it("is 409 ORDER_NOT_CANCELLABLE for a failed order", async () => {
+    const c = await customer();
+    const [v] = await product(admin, [5]);
+    await addToCart(c.token, v!.sku, 1);
+    const declined = await checkout(c.token, checkoutBody("tok_chargeDeclined"));
+    expect(declined.status).toBe(402);
+    const failed = await eventually(async () => {
+      const [o] = (await api<OrderPage>("GET", "/v1/orders", { token: c.token })).body.items;
+      expect(o?.status).toBe("failed");
+      return o!;
+    });
+    expect((await api("POST", `/v1/orders/${failed.id}/cancel`, { token: c.token })).body).toStrictEqual(problem(409, "ORDER_NOT_CANCELLABLE"));
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * Global setup of the `payments` test project: a fake Stripe on a loopback
+ * HTTP port (tests/support/fake-stripe.ts behind node:http), so the payments
+ * Worker's Stripe provider is exercised over real HTTP, exactly as it talks
+ * to api.stripe.com. Tests read what Stripe saw with `GET /__calls` and
+ * simulate an outage with `POST /__fail?n=N`.
+ */
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { TestProject } from "vitest/node";
+import { FakeStripe } from "../support/fake-stripe.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    fakeStripeUrl: string;
+  }
+}
+
+export const FAKE_STRIPE_KEY = "sk_test_fake";
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let body = "";
+    req.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+    req.on("end", () => resolve(body));
+    req.on("error", reject);
+  });
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const stripe = new FakeStripe(FAKE_STRIPE_KEY);
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? "/", "http://127.0.0.1");
+      if (url.pathname === "/__calls") {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify(stripe.calls));
+        return;
+      }
+      if (url.pathname === "/__fail") {
+        stripe.failNext = Number(url.searchParams.get("n") ?? "1");
+        res.writeHead(204).end();
+        return;
+      }
+      const headers = new Headers();
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
+      const body = req.method === "GET" || req.method === "HEAD" ? undefined : await readBody(req);
+      const response = await stripe.handle(new Request(url, { method: req.method, headers, body }));
+      const out: Record<string, string> = {};
+      response.headers.forEach((value, key) => (out[key] = value));
+      res.writeHead(response.status, out);
+      res.end(await response.text());
+    })().catch((err: unknown) => {
+      res.writeHead(500).end(String(err));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  project.provide("fakeStripeUrl", `http://127.0.0.1:${port}`);
+  return () => new Promise((resolve) => server.close(() => resolve()));
+}

@@ -1,0 +1,44 @@
+import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import { problemResponse } from "../../../../shared/errors.ts";
+import { CheckoutSchema, OrderSchema } from "../../../../shared/schemas/orders.ts";
+import type { AppEnv } from "../context.ts";
+import { principalOf, requireAuth } from "../middleware/auth.ts";
+import { bearer, jsonBody, jsonResponse, problems } from "../openapi.ts";
+import { problemOf } from "../respond.ts";
+
+/** Missing (or empty) `Idempotency-Key` is its own 400, checked before the body is. */
+function requireIdempotencyKey(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (!c.req.header("idempotency-key")) {
+      return problemOf(c, "IDEMPOTENCY_KEY_REQUIRED", "Send an Idempotency-Key header (1-255 characters) with every checkout.");
+    }
+    await next();
+  };
+}
+
+const checkout = createRoute({
+  method: "post",
+  path: "/v1/checkout",
+  tags: ["Checkout and orders"],
+  summary: "Place an order from the cart (idempotent by Idempotency-Key)",
+  description:
+    "Same key + same body replays the first response with `idempotent-replayed: true`; a different body is 422 " +
+    "`IDEMPOTENCY_KEY_REUSED`; while the first is running 409 `IDEMPOTENCY_IN_PROGRESS`. Keys are per user and kept at least 24 h.",
+  security: bearer,
+  middleware: [requireAuth("customer"), requireIdempotencyKey()] as const,
+  request: {
+    headers: z.object({ "idempotency-key": z.string().min(1).max(255).openapi({ param: { name: "idempotency-key", in: "header" }, description: "Idempotency-Key: 1-255 characters, unique per checkout attempt" }) }),
+    ...jsonBody(CheckoutSchema),
+  },
+  responses: { 201: jsonResponse(OrderSchema, "The order, paid"), ...problems(400, 401, 402, 403, 404, 409, 422, 502) },
+});
+
+export const checkoutRoutes = new OpenAPIHono<AppEnv>().openapi(checkout, async (c) => {
+  const key = c.req.valid("header")["idempotency-key"];
+  const outcome = await c.env.ORDERS.checkout(principalOf(c).userId, key, c.req.valid("json"), c.get("requestId"));
+  const headers: Record<string, string> = outcome.replayed ? { "idempotent-replayed": "true" } : {};
+  // A replay repeats the first answer exactly, including the request id in a problem body.
+  if (!outcome.result.ok) return problemResponse(outcome.result.error, outcome.requestId, headers);
+  return c.json(outcome.result.value, 201, headers);
+});

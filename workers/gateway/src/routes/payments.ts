@@ -1,0 +1,49 @@
+import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import { ok } from "../../../../shared/errors.ts";
+import { IdParamSchema } from "../../../../shared/schemas/common.ts";
+import { PaymentListSchema, WebhookAckSchema, WebhookEventSchema, toPublicPayment } from "../../../../shared/schemas/payments.ts";
+import type { AppEnv } from "../context.ts";
+import { principalOf, requireAuth } from "../middleware/auth.ts";
+import { bearer, jsonResponse, problems } from "../openapi.ts";
+import { send } from "../respond.ts";
+
+const listForOrder = createRoute({
+  method: "get",
+  path: "/v1/orders/{id}/payments",
+  tags: ["Payments"],
+  summary: "The order's payments, oldest first (owner or admin)",
+  security: bearer,
+  middleware: [requireAuth()] as const,
+  request: { params: IdParamSchema },
+  responses: { 200: jsonResponse(PaymentListSchema, "The payments"), ...problems(401, 404) },
+});
+
+export const paymentRoutes = new OpenAPIHono<AppEnv>().openapi(listForOrder, async (c) => {
+  const id = c.req.valid("param").id;
+  // Ownership lives with the order: another user's order is NOT_FOUND, like a missing one.
+  const order = await c.env.ORDERS.getOrder(principalOf(c), id);
+  if (!order.ok) return send(c, order);
+  const items = await c.env.PAYMENTS.listForOrder(id);
+  return send(c, ok({ items: items.map(toPublicPayment) }));
+});
+
+// Documented here but not body-validated by the router: the signature is
+// checked over the raw bytes (by the payments Worker) before the body is trusted.
+paymentRoutes.openAPIRegistry.registerPath({
+  method: "post",
+  path: "/v1/webhooks/payments",
+  tags: ["Payments"],
+  summary: "Signed payment provider event; redeliveries are acknowledged and applied once",
+  description:
+    "Header `edgeshop-signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\">` with `PAYMENT_WEBHOOK_SECRET` (local default `whsec_local`), 5-minute tolerance.",
+  request: {
+    headers: z.object({ "edgeshop-signature": z.string() }),
+    body: { content: { "application/json": { schema: WebhookEventSchema } }, required: true },
+  },
+  responses: { 200: jsonResponse(WebhookAckSchema, "Received (also for a redelivery)"), ...problems(400) },
+});
+
+paymentRoutes.post("/v1/webhooks/payments", async (c) => {
+  const result = await c.env.PAYMENTS.handleWebhook(await c.req.text(), c.req.header("edgeshop-signature") ?? null);
+  return send(c, result.ok ? ok({ received: true }) : result);
+});

@@ -1,0 +1,114 @@
+import { fail, type DomainError, type Result } from "../../../shared/errors.ts";
+import { newId } from "../../../shared/ids.ts";
+import type { CheckoutLine } from "../../../shared/schemas/cart.ts";
+import type { Order } from "../../../shared/schemas/orders.ts";
+import { readLines, setLineQuantity, touch } from "./cart-store.ts";
+
+/** Idempotency records are kept this long (the API promises at least 24 h). */
+export const IDEMPOTENCY_KEEP_MS = 48 * 60 * 60 * 1000;
+/** An in-flight checkout older than this is asked about by the CartDO's alarm (its OrderDO may be gone). */
+export const IN_FLIGHT_STALE_MS = 60_000;
+
+/** What `CartDO.beginCheckout` decides, atomically, for one (user, key). */
+export type BeginCheckout =
+  | { kind: "refused"; error: DomainError }
+  | { kind: "replay"; requestId: string; result: Result<Order> }
+  | { kind: "done"; requestId: string; result: Result<Order> }
+  | { kind: "start"; orderId: string; paymentId: string; lines: CheckoutLine[] };
+
+interface RecordRow extends Record<string, SqlStorageValue> {
+  key: string;
+  body_hash: string;
+  state: string;
+  order_id: string | null;
+  request_id: string;
+  response: string | null;
+  created_at: number;
+}
+
+function record(sql: SqlStorage, key: string): RecordRow | undefined {
+  return sql.exec<RecordRow>(`SELECT * FROM idempotency WHERE key = ?`, key).toArray()[0];
+}
+
+/**
+ * Stripe's semantics in one synchronous read-check-write (no await, so no
+ * other request interleaves): a finished key replays, a different body is 422,
+ * a running key is 409 and nothing is stored; otherwise the key is claimed
+ * (in flight) and the cart lines are snapshotted for the saga. One checkout
+ * runs per cart at a time, so two keys can not buy the same cart twice.
+ */
+export function beginCheckout(sql: SqlStorage, key: string, bodyHash: string, requestId: string, now: number): BeginCheckout {
+  sql.exec(`DELETE FROM idempotency WHERE state = 'done' AND created_at < ?`, now - IDEMPOTENCY_KEEP_MS);
+  const existing = record(sql, key);
+  if (existing) {
+    if (existing.body_hash !== bodyHash) {
+      return { kind: "refused", error: fail("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with a different request body.").error };
+    }
+    if (existing.state !== "done" || existing.response === null) {
+      return { kind: "refused", error: fail("IDEMPOTENCY_IN_PROGRESS", "A request with this Idempotency-Key is still being processed.").error };
+    }
+    return { kind: "replay", requestId: existing.request_id, result: JSON.parse(existing.response) as Result<Order> };
+  }
+  const running = sql.exec(`SELECT key FROM idempotency WHERE state = 'in_flight' LIMIT 1`).toArray()[0];
+  if (running) return { kind: "refused", error: fail("CONFLICT", "Another checkout of this cart is in progress.").error };
+  const lines = readLines(sql);
+  if (lines.length === 0) {
+    const result = fail("CART_EMPTY", "The cart is empty.");
+    sql.exec(
+      `INSERT INTO idempotency (key, body_hash, state, order_id, request_id, response, created_at, updated_at) VALUES (?, ?, 'done', NULL, ?, ?, ?, ?)`,
+      key, bodyHash, requestId, JSON.stringify(result), now, now,
+    );
+    return { kind: "done", requestId, result };
+  }
+  const orderId = newId("ord", now);
+  sql.exec(
+    `INSERT INTO idempotency (key, body_hash, state, order_id, request_id, response, created_at, updated_at) VALUES (?, ?, 'in_flight', ?, ?, NULL, ?, ?)`,
+    key, bodyHash, orderId, requestId, now, now,
+  );
+  touch(sql, now);
+  return { kind: "start", orderId, paymentId: newId("pay", now), lines };
+}
+
+/**
+ * Stores a checkout's final response for replay. A paid order also takes
+ * its lines out of the cart (by quantity, so a line added meanwhile
+ * survives). A `SERVICE_UNAVAILABLE` outcome (the saga was interrupted and
+ * compensated, nothing charged) frees the key instead, so the client can
+ * retry with it. Idempotent: a second call changes nothing.
+ */
+export function completeCheckout(sql: SqlStorage, key: string, orderId: string, result: Result<Order>, now: number): void {
+  const existing = record(sql, key);
+  if (!existing || existing.order_id !== orderId || existing.state === "done") return;
+  if (!result.ok && result.error.code === "SERVICE_UNAVAILABLE") {
+    sql.exec(`DELETE FROM idempotency WHERE key = ?`, key);
+    return;
+  }
+  sql.exec(`UPDATE idempotency SET state = 'done', response = ?, updated_at = ? WHERE key = ?`, JSON.stringify(result), now, key);
+  if (result.ok) {
+    const current = new Map(readLines(sql).map((l) => [l.sku, l.quantity]));
+    for (const item of result.value.items) {
+      const have = current.get(item.sku);
+      if (have !== undefined) setLineQuantity(sql, item.sku, have - item.quantity);
+    }
+  }
+  touch(sql, now);
+}
+
+/** In-flight checkouts started before `before`: the alarm asks their OrderDOs to finish them. */
+export function staleInFlight(sql: SqlStorage, before: number): { key: string; orderId: string }[] {
+  return sql
+    .exec<{ key: string; order_id: string }>(`SELECT key, order_id FROM idempotency WHERE state = 'in_flight' AND created_at < ?`, before)
+    .toArray()
+    .map((r) => ({ key: r.key, orderId: r.order_id }));
+}
+
+/** The oldest in-flight checkout's start time, to schedule the stale check. */
+export function oldestInFlight(sql: SqlStorage): number | undefined {
+  const row = sql.exec<{ t: number | null }>(`SELECT min(created_at) AS t FROM idempotency WHERE state = 'in_flight'`).toArray()[0];
+  return row?.t ?? undefined;
+}
+
+/** Frees a key whose OrderDO never started (nothing was reserved or charged). */
+export function dropInFlight(sql: SqlStorage, key: string, orderId: string): void {
+  sql.exec(`DELETE FROM idempotency WHERE key = ? AND order_id = ? AND state = 'in_flight'`, key, orderId);
+}

@@ -1,0 +1,116 @@
+import type { Cart, CartVariant, CheckoutLine } from "../../../shared/schemas/cart.ts";
+import { newId } from "../../../shared/ids.ts";
+
+/** Carts idle this long are emptied by the CartDO's alarm. */
+export const CART_IDLE_MS = 30 * 24 * 60 * 60 * 1000;
+/** The currency an empty cart reports (one currency per cart, set by its first line). */
+export const DEFAULT_CURRENCY = "USD";
+/** Upper bound of one line's quantity, the same as one request may add. */
+export const MAX_LINE_QUANTITY = 99;
+
+interface LineRow extends Record<string, SqlStorageValue> {
+  sku: string;
+  product_id: string;
+  title: string;
+  quantity: number;
+  unit_amount: number;
+  currency: string;
+  weight_grams: number;
+}
+
+/** Creates the CartDO's tables; run once per instance under blockConcurrencyWhile. */
+export function migrateCart(sql: SqlStorage): void {
+  sql.exec(`CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)`);
+  sql.exec(`CREATE TABLE IF NOT EXISTS lines (
+    sku TEXT PRIMARY KEY, product_id TEXT NOT NULL, title TEXT NOT NULL, quantity INTEGER NOT NULL,
+    unit_amount INTEGER NOT NULL, currency TEXT NOT NULL, weight_grams INTEGER NOT NULL, pos INTEGER NOT NULL)`);
+  sql.exec(`CREATE TABLE IF NOT EXISTS idempotency (
+    key TEXT PRIMARY KEY, body_hash TEXT NOT NULL, state TEXT NOT NULL, order_id TEXT,
+    request_id TEXT NOT NULL, response TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)`);
+}
+
+function meta(sql: SqlStorage, k: string): string | undefined {
+  const row = sql.exec<{ v: string }>(`SELECT v FROM meta WHERE k = ?`, k).toArray()[0];
+  return row?.v;
+}
+
+function setMeta(sql: SqlStorage, k: string, v: string): void {
+  sql.exec(`INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v`, k, v);
+}
+
+/** The cart's id, created on first use so it stays the same for the user's whole life. */
+export function cartId(sql: SqlStorage, now: number): string {
+  const id = meta(sql, "id");
+  if (id) return id;
+  const fresh = newId("cart", now);
+  setMeta(sql, "id", fresh);
+  setMeta(sql, "updated_at", String(now));
+  return fresh;
+}
+
+/** Records activity: `updatedAt` of the cart and the start of its idle window. */
+export function touch(sql: SqlStorage, now: number): void {
+  cartId(sql, now);
+  setMeta(sql, "updated_at", String(now));
+}
+
+export function lastActivity(sql: SqlStorage): number {
+  return Number(meta(sql, "updated_at") ?? 0);
+}
+
+export function readLines(sql: SqlStorage): CheckoutLine[] {
+  return sql.exec<LineRow>(`SELECT * FROM lines ORDER BY pos`).toArray().map((r) => ({
+    sku: r.sku,
+    productId: r.product_id,
+    title: r.title,
+    quantity: r.quantity,
+    unitPrice: { amount: r.unit_amount, currency: r.currency },
+    weightGrams: r.weight_grams,
+  }));
+}
+
+export function lineQuantity(sql: SqlStorage, sku: string): number | undefined {
+  return sql.exec<{ quantity: number }>(`SELECT quantity FROM lines WHERE sku = ?`, sku).toArray()[0]?.quantity;
+}
+
+/** Inserts or replaces a line with a fresh price snapshot; keeps its position when it exists. */
+export function upsertLine(sql: SqlStorage, v: CartVariant, quantity: number): void {
+  sql.exec(
+    `INSERT INTO lines (sku, product_id, title, quantity, unit_amount, currency, weight_grams, pos)
+     VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT coalesce(max(pos), 0) + 1 FROM lines))
+     ON CONFLICT (sku) DO UPDATE SET product_id = excluded.product_id, title = excluded.title, quantity = excluded.quantity,
+       unit_amount = excluded.unit_amount, currency = excluded.currency, weight_grams = excluded.weight_grams`,
+    v.sku, v.productId, v.title, quantity, v.price.amount, v.price.currency, v.weightGrams,
+  );
+}
+
+export function setLineQuantity(sql: SqlStorage, sku: string, quantity: number): void {
+  if (quantity <= 0) sql.exec(`DELETE FROM lines WHERE sku = ?`, sku);
+  else sql.exec(`UPDATE lines SET quantity = ? WHERE sku = ?`, quantity, sku);
+}
+
+export function clearLines(sql: SqlStorage): void {
+  sql.exec(`DELETE FROM lines`);
+}
+
+/** The cart's currency: its lines' (they share one), or the default when empty. */
+export function cartCurrency(sql: SqlStorage): string | undefined {
+  return sql.exec<{ currency: string }>(`SELECT currency FROM lines LIMIT 1`).toArray()[0]?.currency;
+}
+
+/** The public Cart view: lines with their totals and the subtotal, all integer minor units. */
+export function toCart(sql: SqlStorage, now: number): Cart {
+  const id = cartId(sql, now);
+  const lines = readLines(sql);
+  const currency = lines[0]?.unitPrice.currency ?? DEFAULT_CURRENCY;
+  const items = lines.map((l) => ({
+    sku: l.sku,
+    productId: l.productId,
+    title: l.title,
+    quantity: l.quantity,
+    unitPrice: l.unitPrice,
+    lineTotal: { amount: l.unitPrice.amount * l.quantity, currency: l.unitPrice.currency },
+  }));
+  const subtotal = items.reduce((sum, i) => sum + i.lineTotal.amount, 0);
+  return { id, items, subtotal: { amount: subtotal, currency }, updatedAt: new Date(lastActivity(sql)).toISOString() };
+}

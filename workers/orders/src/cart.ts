@@ -1,0 +1,43 @@
+import { fail, type Result } from "../../../shared/errors.ts";
+import type { Cart, CartVariant } from "../../../shared/schemas/cart.ts";
+
+function cartOf(env: OrdersEnv, userId: string) {
+  return env.CART.get(env.CART.idFromName(userId));
+}
+
+/**
+ * Price snapshot and live availability for one SKU, asked before the CartDO
+ * call so no RPC ever runs inside the cart's critical section.
+ */
+async function lookUp(env: OrdersEnv, sku: string): Promise<{ variant: CartVariant; available: number } | null> {
+  const [variants, availability] = await Promise.all([env.CATALOG.getVariants([sku]), env.CATALOG.getAvailability([sku])]);
+  const v = variants[sku];
+  const available = availability[sku];
+  if (!v || available === undefined) return null;
+  return { variant: { sku: v.sku, productId: v.productId, title: v.title, price: v.price, weightGrams: v.weightGrams }, available };
+}
+
+export async function getCart(env: OrdersEnv, userId: string): Promise<Cart> {
+  return cartOf(env, userId).getCart();
+}
+
+/** Adds to the user's line for `sku`; 404 UNKNOWN_SKU, 409 OUT_OF_STOCK beyond what is available. */
+export async function addCartItem(env: OrdersEnv, userId: string, sku: string, quantity: number): Promise<Result<Cart>> {
+  const found = await lookUp(env, sku);
+  if (!found) return fail("UNKNOWN_SKU", `No product variant has the SKU ${sku}.`);
+  return cartOf(env, userId).addItem(found.variant, quantity, found.available);
+}
+
+/** Sets a line's quantity (0 removes); raising it is checked against live availability. */
+export async function updateCartItem(env: OrdersEnv, userId: string, sku: string, quantity: number): Promise<Result<Cart>> {
+  const available = quantity > 0 ? ((await env.CATALOG.getAvailability([sku]))[sku] ?? 0) : 0;
+  return cartOf(env, userId).updateItem(sku, quantity, available);
+}
+
+export async function removeCartItem(env: OrdersEnv, userId: string, sku: string): Promise<Result<Cart>> {
+  return cartOf(env, userId).removeItem(sku);
+}
+
+export async function clearCart(env: OrdersEnv, userId: string): Promise<void> {
+  await cartOf(env, userId).clear();
+}

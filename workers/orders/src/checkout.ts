@@ -1,0 +1,53 @@
+import type { CheckoutOutcome, CheckoutInput } from "../../../shared/schemas/orders.ts";
+
+/** JSON with keys sorted at every level, so the same body always hashes the same. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** SHA-256 of the canonical body: what "same key, same body" compares (the token is hashed, never stored here). */
+export async function bodyHash(input: CheckoutInput): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonical(input)));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * POST /v1/checkout behind the gateway: the user's CartDO decides the
+ * idempotency question atomically (replay, 409, 422, or claim the key and
+ * snapshot the cart), then a fresh OrderDO runs the saga and, before it
+ * answers, hands the final response back to the CartDO for later replays.
+ */
+export async function checkout(env: OrdersEnv, userId: string, key: string, input: CheckoutInput, requestId: string): Promise<CheckoutOutcome> {
+  const hash = await bodyHash(input);
+  const cart = env.CART.get(env.CART.idFromName(userId));
+  const begun = await cart.beginCheckout(key, hash, requestId);
+  if (begun.kind === "refused") return { replayed: false, requestId, result: { ok: false, error: begun.error } };
+  if (begun.kind === "replay") return { replayed: true, requestId: begun.requestId, result: begun.result };
+  if (begun.kind === "done") return { replayed: false, requestId, result: begun.result };
+  const order = env.ORDER.get(env.ORDER.idFromName(begun.orderId));
+  try {
+    const result = await order.place({
+      orderId: begun.orderId,
+      paymentId: begun.paymentId,
+      userId,
+      idempotencyKey: key,
+      lines: begun.lines,
+      checkout: input,
+    });
+    return { replayed: false, requestId, result };
+  } catch (err) {
+    // The OrderDO (or the CartDO's alarm, if it never started) finishes or undoes this checkout later.
+    console.error(JSON.stringify({ level: "error", msg: "checkout: order saga call failed", orderId: begun.orderId, error: String(err) }));
+    return {
+      replayed: false,
+      requestId,
+      result: { ok: false, error: { code: "SERVICE_UNAVAILABLE", detail: "The checkout could not be completed right now; retry with the same Idempotency-Key." } },
+    };
+  }
+}

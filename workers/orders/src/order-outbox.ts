@@ -1,0 +1,77 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "../../../shared/db/client.ts";
+import { orderItems, orders, orderStatusHistory, paymentRow, payments, paymentUpsert } from "../../../shared/db/schema/index.ts";
+import { toOrder, type OrderState } from "./order-state.ts";
+
+/** Longest wait between two delivery attempts while Postgres is unreachable. */
+const MAX_BACKOFF_MS = 5 * 60_000;
+
+/** Exponential backoff from 1 s, capped: the alarm's retry schedule for the outbox. */
+export function backoffMs(attempts: number): number {
+  return Math.min(MAX_BACKOFF_MS, 1_000 * 2 ** Math.min(attempts, 16));
+}
+
+/**
+ * Writes the order's current copy to Postgres in one transaction: the order
+ * row (applied only when its version is newer, so a late, older delivery
+ * never wins), its lines and status history (insert-or-ignore: their keys
+ * are fixed by the OrderDO) and its payment row (the payments module's
+ * forward-only upsert). Safe to repeat any number of times.
+ */
+export async function deliverOrder(db: Database, s: OrderState): Promise<void> {
+  const o = toOrder(s);
+  await db.transaction(async (tx) => {
+    await tx
+      .insert(orders)
+      .values({
+        id: o.id,
+        userId: o.userId,
+        status: o.status,
+        currency: o.total.currency,
+        subtotalAmount: o.subtotal.amount,
+        shippingAmount: o.shipping.amount,
+        totalAmount: o.total.amount,
+        shippingAddress: o.shippingAddress,
+        shippingOptionId: o.shippingOptionId,
+        paymentId: o.payment.id,
+        paymentStatus: o.payment.status,
+        paymentLast4: o.payment.last4 ?? null,
+        version: s.version,
+        createdAt: new Date(o.createdAt),
+        updatedAt: new Date(o.updatedAt),
+      })
+      .onConflictDoUpdate({
+        target: orders.id,
+        set: {
+          status: sql`excluded.status`,
+          shippingAmount: sql`excluded.shipping_amount`,
+          totalAmount: sql`excluded.total_amount`,
+          paymentStatus: sql`excluded.payment_status`,
+          paymentLast4: sql`excluded.payment_last4`,
+          version: sql`excluded.version`,
+          updatedAt: sql`excluded.updated_at`,
+        },
+        setWhere: sql`${orders.version} < excluded.version`,
+      });
+    await tx
+      .insert(orderItems)
+      .values(
+        o.items.map((i, position) => ({
+          orderId: o.id,
+          position,
+          sku: i.sku,
+          title: i.title,
+          quantity: i.quantity,
+          unitAmount: i.unitPrice.amount,
+          lineAmount: i.lineTotal.amount,
+          currency: i.unitPrice.currency,
+        })),
+      )
+      .onConflictDoNothing();
+    await tx
+      .insert(orderStatusHistory)
+      .values(s.history.map((h) => ({ orderId: o.id, seq: h.seq, status: h.status, at: new Date(h.at) })))
+      .onConflictDoNothing();
+    if (s.payment) await tx.insert(payments).values(paymentRow(s.payment)).onConflictDoUpdate(paymentUpsert);
+  });
+}

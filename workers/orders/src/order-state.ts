@@ -1,0 +1,136 @@
+import type { DomainError } from "../../../shared/errors.ts";
+import type { CheckoutLine } from "../../../shared/schemas/cart.ts";
+import type { Money } from "../../../shared/schemas/common.ts";
+import type { CheckoutInput, Order, OrderStatus, OrderStatusChange, ShippingAddress } from "../../../shared/schemas/orders.ts";
+import type { PaymentSummary } from "../../../shared/schemas/payments.ts";
+
+/**
+ * Where the saga stands. Each step is persisted BEFORE the remote call it
+ * names, so after a crash the alarm knows which call may have happened:
+ * quoting (nothing called yet) -> reserving (shipping quote and stock
+ * reservation, in parallel) -> authorizing -> capturing -> paid, or
+ * compensating -> failed; later paid -> cancelling -> cancelled.
+ */
+export type SagaStep =
+  | "quoting" | "reserving" | "authorizing" | "capturing" | "compensating" | "cancelling"
+  | "paid" | "failed" | "cancelled" | "shipped" | "delivered";
+
+/** Stock held for the order: "maybe" = a reserve call may have taken it. */
+export type StockHold = "none" | "maybe" | "reserved" | "committed" | "released" | "restocked";
+/** Money movement: "maybe" = an authorize call may have succeeded. */
+export type PaymentHold = "none" | "maybe" | "authorized" | "captured" | "voided" | "refunded" | "failed";
+
+/** Everything the OrderDO keeps about its order (one JSON row in its SQLite). */
+export interface OrderState {
+  orderId: string;
+  userId: string;
+  idempotencyKey: string;
+  paymentId: string;
+  lines: CheckoutLine[];
+  shippingAddress: ShippingAddress;
+  shippingOptionId: string;
+  country: string;
+  /** The provider token, kept only until authorisation (a token, never a card number). */
+  token: string | null;
+  currency: string;
+  subtotal: number;
+  shipping: number | null;
+  step: SagaStep;
+  status: OrderStatus;
+  stock: StockHold;
+  pay: PaymentHold;
+  payment: PaymentSummary | null;
+  failure: DomainError | null;
+  history: OrderStatusChange[];
+  /** Bumped on every change; Postgres applies only a newer version. */
+  version: number;
+  deliveredVersion: number;
+  /** True once a payment was attempted: such an order (paid or failed) gets a Postgres record. */
+  recorded: boolean;
+  cartNotified: boolean;
+  shipmentCreated: boolean;
+  outboxAttempts: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PlaceOrderInput {
+  orderId: string;
+  paymentId: string;
+  userId: string;
+  idempotencyKey: string;
+  lines: CheckoutLine[];
+  checkout: CheckoutInput;
+}
+
+/** The address as the client sent it (line2 only when given). */
+export function toShippingAddress(a: CheckoutInput["shippingAddress"]): ShippingAddress {
+  return {
+    name: a.name,
+    line1: a.line1,
+    ...(a.line2 ? { line2: a.line2 } : {}),
+    city: a.city,
+    postalCode: a.postalCode,
+    country: a.country,
+  };
+}
+
+/** A fresh saga at its first step, with the cart snapshot priced. */
+export function initialState(input: PlaceOrderInput, now: Date): OrderState {
+  const currency = input.lines[0]?.unitPrice.currency ?? "USD";
+  const subtotal = input.lines.reduce((s, l) => s + l.unitPrice.amount * l.quantity, 0);
+  const at = now.toISOString();
+  return {
+    orderId: input.orderId, userId: input.userId, idempotencyKey: input.idempotencyKey, paymentId: input.paymentId,
+    lines: input.lines, shippingAddress: toShippingAddress(input.checkout.shippingAddress),
+    shippingOptionId: input.checkout.shippingOptionId, country: input.checkout.shippingAddress.country,
+    token: input.checkout.paymentToken, currency, subtotal, shipping: null,
+    step: "quoting", status: "pending", stock: "none", pay: "none", payment: null, failure: null,
+    history: [{ seq: 1, status: "pending", at }], version: 1, deliveredVersion: 0, recorded: false,
+    cartNotified: false, shipmentCreated: false, outboxAttempts: 0, createdAt: at, updatedAt: at,
+  };
+}
+
+/** Moves the public status and appends it to the history (no-op when unchanged). */
+export function setStatus(s: OrderState, status: OrderStatus, at: string = new Date().toISOString()): void {
+  if (s.status === status) return;
+  s.status = status;
+  s.history.push({ seq: s.history.length + 1, status, at });
+  s.updatedAt = at;
+}
+
+export function money(amount: number, currency: string): Money {
+  return { amount, currency };
+}
+
+/** The public Order view of the saga state (API.md's Order shape, exactly). */
+export function toOrder(s: OrderState): Order {
+  const shipping = s.shipping ?? 0;
+  const paymentStatus = s.payment?.status ?? (s.pay === "failed" ? "failed" : "pending");
+  return {
+    id: s.orderId,
+    userId: s.userId,
+    status: s.status,
+    items: s.lines.map((l) => ({
+      sku: l.sku,
+      title: l.title,
+      quantity: l.quantity,
+      unitPrice: l.unitPrice,
+      lineTotal: money(l.unitPrice.amount * l.quantity, l.unitPrice.currency),
+    })),
+    subtotal: money(s.subtotal, s.currency),
+    shipping: money(shipping, s.currency),
+    total: money(s.subtotal + shipping, s.currency),
+    shippingAddress: s.shippingAddress,
+    shippingOptionId: s.shippingOptionId,
+    payment: { id: s.paymentId, status: paymentStatus, ...(s.payment?.last4 ? { last4: s.payment.last4 } : {}) },
+    createdAt: s.createdAt,
+    updatedAt: s.updatedAt,
+  };
+}
+
+/** Bumps the version (so the outbox delivers again) and the update time. */
+export function bump(s: OrderState): void {
+  s.version += 1;
+  s.updatedAt = new Date().toISOString();
+}

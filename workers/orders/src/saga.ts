@@ -1,0 +1,154 @@
+import { fail, type DomainError } from "../../../shared/errors.ts";
+import { compensate, refuse } from "./saga-compensate.ts";
+import { bump, money, setStatus, type OrderState } from "./order-state.ts";
+
+/** Reservations outlive a slow payment provider, and expire on their own if everything else fails. */
+export const RESERVATION_TTL_SECONDS = 300;
+
+/** What a saga step needs from the OrderDO hosting it. */
+export interface SagaHost {
+  readonly state: OrderState;
+  readonly env: OrdersEnv;
+  /** Persists `state` synchronously (SQLite), before the next remote call. */
+  save(): void;
+}
+
+const INTERRUPTED: DomainError = { code: "SERVICE_UNAVAILABLE", detail: "Checkout was interrupted; nothing was charged. Please try again." };
+
+function items(s: OrderState): { sku: string; quantity: number }[] {
+  return s.lines.map((l) => ({ sku: l.sku, quantity: l.quantity }));
+}
+
+/**
+ * Runs the checkout saga from its persisted step to a terminal one.
+ * `live` is true inside the checkout request; from the alarm (the request
+ * died) a step before capture is compensated instead of retried, while an
+ * authorised, reserved order is driven forward to `paid`. A throw leaves the
+ * step as persisted for the alarm to pick up.
+ */
+export async function drive(h: SagaHost, live: boolean): Promise<void> {
+  for (;;) {
+    const s = h.state;
+    const early = s.step === "quoting" || s.step === "reserving" || s.step === "authorizing";
+    if (early && !live) {
+      refuse(h, INTERRUPTED);
+      continue;
+    }
+    switch (s.step) {
+      case "quoting":
+      case "reserving": await guard(h, () => quoteAndReserve(h)); break;
+      case "authorizing": await guard(h, () => authorize(h)); break;
+      case "capturing": await capture(h); break;
+      case "compensating": await compensate(h); break;
+      case "cancelling": await cancel(h); break;
+      default: return;
+    }
+  }
+}
+
+/** Before capture any throw is compensated at once: nothing may stay held for an answer we never got. */
+async function guard(h: SagaHost, step: () => Promise<void>): Promise<void> {
+  try {
+    await step();
+  } catch (err) {
+    console.error(JSON.stringify({ level: "error", msg: "checkout step failed", orderId: h.state.orderId, step: h.state.step, error: String(err) }));
+    refuse(h, INTERRUPTED);
+  }
+}
+
+/**
+ * Quote shipping and reserve stock at once (the quote needs no stock, the
+ * reservation no price), saving a round trip on the hot path. Both are
+ * persisted as possibly done before the calls; a refused quote releases a
+ * reservation that was taken. The quote's error wins: it is the client's
+ * input, so the answer does not depend on the stock of the moment.
+ */
+async function quoteAndReserve(h: SagaHost): Promise<void> {
+  const s = h.state;
+  if (s.stock === "none") {
+    s.step = "reserving";
+    s.stock = "maybe";
+    h.save();
+  }
+  const weight = s.lines.reduce((w, l) => w + l.weightGrams * l.quantity, 0);
+  const [q, r] = await Promise.all([
+    h.env.SHIPPING.quote(s.shippingOptionId, s.country, weight),
+    h.env.CATALOG.reserve(s.orderId, items(s), RESERVATION_TTL_SECONDS),
+  ]);
+  s.stock = r.ok ? "reserved" : "none"; // all-or-nothing: a refused reservation holds nothing
+  if (!q.ok) return refuse(h, q.error);
+  if (q.value.price.currency !== s.currency) {
+    return refuse(h, fail("VALIDATION_FAILED", "This shipping option is priced in another currency.", [{ path: "shippingOptionId", message: "Currency differs from the cart" }]).error);
+  }
+  if (!r.ok) return refuse(h, r.error);
+  s.shipping = q.value.price.amount;
+  s.step = "authorizing";
+  s.pay = "maybe";
+  s.recorded = true; // from here a payment is attempted, so the order gets a durable record
+  h.save();
+}
+
+async function authorize(h: SagaHost): Promise<void> {
+  const s = h.state;
+  const amount = money(s.subtotal + (s.shipping ?? 0), s.currency);
+  const a = await h.env.PAYMENTS.authorize({ paymentId: s.paymentId, orderId: s.orderId, userId: s.userId, amount, token: s.token ?? "" });
+  s.token = null;
+  if (!a.ok) {
+    s.pay = "failed";
+    return refuse(h, a.error);
+  }
+  s.payment = a.value;
+  s.pay = "authorized";
+  s.step = "capturing";
+  h.save();
+}
+
+/**
+ * Commit stock and capture payment together; both are idempotent, so the
+ * alarm may repeat this step. If either is refused the other is undone.
+ */
+async function capture(h: SagaHost): Promise<void> {
+  const s = h.state;
+  const [committed, captured] = await Promise.all([
+    h.env.CATALOG.commit(s.orderId, s.lines.map((l) => l.sku)),
+    h.env.PAYMENTS.capture(s.paymentId),
+  ]);
+  if (committed.ok) s.stock = "committed";
+  if (captured.ok) {
+    s.payment = captured.value;
+    s.pay = "captured";
+  }
+  if (!committed.ok || !captured.ok) {
+    const error = !captured.ok ? captured.error : committed.ok ? null : committed.error;
+    return refuse(h, error ?? INTERRUPTED);
+  }
+  s.step = "paid";
+  setStatus(s, "paid");
+  bump(s);
+  h.save();
+}
+
+/** paid -> cancelled: refund, return the stock (both idempotent by order), record the change. */
+async function cancel(h: SagaHost): Promise<void> {
+  const s = h.state;
+  if (s.pay !== "refunded") {
+    const r = await h.env.PAYMENTS.refund(s.paymentId);
+    if (!r.ok) {
+      s.step = "paid"; // the refund was refused: the order stays paid, the caller sees why
+      s.failure = r.error;
+      h.save();
+      return;
+    }
+    s.payment = r.value;
+    s.pay = "refunded";
+    h.save();
+  }
+  const back = await h.env.CATALOG.restock(`${s.orderId}:cancel`, items(s), "order cancelled");
+  if (!back.ok) throw new Error(`restock refused: ${back.error.code}`);
+  s.stock = "restocked";
+  s.step = "cancelled";
+  s.failure = null;
+  setStatus(s, "cancelled");
+  bump(s);
+  h.save();
+}

@@ -1,0 +1,97 @@
+import { arrayOverlaps, asc, eq, sql } from "drizzle-orm";
+import type { Database } from "../../../shared/db/client.ts";
+import { shippingOptions, shippingRates, shippingZones } from "../../../shared/db/schema/index.ts";
+import { fail, ok, type Result } from "../../../shared/errors.ts";
+import { newId } from "../../../shared/ids.ts";
+import type {
+  CreateShippingOptionInput,
+  CreateShippingZoneInput,
+  ShippingOptionDetail,
+  ShippingZone,
+  UpdateShippingOptionInput,
+} from "../../../shared/schemas/shipping.ts";
+import { getOptionDetail } from "./options.ts";
+
+export const DEFAULT_CARRIER = "EdgePost";
+const CURRENCY = "USD";
+
+/**
+ * Creates a zone. A country belongs to at most one zone (else pricing would
+ * be ambiguous): overlap is 409 CONFLICT. The advisory lock serialises zone
+ * creation so two concurrent requests cannot both claim a country.
+ */
+export async function createZone(db: Database, input: CreateShippingZoneInput): Promise<Result<ShippingZone>> {
+  const countries = [...new Set(input.countries)].sort();
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('shipping_zones'))`);
+    const [taken] = await tx.select().from(shippingZones).where(arrayOverlaps(shippingZones.countries, countries)).limit(1);
+    if (taken) {
+      const clash = countries.filter((c) => taken.countries.includes(c)).join(", ");
+      return fail("CONFLICT", `Already served by zone ${taken.id}: ${clash}.`);
+    }
+    const [row] = await tx.insert(shippingZones).values({ id: newId("shz"), name: input.name, countries }).returning();
+    if (!row) throw new Error("insert returned no row");
+    return ok({ id: row.id, name: row.name, countries: row.countries, isDefault: row.isDefault });
+  });
+}
+
+/** Every zone, default last; admins need zone ids to add options. */
+export async function listZones(db: Database): Promise<ShippingZone[]> {
+  const rows = await db.select().from(shippingZones).orderBy(asc(shippingZones.isDefault), asc(shippingZones.id)).limit(500);
+  return rows.map((row) => ({ id: row.id, name: row.name, countries: row.countries, isDefault: row.isDefault }));
+}
+
+/** Creates an option with its weight bands in one zone (404 when the zone does not exist). */
+export async function createOption(db: Database, input: CreateShippingOptionInput): Promise<Result<ShippingOptionDetail>> {
+  const [zone] = await db.select().from(shippingZones).where(eq(shippingZones.id, input.zoneId)).limit(1);
+  if (!zone) return fail("NOT_FOUND", "Shipping zone not found.");
+  const id = newId("shp");
+  await db.transaction(async (tx) => {
+    await tx.insert(shippingOptions).values({
+      id,
+      zoneId: zone.id,
+      name: input.name,
+      carrier: input.carrier ?? DEFAULT_CARRIER,
+      estimatedDays: input.estimatedDays,
+      currency: CURRENCY,
+    });
+    await tx.insert(shippingRates).values(input.rates.map((r) => ({ optionId: id, ...r })));
+  });
+  return getOptionDetail(db, id);
+}
+
+/**
+ * Edits an option. `price` sets the 0 g band's base (the price shoppers see
+ * for a light parcel) and must be in the option's currency; `rates` replaces
+ * every band at once, so pricing never mixes old and new bands.
+ */
+export async function updateOption(db: Database, id: string, input: UpdateShippingOptionInput): Promise<Result<ShippingOptionDetail>> {
+  const [option] = await db.select().from(shippingOptions).where(eq(shippingOptions.id, id)).limit(1);
+  if (!option) return fail("NOT_FOUND", "Shipping option not found.");
+  if (input.price && input.price.currency !== option.currency) {
+    const message = `Must be ${option.currency}`;
+    return fail("VALIDATION_FAILED", "The price currency differs from the option's currency.", [{ path: "price.currency", message }]);
+  }
+  await db.transaction(async (tx) => {
+    await tx
+      .update(shippingOptions)
+      .set({
+        ...(input.name === undefined ? {} : { name: input.name }),
+        ...(input.estimatedDays === undefined ? {} : { estimatedDays: input.estimatedDays }),
+        ...(input.active === undefined ? {} : { active: input.active }),
+        updatedAt: new Date(),
+      })
+      .where(eq(shippingOptions.id, id));
+    if (input.price) {
+      await tx
+        .insert(shippingRates)
+        .values({ optionId: id, minWeightGrams: 0, baseAmount: input.price.amount, perKgAmount: 0 })
+        .onConflictDoUpdate({ target: [shippingRates.optionId, shippingRates.minWeightGrams], set: { baseAmount: input.price.amount } });
+    }
+    if (input.rates) {
+      await tx.delete(shippingRates).where(eq(shippingRates.optionId, id));
+      await tx.insert(shippingRates).values(input.rates.map((r) => ({ optionId: id, ...r })));
+    }
+  });
+  return getOptionDetail(db, id);
+}

@@ -1,0 +1,44 @@
+import { and, eq, inArray } from "drizzle-orm";
+import type { Database } from "../../../shared/db/client.ts";
+import { shipmentEvents, shipments, type ShipmentRow } from "../../../shared/db/schema/index.ts";
+import type { ShipmentStatus } from "../../../shared/schemas/shipping.ts";
+import { RANK } from "./shipments.ts";
+
+const ORDER_STATUS = { in_transit: "shipped", delivered: "delivered" } as const;
+const STEPS = ["in_transit", "delivered"] as const;
+
+function log(level: "warn" | "error", msg: string, fields: Record<string, unknown>): void {
+  console[level](JSON.stringify({ level, worker: "shipping", msg, ...fields }));
+}
+
+/**
+ * Brings the order up to its shipment: each step the orders Worker has not yet
+ * acknowledged (`orderSyncedStatus`) is sent in order, shipped before
+ * delivered, with the event's own timestamp. applyShipmentStatus is
+ * idempotent, so a concurrent duplicate call is harmless. A failure is logged
+ * and left unacknowledged: the next event (or a repeat) for this shipment
+ * retries it, so the order cannot stay behind for good.
+ */
+export async function syncOrder(db: Database, orders: ShippingEnv["ORDERS"], row: ShipmentRow): Promise<void> {
+  const pending = STEPS.filter((s) => RANK[s] > RANK[row.orderSyncedStatus] && RANK[s] <= RANK[row.status]);
+  if (pending.length === 0) return;
+  const events = await db.select().from(shipmentEvents).where(eq(shipmentEvents.shipmentId, row.id));
+  for (const step of pending) {
+    const at = (events.find((e) => e.status === step)?.at ?? row.updatedAt).toISOString();
+    try {
+      const result = await orders.applyShipmentStatus(row.orderId, ORDER_STATUS[step], at);
+      if (!result.ok) {
+        log("warn", "order refused shipment status", { orderId: row.orderId, shipmentId: row.id, status: step, code: result.error.code });
+        return;
+      }
+    } catch (err) {
+      log("error", "order shipment status call failed", { orderId: row.orderId, shipmentId: row.id, status: step, error: String(err) });
+      return;
+    }
+    const behind = (Object.keys(RANK) as ShipmentStatus[]).filter((s) => RANK[s] < RANK[step]);
+    await db
+      .update(shipments)
+      .set({ orderSyncedStatus: step })
+      .where(and(eq(shipments.id, row.id), inArray(shipments.orderSyncedStatus, behind)));
+  }
+}

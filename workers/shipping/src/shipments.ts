@@ -1,0 +1,91 @@
+import { eq } from "drizzle-orm";
+import type { Database } from "../../../shared/db/client.ts";
+import { isUniqueViolation } from "../../../shared/db/client.ts";
+import { shipmentEvents, shipments, type ShipmentRow } from "../../../shared/db/schema/index.ts";
+import { fail, ok, type Result } from "../../../shared/errors.ts";
+import { newId } from "../../../shared/ids.ts";
+import type { Shipment, ShipmentEventStatus, ShipmentStatus } from "../../../shared/schemas/shipping.ts";
+import { DEFAULT_CARRIER } from "./admin.ts";
+
+/** Position of a status in the only direction a shipment moves. */
+export const RANK: Record<ShipmentStatus, number> = { pending: 0, in_transit: 1, delivered: 2 };
+const ORDER: ShipmentStatus[] = ["pending", "in_transit", "delivered"];
+
+/** A tracking number like `EP4F1A09C2D37B6E81`: carrier prefix plus 64 random bits. */
+function trackingNumber(): string {
+  const bytes = new Uint8Array(8);
+  crypto.getRandomValues(bytes);
+  return `EP${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("").toUpperCase()}`;
+}
+
+/** The shipment with its history, oldest status first. */
+export async function toShipment(db: Database, row: ShipmentRow): Promise<Shipment> {
+  const events = await db.select().from(shipmentEvents).where(eq(shipmentEvents.shipmentId, row.id));
+  events.sort((a, b) => RANK[a.status] - RANK[b.status]);
+  return {
+    id: row.id,
+    orderId: row.orderId,
+    status: row.status,
+    carrier: row.carrier,
+    trackingNumber: row.trackingNumber,
+    events: events.map((e) => ({ status: e.status, at: e.at.toISOString() })),
+  };
+}
+
+/**
+ * Creates the order's shipment in `pending` with a fresh tracking number.
+ * Idempotent by orderId: the unique key makes a retry (or a concurrent
+ * duplicate) find the first shipment instead of creating a second.
+ */
+export async function createShipment(db: Database, orderId: string, userId: string): Promise<Result<Shipment>> {
+  const id = newId("shm");
+  try {
+    await db.transaction(async (tx) => {
+      const inserted = await tx
+        .insert(shipments)
+        .values({ id, orderId, userId, carrier: DEFAULT_CARRIER, trackingNumber: trackingNumber() })
+        .onConflictDoNothing({ target: shipments.orderId })
+        .returning({ id: shipments.id });
+      if (inserted.length > 0) await tx.insert(shipmentEvents).values({ shipmentId: id, status: "pending", source: "created" });
+    });
+  } catch (err) {
+    // A tracking-number collision (2^-64) is worth one retry, not a failure.
+    if (!isUniqueViolation(err, "shipments_tracking_number_unique")) throw err;
+    return createShipment(db, orderId, userId);
+  }
+  return getShipmentForOrder(db, orderId);
+}
+
+export async function getShipmentForOrder(db: Database, orderId: string): Promise<Result<Shipment>> {
+  const [row] = await db.select().from(shipments).where(eq(shipments.orderId, orderId)).limit(1);
+  return row ? ok(await toShipment(db, row)) : fail("NOT_FOUND", "This order has no shipment yet.");
+}
+
+export async function findByTrackingNumber(db: Database, trackingNumber: string): Promise<ShipmentRow | undefined> {
+  const [row] = await db.select().from(shipments).where(eq(shipments.trackingNumber, trackingNumber)).limit(1);
+  return row;
+}
+
+/**
+ * Moves a shipment forward to `status`, never back: the row is locked, and a
+ * status at or behind the current one changes nothing (late or repeated
+ * events are harmless). Skipped steps are recorded too (delivered straight
+ * from pending also records in_transit) so the history is always complete.
+ * Returns the row after the change, or NOT_FOUND.
+ */
+export async function advance(db: Database, shipmentId: string, status: ShipmentEventStatus, source: string): Promise<Result<ShipmentRow>> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.select().from(shipments).where(eq(shipments.id, shipmentId)).for("update").limit(1);
+    if (!row) return fail("NOT_FOUND", "Shipment not found.");
+    if (RANK[status] <= RANK[row.status]) return ok(row);
+    const at = new Date();
+    const steps = ORDER.slice(RANK[row.status] + 1, RANK[status] + 1);
+    await tx
+      .insert(shipmentEvents)
+      .values(steps.map((s) => ({ shipmentId, status: s, at, source })))
+      .onConflictDoNothing();
+    const [updated] = await tx.update(shipments).set({ status, updatedAt: at }).where(eq(shipments.id, shipmentId)).returning();
+    if (!updated) throw new Error("update returned no row");
+    return ok(updated);
+  });
+}
