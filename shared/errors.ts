@@ -92,7 +92,8 @@ export interface ProblemBody {
 
 /** Builds the problem+json body for a domain error. */
 export function problemBody(error: DomainError, requestId: string): ProblemBody {
-  const status = STATUS_BY_CODE[error.code];
+  // A code this build does not know (a newer Worker during a rollout) is still an error, never a crash.
+  const status: number = STATUS_BY_CODE[error.code] ?? 500;
   return {
     type: `https://edgeshop.dev/problems/${error.code.toLowerCase().replaceAll("_", "-")}`,
     title: titleFor(error.code),

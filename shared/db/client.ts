@@ -38,8 +38,11 @@ export function openDb(env: DatabaseEnv): OpenDatabase {
   // A generous connect timeout: under bursts a slow connection beats a 5xx (locally, PGlite
   // serialises sessions behind the proxy, so connections can queue for seconds).
   const pool = new Pool({ connectionString: env.DATABASE_URL, max: 4, connectionTimeoutMillis: 20_000 });
-  // Idle clients of an ending pool report lost connections here; worth a warning, not an error.
-  pool.on("error", (err: Error) => console.warn(JSON.stringify({ level: "warn", msg: "postgres pool error", error: err.message })));
+  pool.on("error", (err: Error) => {
+    // Clients of a pool that is being ended report their closed sockets here: expected, not news.
+    if ((pool as unknown as { ending?: boolean }).ending) return;
+    console.warn(JSON.stringify({ level: "warn", msg: "postgres pool error", error: err.message }));
+  });
   return { db: drizzle(pool, { schema }), pool };
 }
 
