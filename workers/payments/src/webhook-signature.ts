@@ -1,86 +1,10 @@
-import { fail, ok, type Result } from "../../../shared/errors.ts";
+import type { Result } from "../../../shared/errors.ts";
 import { WebhookEventSchema, type WebhookEvent } from "../../../shared/schemas/payments.ts";
+import { verifyAndParse } from "../../../shared/webhook-signature.ts";
 
-/** Signatures older or newer than this (seconds) are refused, which limits replays. */
-export const WEBHOOK_TOLERANCE_SECONDS = 300;
+export { signWebhook, verifySignature, WEBHOOK_TOLERANCE_SECONDS } from "../../../shared/webhook-signature.ts";
 
-const encoder = new TextEncoder();
-
-function hexToBytes(hex: string): Uint8Array | null {
-  if (!/^[0-9a-fA-F]{64}$/.test(hex)) return null;
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return out;
-}
-
-function hmacKey(secret: string, usage: "sign" | "verify"): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [usage]);
-}
-
-/** `t=<unix seconds>,v1=<hex>[,v1=<hex>...]` -> parts; null when malformed. */
-function parseHeader(header: string): { t: number; v1: Uint8Array[] } | null {
-  let t: number | null = null;
-  const v1: Uint8Array[] = [];
-  for (const part of header.split(",")) {
-    const eq = part.indexOf("=");
-    const key = part.slice(0, eq).trim();
-    const value = part.slice(eq + 1).trim();
-    if (key === "t" && /^\d{1,12}$/.test(value)) t = Number(value);
-    if (key === "v1") {
-      const bytes = hexToBytes(value);
-      if (bytes) v1.push(bytes);
-    }
-  }
-  return t === null || v1.length === 0 ? null : { t, v1 };
-}
-
-/**
- * Checks `edgeshop-signature` (HMAC-SHA256 of "<t>.<raw body>", Stripe's
- * scheme) within the tolerance. `crypto.subtle.verify` compares in constant
- * time, so the comparison leaks nothing about the expected signature.
- */
-export async function verifySignature(secret: string, rawBody: string, header: string | null, nowSeconds: number): Promise<boolean> {
-  if (!secret || !header) return false;
-  const parsed = parseHeader(header);
-  if (!parsed || Math.abs(nowSeconds - parsed.t) > WEBHOOK_TOLERANCE_SECONDS) return false;
-  const key = await hmacKey(secret, "verify");
-  const data = encoder.encode(`${parsed.t}.${rawBody}`);
-  for (const sig of parsed.v1) {
-    if (await crypto.subtle.verify("HMAC", key, sig, data)) return true;
-  }
-  return false;
-}
-
-/** Builds a valid header for a body (tests, local tooling and the fake provider use it). */
-export async function signWebhook(secret: string, rawBody: string, nowSeconds: number): Promise<string> {
-  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret, "sign"), encoder.encode(`${nowSeconds}.${rawBody}`));
-  const hex = Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, "0")).join("");
-  return `t=${nowSeconds},v1=${hex}`;
-}
-
-/**
- * Verifies first, parses second: nothing about an unsigned body is looked at,
- * and a signed but malformed body is a 400 VALIDATION_FAILED with the paths.
- */
-export async function verifyAndParseWebhook(
-  secret: string,
-  rawBody: string,
-  header: string | null,
-  nowSeconds: number,
-): Promise<Result<WebhookEvent>> {
-  if (!(await verifySignature(secret, rawBody, header, nowSeconds))) {
-    return fail("INVALID_SIGNATURE", "The edgeshop-signature header is missing, malformed, stale or does not match the body.");
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(rawBody);
-  } catch {
-    return fail("VALIDATION_FAILED", "The request body is not valid JSON.", [{ path: "body", message: "Malformed JSON" }]);
-  }
-  const parsed = WebhookEventSchema.safeParse(json);
-  if (!parsed.success) {
-    const errors = parsed.error.issues.map((i) => ({ path: i.path.length > 0 ? i.path.map(String).join(".") : "body", message: i.message }));
-    return fail("VALIDATION_FAILED", "The webhook event is not valid.", errors);
-  }
-  return ok(parsed.data);
+/** A payment provider webhook: signature first, then the event body (API.md's Payments section). */
+export function verifyAndParseWebhook(secret: string, rawBody: string, header: string | null, nowSeconds: number): Promise<Result<WebhookEvent>> {
+  return verifyAndParse(WebhookEventSchema, "webhook event", secret, rawBody, header, nowSeconds);
 }

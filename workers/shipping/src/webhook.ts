@@ -1,78 +1,20 @@
-import { fail, ok, type Result } from "../../../shared/errors.ts";
+import type { Result } from "../../../shared/errors.ts";
 import { CarrierWebhookSchema } from "../../../shared/schemas/shipping.ts";
 import type { ShipmentEventStatus } from "../../../shared/schemas/shipping.ts";
+import { signWebhook, verifyAndParse } from "../../../shared/webhook-signature.ts";
 
-/** Signatures further than this (seconds) from now are refused, which limits replays. */
-export const CARRIER_WEBHOOK_TOLERANCE_SECONDS = 300;
 /** Only for local development, where no secret is configured (API.md-style default). */
 export const LOCAL_CARRIER_WEBHOOK_SECRET = "whsec_carrier_local";
 
-const encoder = new TextEncoder();
-
-function hmacKey(secret: string, usage: "sign" | "verify"): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [usage]);
-}
-
-/** `t=<unix seconds>,v1=<hex>[,v1=<hex>...]` -> parts; null when malformed. */
-function parseHeader(header: string): { t: number; v1: Uint8Array[] } | null {
-  let t: number | null = null;
-  const v1: Uint8Array[] = [];
-  for (const part of header.split(",")) {
-    const [key, value] = [part.slice(0, part.indexOf("=")).trim(), part.slice(part.indexOf("=") + 1).trim()];
-    if (key === "t" && /^\d{1,12}$/.test(value)) t = Number(value);
-    if (key === "v1" && /^[0-9a-fA-F]{64}$/.test(value)) v1.push(Uint8Array.from(value.match(/../g) ?? [], (h) => parseInt(h, 16)));
-  }
-  return t === null || v1.length === 0 ? null : { t, v1 };
-}
-
-/**
- * Checks `edgeshop-signature` (HMAC-SHA256 of "<t>.<raw body>", the payments
- * webhook scheme) within the tolerance. `crypto.subtle.verify` compares in
- * constant time, so a mismatch leaks nothing about the expected signature.
- */
-export async function verifyCarrierSignature(secret: string, rawBody: string, header: string | null, nowSeconds: number): Promise<boolean> {
-  if (!secret || !header) return false;
-  const parsed = parseHeader(header);
-  if (!parsed || Math.abs(nowSeconds - parsed.t) > CARRIER_WEBHOOK_TOLERANCE_SECONDS) return false;
-  const key = await hmacKey(secret, "verify");
-  const data = encoder.encode(`${parsed.t}.${rawBody}`);
-  for (const sig of parsed.v1) {
-    if (await crypto.subtle.verify("HMAC", key, sig, data)) return true;
-  }
-  return false;
-}
-
-/** Builds a valid header for a body (tests and local tooling use it to play the carrier). */
-export async function signCarrierWebhook(secret: string, rawBody: string, nowSeconds: number): Promise<string> {
-  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret, "sign"), encoder.encode(`${nowSeconds}.${rawBody}`));
-  return `t=${nowSeconds},v1=${Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, "0")).join("")}`;
-}
+/** Carriers sign exactly like payment providers; tests play the carrier with this. */
+export const signCarrierWebhook = signWebhook;
 
 export interface CarrierEvent {
   trackingNumber: string;
   status: ShipmentEventStatus;
 }
 
-/** Verifies first, parses second: nothing in an unsigned body is looked at. */
-export async function verifyAndParseCarrierWebhook(
-  secret: string,
-  rawBody: string,
-  header: string | null,
-  nowSeconds: number,
-): Promise<Result<CarrierEvent>> {
-  if (!(await verifyCarrierSignature(secret, rawBody, header, nowSeconds))) {
-    return fail("INVALID_SIGNATURE", "The edgeshop-signature header is missing, malformed, stale or does not match the body.");
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(rawBody);
-  } catch {
-    return fail("VALIDATION_FAILED", "The request body is not valid JSON.", [{ path: "body", message: "Malformed JSON" }]);
-  }
-  const parsed = CarrierWebhookSchema.safeParse(json);
-  if (!parsed.success) {
-    const errors = parsed.error.issues.map((i) => ({ path: i.path.length > 0 ? i.path.map(String).join(".") : "body", message: i.message }));
-    return fail("VALIDATION_FAILED", "The carrier event is not valid.", errors);
-  }
-  return ok(parsed.data);
+/** A carrier's tracking report: signature first, then `{trackingNumber, status}`. */
+export function verifyAndParseCarrierWebhook(secret: string, rawBody: string, header: string | null, nowSeconds: number): Promise<Result<CarrierEvent>> {
+  return verifyAndParse(CarrierWebhookSchema, "carrier event", secret, rawBody, header, nowSeconds);
 }
