@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { adminToken, api as call, newCustomer, problemOf } from "./client.ts";
 import { product } from "./orders-support.ts";
 
@@ -8,7 +8,8 @@ import { product } from "./orders-support.ts";
  * concurrent connections (unnamed statements and portals get crossed), so
  * concurrency there tests the harness, not this code.
  */
-const concurrently = it.skipIf(inject("databaseKind") === "pglite");
+// Real concurrency against the database (on PGlite the local proxy serialises sessions).
+const concurrently = it;
 
 let admin = "";
 

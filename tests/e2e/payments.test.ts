@@ -18,7 +18,8 @@ const payments = () => (env as unknown as { PAYMENTS: GatewayEnv["PAYMENTS"] }).
  * session behind pglite-socket, which interleaves the protocol messages of
  * concurrent connections, so concurrency there tests the harness, not this code.
  */
-const concurrently = it.skipIf(inject("databaseKind") === "pglite");
+// Real concurrency against the database (on PGlite the local proxy serialises sessions).
+const concurrently = it;
 
 let admin = "";
 beforeAll(async () => {

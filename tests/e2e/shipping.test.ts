@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { priceFor } from "../../workers/shipping/src/rates.ts";
 import { signCarrierWebhook } from "../../workers/shipping/src/webhook.ts";
 import { adminToken, api as call, newCustomer, problemOf, unique } from "./client.ts";
@@ -11,7 +11,8 @@ import { addToCart, checkout, eventually, product } from "./orders-support.ts";
  * concurrent connections (unnamed statements and portals get crossed), so
  * concurrency there tests the harness, not this code.
  */
-const concurrently = it.skipIf(inject("databaseKind") === "pglite");
+// Real concurrency against the database (on PGlite the local proxy serialises sessions).
+const concurrently = it;
 
 let admin = "";
 let customer = "";
