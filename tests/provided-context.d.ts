@@ -6,6 +6,8 @@ declare module "vitest" {
     databaseKind: string;
     sentryDsn: string;
     sentryUrl: string;
+    /** Base URL of the fake Stripe HTTP server (payments project only). */
+    fakeStripeUrl: string;
   }
 }
 export {};
