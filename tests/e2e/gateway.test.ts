@@ -23,6 +23,17 @@ describe("gateway", () => {
     expect(res.body).toStrictEqual(problemOf(404, "NOT_FOUND", { requestId: "client-id-123" }));
   });
 
+  it("continues a W3C traceparent, or starts a trace when there is none or it is malformed", async () => {
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const continued = await api("GET", "/health", { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
+    expect(continued.headers.get("traceparent")).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    expect(continued.headers.get("traceparent")).not.toContain("00f067aa0ba902b7");
+    for (const headers of [{}, { traceparent: "garbage" }] as Record<string, string>[]) {
+      const started = await api("GET", "/health", { headers });
+      expect(started.headers.get("traceparent")).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    }
+  });
+
   it("answers a wrong method with 405 and Allow", async () => {
     const res = await api("DELETE", "/v1/auth/login");
     expect(res.status).toBe(405);

@@ -58,7 +58,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
       origin: "*",
       allowHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id", "traceparent"],
       allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-      exposeHeaders: ["x-request-id", "x-edgeshop-version", "idempotent-replayed", "retry-after"],
+      exposeHeaders: ["x-request-id", "x-edgeshop-version", "idempotent-replayed", "retry-after", "traceparent"],
       maxAge: 600,
     }),
   );

@@ -5,6 +5,8 @@ export interface AppEnv {
   Bindings: GatewayEnv;
   Variables: {
     requestId: string;
+    /** W3C trace id of this request (continued from `traceparent` or new). */
+    traceId: string;
     principal: Principal | undefined;
   };
 }

@@ -1,25 +1,30 @@
 import { captureException, captureMessage, withScope } from "@sentry/cloudflare";
 import type { Context, MiddlewareHandler } from "hono";
+import { continueTrace, traceparent } from "../../../../shared/trace.ts";
 import type { AppEnv } from "../context.ts";
 
 const VALID_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /**
  * Gives every request an id (the client's `x-request-id` when it is sane) and
- * stamps `x-request-id` and `x-edgeshop-version` on every response, errors
- * included, then writes one structured log line.
+ * a trace (the client's W3C `traceparent` continued, or a new one), stamps
+ * `x-request-id`, `x-edgeshop-version` and `traceparent` on every response,
+ * errors included, then writes one structured log line.
  */
 export function requestContext(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = Date.now();
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && VALID_REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    const trace = continueTrace(c.req.header("traceparent"));
     c.set("requestId", requestId);
+    c.set("traceId", trace.traceId);
     c.set("principal", undefined);
     await next();
     const res = new Response(c.res.body, c.res);
     res.headers.set("x-request-id", requestId);
     res.headers.set("x-edgeshop-version", c.env.CF_VERSION_METADATA.id);
+    res.headers.set("traceparent", traceparent(trace));
     c.res = res;
     // 5xx that did not come from a thrown error (those are reported by onError).
     if (res.status >= 500 && !c.error) reportError(c, `HTTP ${res.status} on ${c.req.method} ${c.req.routePath}`);
@@ -28,6 +33,7 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
         level: res.status >= 500 ? "error" : "info",
         worker: "gateway",
         requestId,
+        traceId: trace.traceId,
         method: c.req.method,
         route: c.req.routePath,
         status: res.status,
@@ -44,7 +50,7 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
  */
 export function reportError(c: Context<AppEnv>, error: unknown): void {
   withScope((scope) => {
-    scope.setTags({ requestId: c.get("requestId"), route: `${c.req.method} ${c.req.routePath}`, version: c.env.CF_VERSION_METADATA.id, worker: "gateway" });
+    scope.setTags({ requestId: c.get("requestId"), traceId: c.get("traceId"), route: `${c.req.method} ${c.req.routePath}`, version: c.env.CF_VERSION_METADATA.id, worker: "gateway" });
     const principal = c.get("principal");
     if (principal) scope.setUser({ id: principal.userId });
     if (typeof error === "string") captureMessage(error, "error");
