@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import type { FaultEnv } from "../shared/service.ts";
 import { fail, ok, type Result } from "../shared/errors.ts";
 import type { Cart, CartVariant } from "../shared/schemas/cart.ts";
 import type { Order } from "../shared/schemas/orders.ts";
@@ -24,6 +25,11 @@ export class CartDO extends DurableObject<OrdersEnv> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     void ctx.blockConcurrencyWhile(async () => migrateCart(this.sql));
+  }
+
+  /** Throws on purpose when FAULT_INJECTION is "on" (tests of error reporting only). */
+  async injectFault(): Promise<void> {
+    if ((this.env as FaultEnv).FAULT_INJECTION === "on") throw new Error("injected fault in CartDO");
   }
 
   async getCart(): Promise<Cart> {

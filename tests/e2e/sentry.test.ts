@@ -51,6 +51,18 @@ describe("error reporting to Sentry", () => {
     expect(event.release).toEqual(expect.any(String));
   });
 
+  it("reports a failure inside a Durable Object from the Durable Object", async () => {
+    let caught: unknown;
+    try {
+      await env.ORDERS.injectDurableFault();
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(Error);
+    const event = await waitForEvent((e) => exceptionText(e).includes("injected fault in CartDO"));
+    expect(event.release).toEqual(expect.any(String));
+  });
+
   it("reports a domain failure surfacing at the gateway as a 500", async () => {
     const res = await api("GET", "/health", { headers: { "x-edgeshop-fault": "users", "x-request-id": "fault-users-1" } });
     expect(res.status).toBe(500);

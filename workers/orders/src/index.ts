@@ -73,6 +73,11 @@ class OrdersServiceBase extends DomainService<OrdersEnv> {
   }
 
   /** From the shipping Worker: idempotent, never backwards, only from paid/shipped. */
+  /** Tests of error reporting only: makes a CartDO throw (it refuses unless FAULT_INJECTION is "on"). */
+  async injectDurableFault(): Promise<void> {
+    await this.env.CART.get(this.env.CART.idFromName("fault-injection")).injectFault();
+  }
+
   async applyShipmentStatus(orderId: string, status: "shipped" | "delivered", at: string): Promise<Result<null>> {
     return orderStub(this.env, orderId).applyShipmentStatus(status, at);
   }
