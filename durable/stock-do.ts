@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { STOCK_SCHEMA, readReservation, readSnapshot, readStock, reservedUnits, type LedgerKind, type ReservationRow, type StockOutcome, type StockRow, type StockSnapshot } from "./stock-model.ts";
+import { STOCK_SCHEMA, STOCK_UPGRADES, readReservation, readSnapshot, readStock, type LedgerKind, type ReservationRow, type StockOutcome, type StockRow, type StockSnapshot } from "./stock-model.ts";
 
 export type { StockSnapshot, StockOutcome } from "./stock-model.ts";
 
@@ -21,6 +21,9 @@ export class StockDO extends DurableObject<CatalogEnv> {
     this.sql = ctx.storage.sql;
     void ctx.blockConcurrencyWhile(async () => {
       for (const stmt of STOCK_SCHEMA) this.sql.exec(stmt);
+      for (const upgrade of STOCK_UPGRADES) {
+        if (upgrade.applies(this.sql)) ctx.storage.transactionSync(() => upgrade.statements.forEach((stmt) => this.sql.exec(stmt)));
+      }
     });
   }
 
@@ -46,11 +49,12 @@ export class StockDO extends DurableObject<CatalogEnv> {
       if (existing.state === "held" || existing.state === "committed") return { ok: true, expiresAt: existing.expires_at, snapshot: this.snapshot() };
       return { ok: false, reason: "closed", available: this.snapshot().available };
     }
-    const available = stock.on_hand - this.reserved();
+    const available = stock.on_hand - stock.reserved;
     if (!Number.isInteger(qty) || qty < 1 || qty > available) return { ok: false, reason: "insufficient", available };
     const expiresAt = now + Math.min(Math.max(Math.floor(ttlSeconds), 1), MAX_TTL_SECONDS) * 1000;
     this.ctx.storage.transactionSync(() => {
       this.sql.exec("INSERT INTO reservations (id, qty, expires_at, state, closed_at) VALUES (?, ?, ?, 'held', NULL)", reservationId, qty, expiresAt);
+      this.sql.exec("UPDATE stock SET reserved = reserved + ? WHERE id = 1", qty);
       this.log("reserve", -qty, "reserved", reservationId);
     });
     await this.scheduleAlarm(expiresAt);
@@ -71,7 +75,8 @@ export class StockDO extends DurableObject<CatalogEnv> {
     if (r.state === "released") return { ok: false, reason: "closed", available: this.snapshot().available };
     if (r.state === "expired" && this.snapshot().available < r.qty) return { ok: false, reason: "insufficient", available: this.snapshot().available };
     this.ctx.storage.transactionSync(() => {
-      this.sql.exec("UPDATE stock SET on_hand = on_hand - ?, sold = sold + ? WHERE id = 1", r.qty, r.qty);
+      // An expired hold no longer counts as reserved; a held one stops counting now.
+      this.sql.exec("UPDATE stock SET on_hand = on_hand - ?, sold = sold + ?, reserved = reserved - ? WHERE id = 1", r.qty, r.qty, r.state === "held" ? r.qty : 0);
       this.sql.exec("UPDATE reservations SET state = 'committed', closed_at = ? WHERE id = ?", now, reservationId);
       this.log("commit", -r.qty, r.state === "expired" ? "sold after hold expired" : "sold", reservationId);
     });
@@ -88,6 +93,7 @@ export class StockDO extends DurableObject<CatalogEnv> {
     this.ctx.storage.transactionSync(() => {
       if (r) {
         this.sql.exec("UPDATE reservations SET state = 'released', closed_at = ? WHERE id = ?", now, reservationId);
+        this.sql.exec("UPDATE stock SET reserved = reserved - ? WHERE id = 1", r.qty);
         this.log("release", r.qty, "released", reservationId);
       } else {
         this.sql.exec("INSERT INTO reservations (id, qty, expires_at, state, closed_at) VALUES (?, 0, ?, 'released', ?)", reservationId, now, now);
@@ -102,7 +108,7 @@ export class StockDO extends DurableObject<CatalogEnv> {
     const stock = this.row();
     if (!stock || stock.retired) return { ok: false, reason: "unknown", available: 0 };
     if (operationId && this.seenOperation(operationId)) return { ok: true, changed: false, snapshot: this.snapshot() };
-    const available = stock.on_hand - this.reserved();
+    const available = stock.on_hand - stock.reserved;
     if (!Number.isInteger(delta) || available + delta < 0) return { ok: false, reason: "insufficient", available };
     this.ctx.storage.transactionSync(() => {
       this.sql.exec("UPDATE stock SET on_hand = on_hand + ?, adjusted = adjusted + ? WHERE id = 1", delta, delta);
@@ -134,7 +140,9 @@ export class StockDO extends DurableObject<CatalogEnv> {
 
   /** Current counters; `seq` is the last ledger entry, used to order Postgres writes. */
   snapshot(): StockSnapshot {
-    return readSnapshot(this.sql, Date.now());
+    // Holds past their expiry stop counting now, even if their alarm has not run yet.
+    this.expireDue(Date.now());
+    return readSnapshot(this.sql);
   }
 
   /** Expires due holds (idempotent: alarms are at-least-once) and schedules the next one. */
@@ -154,6 +162,7 @@ export class StockDO extends DurableObject<CatalogEnv> {
     this.ctx.storage.transactionSync(() => {
       for (const r of due) {
         this.sql.exec("UPDATE reservations SET state = 'expired', closed_at = ? WHERE id = ?", now, r.id);
+        this.sql.exec("UPDATE stock SET reserved = reserved - ? WHERE id = 1", r.qty);
         this.log("expire", r.qty, "hold expired", r.id);
       }
     });
@@ -170,10 +179,6 @@ export class StockDO extends DurableObject<CatalogEnv> {
 
   private reservation(id: string): ReservationRow | null {
     return readReservation(this.sql, id);
-  }
-
-  private reserved(now = Date.now()): number {
-    return reservedUnits(this.sql, now);
   }
 
   private seenOperation(id: string): boolean {

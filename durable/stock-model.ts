@@ -3,7 +3,12 @@
  * so callers (the catalog Worker, tests) import types without the runtime.
  */
 
-/** Created in the constructor; `IF NOT EXISTS` makes every start idempotent. */
+/**
+ * Created in the constructor; `IF NOT EXISTS` makes every start idempotent.
+ * `stock.reserved` is the sum of live holds, kept by every change so a
+ * reservation costs O(1) however many holds are live (STOCK_UPGRADES adds it
+ * to objects created before it existed).
+ */
 export const STOCK_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS stock (
      id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -13,7 +18,8 @@ export const STOCK_SCHEMA = [
      on_hand INTEGER NOT NULL CHECK (on_hand >= 0),
      sold INTEGER NOT NULL DEFAULT 0 CHECK (sold >= 0),
      adjusted INTEGER NOT NULL DEFAULT 0,
-     retired INTEGER NOT NULL DEFAULT 0
+     retired INTEGER NOT NULL DEFAULT 0,
+     reserved INTEGER NOT NULL DEFAULT 0 CHECK (reserved >= 0)
    )`,
   `CREATE TABLE IF NOT EXISTS reservations (
      id TEXT PRIMARY KEY,
@@ -34,6 +40,17 @@ export const STOCK_SCHEMA = [
    )`,
 ];
 
+/** Schema changes for objects created by an older version, each applied once, in order. */
+export const STOCK_UPGRADES: { applies: (sql: SqlStorage) => boolean; statements: string[] }[] = [
+  {
+    applies: (sql) => !sql.exec<{ name: string }>("PRAGMA table_info(stock)").toArray().some((c) => c.name === "reserved"),
+    statements: [
+      "ALTER TABLE stock ADD COLUMN reserved INTEGER NOT NULL DEFAULT 0 CHECK (reserved >= 0)",
+      "UPDATE stock SET reserved = (SELECT coalesce(sum(qty), 0) FROM reservations WHERE state = 'held')",
+    ],
+  },
+];
+
 export type StockRow = {
   id: number;
   sku: string;
@@ -43,6 +60,7 @@ export type StockRow = {
   sold: number;
   adjusted: number;
   retired: number;
+  reserved: number;
 };
 
 export type ReservationRow = {
@@ -86,17 +104,12 @@ export function readReservation(sql: SqlStorage, id: string): ReservationRow | n
   return sql.exec<ReservationRow>("SELECT * FROM reservations WHERE id = ?", id).toArray()[0] ?? null;
 }
 
-/** Units under live holds; holds past expiry no longer count even before the alarm runs. */
-export function reservedUnits(sql: SqlStorage, now: number): number {
-  return sql.exec<{ n: number }>("SELECT coalesce(sum(qty), 0) AS n FROM reservations WHERE state = 'held' AND expires_at > ?", now).one().n;
-}
-
-/** The counters as StockDO reports them. */
-export function readSnapshot(sql: SqlStorage, now: number): StockSnapshot {
+/** The counters as StockDO reports them (due holds must have been expired first). */
+export function readSnapshot(sql: SqlStorage): StockSnapshot {
   const s = readStock(sql);
   const seq = sql.exec<{ seq: number | null }>("SELECT max(seq) AS seq FROM ledger").one().seq ?? 0;
   if (!s) return { sku: null, productId: null, status: "uninitialised", onHand: 0, reserved: 0, available: 0, sold: 0, initial: 0, adjusted: 0, seq };
-  const reserved = reservedUnits(sql, now);
+  const reserved = s.reserved;
   return {
     sku: s.sku,
     productId: s.product_id,

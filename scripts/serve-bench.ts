@@ -17,7 +17,7 @@ import { parseArgs } from "node:util";
 import { Log, LogLevel, Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { startBenchPostgres, type BenchPostgres } from "./bench-postgres.ts";
 import { seedCatalog, seedCustomers, type SeedPlan } from "./bench-seed.ts";
-import { benchWorkers, bundleAll, workerLogFilter } from "./bench-workers.ts";
+import { benchWorkers, bundleAll, workerLogFilter, type RateLimiterMode } from "./bench-workers.ts";
 import { isLoopback, migrateDatabase, withDb } from "./db.ts";
 import { startWsProxy, type WsProxy } from "./neon-ws-proxy.ts";
 import { assertPortFree, waitForHttp } from "./ports.ts";
@@ -37,6 +37,10 @@ const { values: args } = parseArgs({
     "exit-after-seed": { type: "boolean", default: false },
     // Reuses .tmp/bench/build from the previous run (only when no Worker changed since).
     "skip-bundle": { type: "boolean", default: false },
+    // Opens workerd's inspector (DevTools protocol) on this port, for `npm run profile`.
+    "inspect-port": { type: "string" },
+    // memory: in-memory stand-in for the Rate Limiting binding (see bench-workers.ts); miniflare: Miniflare's emulator.
+    "rate-limiter": { type: "string", default: "memory" },
   },
 });
 
@@ -95,6 +99,8 @@ async function main(): Promise<void> {
 
   const db = { databaseUrl, neonWsProxy: isLoopback(databaseUrl) ? proxy : "" };
   const latency = args["provider-latency-ms"] === undefined ? undefined : Number(args["provider-latency-ms"]);
+  const rateLimiter = args["rate-limiter"] as RateLimiterMode;
+  if (rateLimiter !== "memory" && rateLimiter !== "miniflare") throw new Error("--rate-limiter is memory or miniflare");
   // Miniflare 5 takes its own option shape; wrangler's per-Worker options are the v4 ("legacy") shape.
   started.mf = new Miniflare(
     convertV4MiniflareOptions({
@@ -104,7 +110,8 @@ async function main(): Promise<void> {
       cf: false,
       handleStructuredLogs: workerLogFilter(),
       resourcePersistencePath: `${dataDir}/workerd`,
-      workers: benchWorkers(buildDir, db, ports, latency),
+      ...(args["inspect-port"] ? { inspectorPort: Number(args["inspect-port"]) } : {}),
+      workers: benchWorkers(buildDir, db, ports, latency, rateLimiter),
     }),
   );
   await started.mf.ready;
@@ -131,6 +138,8 @@ async function main(): Promise<void> {
     probe: `http://${ports.host}:${ports.probe}`,
     pids: { serveBench: process.pid, postgres: started.pg?.pid ?? null },
     pgPort: started.pg ? Number(args["pg-port"]) : null,
+    rateLimiter: args["rate-limiter"],
+    inspector: args["inspect-port"] ? `http://127.0.0.1:${args["inspect-port"]}` : null,
     seed: seeded ?? plan,
     seedId,
     startedAt: new Date().toISOString(),
@@ -143,6 +152,7 @@ async function main(): Promise<void> {
       `  gateway      ${state.gateway}`,
       `  hello-world  ${state.hello}`,
       `  probe        ${state.probe}/reserve?sku=...`,
+      `  rate limits  ${args["rate-limiter"] === "memory" ? "in-memory stand-in for the Rate Limiting binding (--rate-limiter miniflare: Miniflare's emulator)" : "Miniflare's Rate Limiting emulator"}`,
       `  database     ${started.pg ? `PostgreSQL 15 on 127.0.0.1:${args["pg-port"]} (${dataDir}/postgres)` : "DATABASE_URL"}`,
       `  state        ${STATE_FILE}`,
       "Run e.g. `npm run load -- smoke`. Ctrl-C stops everything.",

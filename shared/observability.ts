@@ -47,3 +47,20 @@ export function sentryOptions(env: SentryEnv): CloudflareOptions {
     beforeSend: scrubEvent,
   };
 }
+
+/**
+ * The Sentry-instrumented class when the Worker has a DSN, the plain one
+ * otherwise. Sentry's wrappers cost CPU on every call even with reporting
+ * disabled (measured on the gateway: ~0.35 ms per request, a third of a cached
+ * product read); with no DSN there is nowhere to report to, so nothing is paid.
+ * Works for WorkerEntrypoint and Durable Object classes: both are constructed
+ * as `new Class(ctx, env)`.
+ */
+export function sentryWhenConfigured<C extends new (ctx: never, env: never) => object>(plain: C, instrumented: C): C {
+  return new Proxy(plain, {
+    construct(target, args, newTarget) {
+      const env = args[1] as Partial<SentryEnv> | undefined;
+      return Reflect.construct(env?.SENTRY_DSN ? instrumented : target, args, newTarget) as object;
+    },
+  });
+}

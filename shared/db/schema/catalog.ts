@@ -65,3 +65,13 @@ export type CategoryRow = typeof categories.$inferSelect;
 export type ProductRow = typeof products.$inferSelect;
 export type VariantRow = typeof variants.$inferSelect;
 export type InventoryRow = typeof inventory.$inferSelect;
+
+/**
+ * One row (id 1): the catalog's content version, bumped by every admin write
+ * to products or categories. Edge caches key documents by it, so one small
+ * read per colo and TTL (not one per product) keeps them honest across colos.
+ */
+export const catalogMeta = pgTable("catalog_meta", {
+  id: integer("id").primaryKey(),
+  version: bigint("version", { mode: "number" }).notNull().default(0),
+});

@@ -1,74 +1,143 @@
+import { sql } from "drizzle-orm";
+import type { Database } from "../../../shared/db/client.ts";
+import { catalogMeta } from "../../../shared/db/schema/index.ts";
+
 /**
- * Edge cache for catalog reads (Cache API). Every key carries the current
- * catalog version; every admin write and every stock change that moves
- * `available` bumps the version after the change is durable, so a read that
- * starts after a successful write can only find entries built after it.
- * Entries built from data older than a bump are written under the old
- * version and are never read again. Entries also expire after ENTRY_TTL so
- * availability raised by an alarm (an expired hold) shows up soon without a bump.
+ * Edge cache (Cache API) for catalog documents: products, pages of products
+ * and categories as Postgres holds them, without stock (`available` is added
+ * live from the StockDOs after the lookup, so stock changes never touch it).
+ *
+ * Documents are keyed by the catalog version, a counter in Postgres
+ * (`catalog_meta`) that every admin write bumps before it answers. Each colo
+ * caches the version for at most `ttlMs`, so:
+ * - in the colo of the write, the bump also replaces the cached version: the
+ *   next read already uses the new key;
+ * - in any other colo, a read that starts `ttlMs` after the write re-reads the
+ *   version and cannot find documents older than the write (the gateway's
+ *   commit wait covers this window, see workers/gateway/src/read-cache.ts);
+ * - Postgres sees one small query per colo and TTL, not one per product;
+ * - when Postgres is down, the last known version keeps serving what is
+ *   cached (stale-if-error) instead of failing every read.
+ * Each isolate also keeps the version it last saw (for the same TTL) and the
+ * documents it last served (keyed by version, so never stale) in memory: a
+ * warm read then costs no Cache API lookup at all.
  */
 
 const ORIGIN = "https://catalog-cache.edgeshop.internal";
 const VERSION_KEY = `${ORIGIN}/version`;
-const ENTRY_TTL_SECONDS = 30;
-const VERSION_TTL_SECONDS = 30 * 24 * 3600;
 const CACHE_NAME = "edgeshop-catalog";
+const LOADED_AT = "x-loaded-at";
+/** Versioned documents are never stale, only unreachable; this just bounds memory. */
+const DOC_TTL_SECONDS = 3600;
+const KEEP_VERSION_SECONDS = 24 * 3600;
+export const DEFAULT_READ_TTL_MS = 1000;
 
-function newVersion(): string {
-  return `${Date.now().toString(36)}${crypto.randomUUID().slice(0, 8)}`;
+const MEMORY_ENTRIES = 2000;
+let memoVersion: { version: string; loadedAt: number } | null = null;
+const memoDocs = new Map<string, string>();
+
+function remember(key: string, body: string): void {
+  memoDocs.delete(key);
+  memoDocs.set(key, body);
+  while (memoDocs.size > MEMORY_ENTRIES) {
+    const oldest = memoDocs.keys().next().value;
+    if (oldest === undefined) break;
+    memoDocs.delete(oldest);
+  }
 }
 
 async function store(): Promise<Cache> {
   return caches.open(CACHE_NAME);
 }
 
-/** The current version, created when missing (a fresh or evicted cache). */
-export async function currentVersion(): Promise<string> {
-  const cache = await store();
-  const hit = await cache.match(VERSION_KEY);
-  if (hit) return hit.text();
-  const v = newVersion();
-  await putVersion(cache, v);
-  return v;
+async function putVersion(cache: Cache, version: string, loadedAt: number): Promise<void> {
+  memoVersion = { version, loadedAt };
+  const headers = { "cache-control": `max-age=${KEEP_VERSION_SECONDS}`, [LOADED_AT]: String(loadedAt) };
+  await cache.put(VERSION_KEY, new Response(version, { headers }));
 }
 
-async function putVersion(cache: Cache, v: string): Promise<void> {
-  await cache.put(VERSION_KEY, new Response(v, { headers: { "cache-control": `max-age=${VERSION_TTL_SECONDS}` } }));
-}
-
-/** Invalidates every cached catalog read. Call after the write succeeded. */
-export async function bumpVersion(): Promise<void> {
-  try {
-    await putVersion(await store(), newVersion());
-  } catch (err) {
-    // A failed bump must not fail the write; entries still expire after ENTRY_TTL.
-    console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "cache version bump failed", error: String(err) }));
-  }
-}
-
-function keyFor(version: string, path: string): string {
-  return `${ORIGIN}/${version}/${path}`;
+async function readVersion(db: Database): Promise<string> {
+  const [row] = await db.select({ version: catalogMeta.version }).from(catalogMeta).limit(1);
+  return String(row?.version ?? 0);
 }
 
 /**
- * Returns the cached value of `path` or computes, stores and returns it.
- * Only successful values are cached (`cacheable` says which). Cache errors
- * fall back to computing: the cache is an accelerator, never a dependency.
+ * The catalog version to key reads by: this colo's cached copy while younger
+ * than `ttlMs`, else Postgres's (the old copy if Postgres cannot answer).
  */
-export async function cached<T>(path: string, compute: () => Promise<T>, cacheable: (v: T) => boolean, waitUntil: (p: Promise<unknown>) => void): Promise<T> {
+export async function currentVersion(db: () => Database, ttlMs: number): Promise<string> {
+  if (memoVersion && Date.now() - memoVersion.loadedAt < ttlMs) return memoVersion.version;
+  const cache = await store();
+  const hit = await cache.match(VERSION_KEY);
+  const cachedVersion = hit ? await hit.text() : (memoVersion?.version ?? null);
+  if (hit && cachedVersion !== null && Date.now() - Number(hit.headers.get(LOADED_AT)) < ttlMs) {
+    memoVersion = { version: cachedVersion, loadedAt: Number(hit.headers.get(LOADED_AT)) };
+    return cachedVersion;
+  }
+  const loadedAt = Date.now();
+  try {
+    const version = await readVersion(db());
+    await putVersion(cache, version, loadedAt);
+    return version;
+  } catch (err) {
+    if (cachedVersion === null) throw err;
+    console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "catalog version unavailable; serving the cached one", error: String(err) }));
+    return cachedVersion;
+  }
+}
+
+/** Bumps the version in Postgres and in this colo's cache. Call after the write succeeded. */
+export async function bumpVersion(db: Database): Promise<void> {
+  const loadedAt = Date.now();
+  const [row] = await db
+    .insert(catalogMeta)
+    .values({ id: 1, version: 1 })
+    .onConflictDoUpdate({ target: catalogMeta.id, set: { version: sql`${catalogMeta.version} + 1` } })
+    .returning({ version: catalogMeta.version });
+  try {
+    await putVersion(await store(), String(row?.version ?? 0), loadedAt);
+  } catch (err) {
+    // Postgres has the new version; this colo picks it up within the TTL.
+    console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "cache version update failed", error: String(err) }));
+  }
+}
+
+export interface CacheOptions<T> {
+  /** How long a colo trusts its cached catalog version. */
+  ttlMs: number;
+  /** Only values this accepts are stored (e.g. successful results). */
+  cacheable: (v: T) => boolean;
+  waitUntil: (p: Promise<unknown>) => void;
+  db: () => Database;
+}
+
+/**
+ * Returns the cached document at `path` for the current version, or computes,
+ * stores and returns it. A cache that fails falls back to computing: the
+ * cache is an accelerator, never a dependency.
+ */
+export async function cached<T>(path: string, compute: () => Promise<T>, o: CacheOptions<T>): Promise<T> {
   let key: string | null = null;
   try {
-    key = keyFor(await currentVersion(), path);
+    key = `${ORIGIN}/${await currentVersion(o.db, o.ttlMs)}/${path}`;
+    const inMemory = memoDocs.get(key);
+    if (inMemory !== undefined) return JSON.parse(inMemory) as T;
     const hit = await (await store()).match(key);
-    if (hit) return (await hit.json()) as T;
+    if (hit) {
+      const body = await hit.text();
+      remember(key, body);
+      return JSON.parse(body) as T;
+    }
   } catch (err) {
     console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "cache read failed", error: String(err) }));
   }
   const value = await compute();
-  if (key !== null && cacheable(value)) {
+  if (key !== null && o.cacheable(value)) {
     const body = JSON.stringify(value);
-    const put = store().then((c) => c.put(key, new Response(body, { headers: { "content-type": "application/json", "cache-control": `max-age=${ENTRY_TTL_SECONDS}` } })));
-    waitUntil(put.catch(() => undefined));
+    remember(key, body);
+    const headers = { "content-type": "application/json", "cache-control": `max-age=${DOC_TTL_SECONDS}` };
+    const put = store().then((c) => c.put(key, new Response(body, { headers })));
+    o.waitUntil(put.catch(() => undefined));
   }
   return value;
 }

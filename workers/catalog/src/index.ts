@@ -1,17 +1,17 @@
 import { instrumentDurableObjectWithSentry, withSentry } from "@sentry/cloudflare";
 import { StockDO as StockDOClass } from "../../../durable/stock-do.ts";
-import { sentryOptions } from "../../../shared/observability.ts";
+import { sentryOptions, sentryWhenConfigured } from "../../../shared/observability.ts";
 import { fail, ok, type Result } from "../../../shared/errors.ts";
 import type { Page } from "../../../shared/pagination.ts";
 import type {
   AdjustmentInput, Category, CategoryInput, Inventory, Product, ProductCreateInput, ProductListQuery, ProductPatchInput, StockItem, VariantInfo,
 } from "../../../shared/schemas/catalog.ts";
 import { DomainService } from "../../../shared/service.ts";
-import { bumpVersion, cached } from "./cache.ts";
+import { DEFAULT_READ_TTL_MS, bumpVersion, cached, type CacheOptions } from "./cache.ts";
 import { adjustInventory, getInventory, toInventory } from "./inventory.ts";
 import { syncLater } from "./inventory-sync.ts";
 import { createCategory, listCategories, productSummaries, variantInfo } from "./lookups.ts";
-import { loadProduct, loadProductPage, withAvailability } from "./product-read.ts";
+import { loadProduct, loadProductPage, withAvailability, type LoadedDoc } from "./product-read.ts";
 import { insertProduct, liveProductSkus, softDeleteProduct, updateProduct } from "./product-write.ts";
 import { commitAll, releaseAll, restockAll } from "./settle.ts";
 import { availability, reserveAll, type StockOf } from "./stock.ts";
@@ -19,33 +19,39 @@ import { availability, reserveAll, type StockOf } from "./stock.ts";
 /**
  * RPC surface of the catalog Worker: categories and products (Postgres,
  * edge-cached), stock (one StockDO per SKU, hosted here) and the durable
- * inventory record. Inputs from the gateway arrive validated.
+ * inventory record. Inputs from the gateway arrive validated. Product reads
+ * cache the documents only; `available` is read live from the StockDOs on
+ * every call, so stock changes need no cache invalidation here.
  */
 class CatalogServiceBase extends DomainService<CatalogEnv> {
   protected readonly stockOf: StockOf = (sku) => this.env.STOCK.get(this.env.STOCK.idFromName(sku));
   private readonly later = (p: Promise<unknown>): void => this.ctx.waitUntil(p);
+  private readonly cacheOptions = <T>(cacheable: (v: T) => boolean): CacheOptions<T> => {
+    const ttl = Number(this.env.CATALOG_READ_TTL_MS);
+    return { ttlMs: this.env.CATALOG_READ_TTL_MS !== undefined && Number.isFinite(ttl) && ttl >= 0 ? ttl : DEFAULT_READ_TTL_MS, cacheable, waitUntil: this.later, db: () => this.db() };
+  };
 
   async listCategories(): Promise<{ items: Category[] }> {
-    return cached("categories", async () => ({ items: await listCategories(this.db()) }), () => true, this.later);
+    return cached("categories", async () => ({ items: await listCategories(this.db()) }), this.cacheOptions(() => true));
   }
 
   async createCategory(input: CategoryInput): Promise<Result<Category>> {
-    const r = await createCategory(this.db(), input);
-    if (r.ok) await bumpVersion();
+    const db = this.db();
+    const r = await createCategory(db, input);
+    if (r.ok) await bumpVersion(db);
     return r;
   }
 
   async listProducts(query: ProductListQuery): Promise<Result<Page<Product>>> {
     const key = `products?${new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]))}`;
-    return cached(key, async () => {
-      const page = await loadProductPage(this.db(), query);
-      if (!page.ok) return page;
-      return ok({ items: await withAvailability(this.stockOf, page.value.items), nextCursor: page.value.nextCursor });
-    }, (r) => r.ok, this.later);
+    const page = await cached(key, () => loadProductPage(this.db(), query), this.cacheOptions<Result<Page<LoadedDoc>>>((r) => r.ok));
+    if (!page.ok) return page;
+    return ok({ items: await withAvailability(this.stockOf, page.value.items), nextCursor: page.value.nextCursor });
   }
 
   async getProduct(id: string): Promise<Result<Product>> {
-    return cached(`products/${encodeURIComponent(id)}`, () => this.freshProduct(id), (r) => r.ok, this.later);
+    const loaded = await cached(`products/${encodeURIComponent(id)}`, () => loadProduct(this.db(), id), this.cacheOptions<Result<LoadedDoc>>((r) => r.ok));
+    return this.withStock(loaded);
   }
 
   async createProduct(input: ProductCreateInput): Promise<Result<Product>> {
@@ -54,7 +60,7 @@ class CatalogServiceBase extends DomainService<CatalogEnv> {
     if (!created.ok) return created;
     const snaps = await Promise.all(input.variants.map((v) => this.stockOf(v.sku).initialise(v.sku, v.initialStock, created.value)));
     syncLater(this.later, () => this.db(), snaps);
-    await bumpVersion();
+    await bumpVersion(db);
     return this.freshProduct(created.value, db);
   }
 
@@ -62,7 +68,7 @@ class CatalogServiceBase extends DomainService<CatalogEnv> {
     const db = this.db();
     const r = await updateProduct(db, id, input);
     if (!r.ok) return r;
-    await bumpVersion();
+    await bumpVersion(db);
     return this.freshProduct(id, db);
   }
 
@@ -73,7 +79,7 @@ class CatalogServiceBase extends DomainService<CatalogEnv> {
     if (!skus) return fail("NOT_FOUND", "Product not found.");
     await Promise.all(skus.map((sku) => this.stockOf(sku).retire()));
     const deleted = await softDeleteProduct(db, id);
-    await bumpVersion();
+    await bumpVersion(db);
     return deleted ? ok(null) : fail("NOT_FOUND", "Product not found.");
   }
 
@@ -85,14 +91,15 @@ class CatalogServiceBase extends DomainService<CatalogEnv> {
     const r = await adjustInventory(this.stockOf, () => this.db(), sku, input);
     if (!r.ok) return r;
     syncLater(this.later, () => this.db(), [r.value]);
-    await bumpVersion();
     return ok(toInventory(r.value, sku));
   }
 
   // ---- contract for other Workers (see the cross-Worker RPC contracts) ----
 
+  /** Price snapshots for carts: versioned like product documents, so a warm add-to-cart costs no Postgres read. */
   async getVariants(skus: string[]): Promise<Record<string, VariantInfo>> {
-    return variantInfo(this.db(), skus);
+    const key = `variants?${[...new Set(skus)].sort().map(encodeURIComponent).join(",")}`;
+    return cached(key, () => variantInfo(this.db(), skus), this.cacheOptions(() => true));
   }
 
   async getAvailability(skus: string[]): Promise<Record<string, number>> {
@@ -100,28 +107,22 @@ class CatalogServiceBase extends DomainService<CatalogEnv> {
   }
 
   async reserve(reservationId: string, items: StockItem[], ttlSeconds: number): Promise<Result<{ expiresAt: string }>> {
-    const r = await reserveAll(this.stockOf, reservationId, items, ttlSeconds);
-    if (r.ok) await bumpVersion();
-    return r;
+    return reserveAll(this.stockOf, reservationId, items, ttlSeconds);
   }
 
   async commit(reservationId: string, skus: string[]): Promise<Result<null>> {
     const { result, changed } = await commitAll(this.stockOf, reservationId, skus);
     syncLater(this.later, () => this.db(), changed);
-    if (changed.length > 0) await bumpVersion();
     return result;
   }
 
   async release(reservationId: string, skus: string[]): Promise<Result<null>> {
-    const { result, changed } = await releaseAll(this.stockOf, reservationId, skus);
-    if (changed) await bumpVersion();
-    return result;
+    return (await releaseAll(this.stockOf, reservationId, skus)).result;
   }
 
   async restock(operationId: string, items: StockItem[], reason: string): Promise<Result<null>> {
     const { result, changed } = await restockAll(this.stockOf, operationId, items, reason);
     syncLater(this.later, () => this.db(), changed);
-    if (changed.length > 0) await bumpVersion();
     return result;
   }
 
@@ -130,7 +131,10 @@ class CatalogServiceBase extends DomainService<CatalogEnv> {
   }
 
   private async freshProduct(id: string, db = this.db()): Promise<Result<Product>> {
-    const loaded = await loadProduct(db, id);
+    return this.withStock(await loadProduct(db, id));
+  }
+
+  private async withStock(loaded: Result<LoadedDoc>): Promise<Result<Product>> {
     if (!loaded.ok) return loaded;
     const [product] = await withAvailability(this.stockOf, [loaded.value]);
     return product ? ok(product) : fail("NOT_FOUND", "Product not found.");
@@ -138,8 +142,8 @@ class CatalogServiceBase extends DomainService<CatalogEnv> {
 }
 
 /** Instrumented with Sentry: a thrown error (a bug, never an expected failure) is reported. */
-export const CatalogService = withSentry((env: CatalogEnv) => sentryOptions(env), CatalogServiceBase);
+export const CatalogService = sentryWhenConfigured(CatalogServiceBase, withSentry((env: CatalogEnv) => sentryOptions(env), CatalogServiceBase));
 export default CatalogService;
 /** The Durable Object class, instrumented so its errors reach Sentry too. */
 export type StockDO = StockDOClass;
-export const StockDO = instrumentDurableObjectWithSentry((env: CatalogEnv) => sentryOptions(env), StockDOClass);
+export const StockDO = sentryWhenConfigured(StockDOClass, instrumentDurableObjectWithSentry((env: CatalogEnv) => sentryOptions(env), StockDOClass));

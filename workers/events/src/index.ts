@@ -1,5 +1,5 @@
 import { withSentry } from "@sentry/cloudflare";
-import { sentryOptions } from "../../../shared/observability.ts";
+import { sentryOptions, sentryWhenConfigured } from "../../../shared/observability.ts";
 import { DomainService } from "../../../shared/service.ts";
 import { handleBatch } from "./queue.ts";
 import { listDeadLetters, listNotifications, salesReport, type DeadLetterView, type NotificationView, type SalesReport } from "./reports.ts";
@@ -24,5 +24,5 @@ class EventsServiceBase extends DomainService<EventsEnv> {
   }
 }
 
-export const EventsService = withSentry((env: EventsEnv) => sentryOptions(env), EventsServiceBase);
+export const EventsService = sentryWhenConfigured(EventsServiceBase, withSentry((env: EventsEnv) => sentryOptions(env), EventsServiceBase));
 export default EventsService;

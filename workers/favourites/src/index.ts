@@ -1,5 +1,5 @@
 import { withSentry } from "@sentry/cloudflare";
-import { sentryOptions } from "../../../shared/observability.ts";
+import { sentryOptions, sentryWhenConfigured } from "../../../shared/observability.ts";
 import type { Result } from "../../../shared/errors.ts";
 import type { Favourite } from "../../../shared/schemas/favourites.ts";
 import { DomainService } from "../../../shared/service.ts";
@@ -30,5 +30,5 @@ class FavouritesServiceBase extends DomainService<FavouritesEnv> {
 }
 
 /** Instrumented with Sentry: a thrown error (a bug, never an expected failure) is reported. */
-export const FavouritesService = withSentry((env: FavouritesEnv) => sentryOptions(env), FavouritesServiceBase);
+export const FavouritesService = sentryWhenConfigured(FavouritesServiceBase, withSentry((env: FavouritesEnv) => sentryOptions(env), FavouritesServiceBase));
 export default FavouritesService;

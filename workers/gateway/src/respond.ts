@@ -17,6 +17,12 @@ export function send<T>(c: Context<AppEnv>, result: Result<T>, status: 200 | 201
   return c.json(result.value as object, status);
 }
 
+/** Like `send` for a value already serialised to JSON (a cached read). */
+export function sendJson(c: Context<AppEnv>, result: Result<string>): Response {
+  if (!result.ok) return problem(c, result.error);
+  return c.body(result.value, 200, { "content-type": "application/json" });
+}
+
 /** 204 for a successful `Result<unknown>`, problem+json otherwise. */
 export function sendNoContent(c: Context<AppEnv>, result: Result<unknown>): Response {
   if (!result.ok) return problem(c, result.error);

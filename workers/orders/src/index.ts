@@ -1,7 +1,7 @@
 import { instrumentDurableObjectWithSentry, withSentry } from "@sentry/cloudflare";
 import { CartDO as CartDOClass } from "../../../durable/cart-do.ts";
 import { OrderDO as OrderDOClass } from "../../../durable/order-do.ts";
-import { sentryOptions } from "../../../shared/observability.ts";
+import { sentryOptions, sentryWhenConfigured } from "../../../shared/observability.ts";
 import { fail, ok, type Result } from "../../../shared/errors.ts";
 import type { Page } from "../../../shared/pagination.ts";
 import type { AddCartItemInput, Cart } from "../../../shared/schemas/cart.ts";
@@ -84,10 +84,10 @@ class OrdersServiceBase extends DomainService<OrdersEnv> {
 }
 
 /** Instrumented with Sentry: a thrown error (a bug, never an expected failure) is reported. */
-export const OrdersService = withSentry((env: OrdersEnv) => sentryOptions(env), OrdersServiceBase);
+export const OrdersService = sentryWhenConfigured(OrdersServiceBase, withSentry((env: OrdersEnv) => sentryOptions(env), OrdersServiceBase));
 export default OrdersService;
 /** The Durable Object classes, instrumented so their errors reach Sentry too. */
 export type CartDO = CartDOClass;
-export const CartDO = instrumentDurableObjectWithSentry((env: OrdersEnv) => sentryOptions(env), CartDOClass);
+export const CartDO = sentryWhenConfigured(CartDOClass, instrumentDurableObjectWithSentry((env: OrdersEnv) => sentryOptions(env), CartDOClass));
 export type OrderDO = OrderDOClass;
-export const OrderDO = instrumentDurableObjectWithSentry((env: OrdersEnv) => sentryOptions(env), OrderDOClass);
+export const OrderDO = sentryWhenConfigured(OrderDOClass, instrumentDurableObjectWithSentry((env: OrdersEnv) => sentryOptions(env), OrderDOClass));

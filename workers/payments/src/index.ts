@@ -1,6 +1,6 @@
 import { instrumentDurableObjectWithSentry, withSentry } from "@sentry/cloudflare";
 import { PaymentDO as PaymentDOClass } from "../../../durable/payment-do.ts";
-import { sentryOptions } from "../../../shared/observability.ts";
+import { sentryOptions, sentryWhenConfigured } from "../../../shared/observability.ts";
 import type { PaymentOutcome, PaymentRecord } from "../../../durable/payment-do.ts";
 import { openDb } from "../../../shared/db/client.ts";
 import { fail, ok, type Result } from "../../../shared/errors.ts";
@@ -102,8 +102,8 @@ class PaymentsServiceBase extends DomainService<PaymentsEnv> {
 }
 
 /** Instrumented with Sentry: a thrown error (a bug, never an expected failure) is reported. */
-export const PaymentsService = withSentry((env: PaymentsEnv) => sentryOptions(env), PaymentsServiceBase);
+export const PaymentsService = sentryWhenConfigured(PaymentsServiceBase, withSentry((env: PaymentsEnv) => sentryOptions(env), PaymentsServiceBase));
 export default PaymentsService;
 /** The Durable Object class, instrumented so its errors reach Sentry too. */
 export type PaymentDO = PaymentDOClass;
-export const PaymentDO = instrumentDurableObjectWithSentry((env: PaymentsEnv) => sentryOptions(env), PaymentDOClass);
+export const PaymentDO = sentryWhenConfigured(PaymentDOClass, instrumentDurableObjectWithSentry((env: PaymentsEnv) => sentryOptions(env), PaymentDOClass));

@@ -1,5 +1,5 @@
 import { withSentry } from "@sentry/cloudflare";
-import { sentryOptions } from "../../../shared/observability.ts";
+import { sentryOptions, sentryWhenConfigured } from "../../../shared/observability.ts";
 import { fail, ok, type Result } from "../../../shared/errors.ts";
 import type {
   CreateShippingOptionInput,
@@ -13,7 +13,8 @@ import type {
 } from "../../../shared/schemas/shipping.ts";
 import { DomainService } from "../../../shared/service.ts";
 import { createOption, createZone, listZones, updateOption } from "./admin.ts";
-import { getOptionDetail, listOptions, quote } from "./options.ts";
+import { getOptionDetail, listOptions, priceQuote, quoteRows } from "./options.ts";
+import { cachedQuoteRows, clearQuoteCache } from "./quote-cache.ts";
 import { syncOrder } from "./order-sync.ts";
 import { publishShipmentEvent } from "./shipment-events.ts";
 import { advance, createShipment, findByTrackingNumber, getShipmentForOrder, toShipment } from "./shipments.ts";
@@ -26,7 +27,8 @@ class ShippingServiceBase extends DomainService<ShippingEnv> {
   }
 
   async quote(optionId: string, country: string, weightGrams: number): Promise<Result<ShippingQuote>> {
-    return quote(this.db(), optionId, country, weightGrams);
+    const rows = await cachedQuoteRows(optionId, country, () => quoteRows(this.db(), optionId, country));
+    return priceQuote(rows, country, weightGrams);
   }
 
   async getOption(optionId: string): Promise<Result<ShippingOptionDetail>> {
@@ -38,15 +40,21 @@ class ShippingServiceBase extends DomainService<ShippingEnv> {
   }
 
   async createZone(input: CreateShippingZoneInput): Promise<Result<ShippingZone>> {
-    return createZone(this.db(), input);
+    const r = await createZone(this.db(), input);
+    clearQuoteCache();
+    return r;
   }
 
   async createOption(input: CreateShippingOptionInput): Promise<Result<ShippingOptionDetail>> {
-    return createOption(this.db(), input);
+    const r = await createOption(this.db(), input);
+    clearQuoteCache();
+    return r;
   }
 
   async updateOption(optionId: string, input: UpdateShippingOptionInput): Promise<Result<ShippingOptionDetail>> {
-    return updateOption(this.db(), optionId, input);
+    const r = await updateOption(this.db(), optionId, input);
+    clearQuoteCache();
+    return r;
   }
 
   async createShipment(orderId: string, userId: string): Promise<Result<Shipment>> {
@@ -86,5 +94,5 @@ class ShippingServiceBase extends DomainService<ShippingEnv> {
 }
 
 /** Instrumented with Sentry: a thrown error (a bug, never an expected failure) is reported. */
-export const ShippingService = withSentry((env: ShippingEnv) => sentryOptions(env), ShippingServiceBase);
+export const ShippingService = sentryWhenConfigured(ShippingServiceBase, withSentry((env: ShippingEnv) => sentryOptions(env), ShippingServiceBase));
 export default ShippingService;

@@ -34,7 +34,7 @@ const columns = {
 type OptionRateRow = { [K in keyof typeof columns]: (typeof columns)[K]["_"]["data"] };
 
 /** One row per (option, band) -> priced quotes, keeping the rows' option order. */
-function toQuotes(rows: OptionRateRow[], weightGrams: number): ShippingQuote[] {
+function toQuotes(rows: readonly OptionRateRow[], weightGrams: number): ShippingQuote[] {
   const byOption = new Map<string, { row: OptionRateRow; bands: RateBand[] }>();
   for (const row of rows) {
     const entry = byOption.get(row.id) ?? { row, bands: [] };
@@ -61,20 +61,27 @@ export async function listOptions(db: Database, country: string, weightGrams: nu
   return toQuotes(rows, weightGrams);
 }
 
-/**
- * Prices one option for checkout. An unknown or inactive option, or one whose
- * zone does not serve `country`, is a validation failure on `shippingOptionId`.
- */
-export async function quote(db: Database, optionId: string, country: string, weightGrams: number): Promise<Result<ShippingQuote>> {
-  const invalid = (message: string) => fail("VALIDATION_FAILED", message, [{ path: "shippingOptionId", message }]);
+/** One row per rate band of the option, with the zone serving `country` if it is the option's. */
+export type QuoteRow = OptionRateRow & { servedZone: string | null };
+
+export async function quoteRows(db: Database, optionId: string, country: string): Promise<QuoteRow[]> {
   const zone = zoneFor(db, country);
-  const rows = await db
+  return db
     .with(zone)
     .select({ ...columns, servedZone: zone.zoneId })
     .from(shippingOptions)
     .innerJoin(shippingRates, eq(shippingRates.optionId, shippingOptions.id))
     .leftJoin(zone, eq(shippingOptions.zoneId, zone.zoneId))
     .where(eq(shippingOptions.id, optionId));
+}
+
+/**
+ * Prices one option (its `quoteRows`) for checkout. An unknown or inactive
+ * option, or one whose zone does not serve `country`, is a validation failure
+ * on `shippingOptionId`.
+ */
+export function priceQuote(rows: readonly QuoteRow[], country: string, weightGrams: number): Result<ShippingQuote> {
+  const invalid = (message: string) => fail("VALIDATION_FAILED", message, [{ path: "shippingOptionId", message }]);
   const first = rows[0];
   if (!first || !first.active) return invalid("Unknown shipping option.");
   if (first.servedZone === null) return invalid(`This shipping option does not deliver to ${country}.`);

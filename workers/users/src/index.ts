@@ -1,5 +1,5 @@
 import { withSentry } from "@sentry/cloudflare";
-import { sentryOptions } from "../../../shared/observability.ts";
+import { sentryOptions, sentryWhenConfigured } from "../../../shared/observability.ts";
 import { signAccessToken } from "../../../shared/auth.ts";
 import { ok, type Result } from "../../../shared/errors.ts";
 import type { Page } from "../../../shared/pagination.ts";
@@ -53,5 +53,5 @@ class UsersServiceBase extends DomainService<UsersEnv> {
 }
 
 /** Instrumented with Sentry: a thrown error (a bug, never an expected failure) is reported. */
-export const UsersService = withSentry((env: UsersEnv) => sentryOptions(env), UsersServiceBase);
+export const UsersService = sentryWhenConfigured(UsersServiceBase, withSentry((env: UsersEnv) => sentryOptions(env), UsersServiceBase));
 export default UsersService;

@@ -21,11 +21,19 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
     c.set("traceId", trace.traceId);
     c.set("principal", undefined);
     await next();
-    const res = new Response(c.res.body, c.res);
-    res.headers.set("x-request-id", requestId);
-    res.headers.set("x-edgeshop-version", c.env.CF_VERSION_METADATA.id);
-    res.headers.set("traceparent", traceparent(trace));
-    c.res = res;
+    let res = c.res;
+    const stamp = (headers: Headers) => {
+      headers.set("x-request-id", requestId);
+      headers.set("x-edgeshop-version", c.env.CF_VERSION_METADATA.id);
+      headers.set("traceparent", traceparent(trace));
+    };
+    try {
+      stamp(res.headers); // responses built here have mutable headers: no copy on the hot path
+    } catch {
+      res = new Response(res.body, res); // immutable headers (a fetched response): stamp a copy
+      stamp(res.headers);
+      c.res = res;
+    }
     // 5xx that did not come from a thrown error (those are reported by onError).
     if (res.status >= 500 && !c.error) reportError(c, `HTTP ${res.status} on ${c.req.method} ${c.req.routePath}`);
     console.log(

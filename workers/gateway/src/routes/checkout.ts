@@ -5,6 +5,7 @@ import { CheckoutSchema, OrderSchema } from "../../../../shared/schemas/orders.t
 import type { AppEnv } from "../context.ts";
 import { principalOf, requireAuth } from "../middleware/auth.ts";
 import { bearer, jsonBody, jsonResponse, problems } from "../openapi.ts";
+import { catalogReads } from "../read-cache.ts";
 import { problemOf } from "../respond.ts";
 
 /** Missing (or empty) `Idempotency-Key` is its own 400, checked before the body is. */
@@ -40,5 +41,7 @@ export const checkoutRoutes = new OpenAPIHono<AppEnv>().openapi(checkout, async 
   const headers: Record<string, string> = outcome.replayed ? { "idempotent-replayed": "true" } : {};
   // A replay repeats the first answer exactly, including the request id in a problem body.
   if (!outcome.result.ok) return problemResponse(outcome.result.error, outcome.requestId, headers);
+  // Stock moved: this isolate's cached product reads of these SKUs go (others expire within the read TTL).
+  catalogReads.invalidateSkus(outcome.result.value.items.map((l) => l.sku));
   return c.json(outcome.result.value, 201, headers);
 });

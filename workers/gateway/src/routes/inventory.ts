@@ -3,6 +3,7 @@ import { AdjustmentSchema, InventorySchema, SkuParamSchema } from "../../../../s
 import type { AppEnv } from "../context.ts";
 import { requireAuth } from "../middleware/auth.ts";
 import { bearer, jsonBody, jsonResponse, problems } from "../openapi.ts";
+import { settled } from "../read-cache.ts";
 import { send } from "../respond.ts";
 
 const get = createRoute({
@@ -29,4 +30,7 @@ const adjust = createRoute({
 
 export const inventoryRoutes = new OpenAPIHono<AppEnv>()
   .openapi(get, async (c) => send(c, await c.env.CATALOG.getInventory(c.req.valid("param").sku)))
-  .openapi(adjust, async (c) => send(c, await c.env.CATALOG.adjustInventory(c.req.valid("param").sku, c.req.valid("json"))));
+  .openapi(adjust, async (c) => {
+    const sku = c.req.valid("param").sku;
+    return send(c, await settled(c.env, await c.env.CATALOG.adjustInventory(sku, c.req.valid("json")), [sku]));
+  });

@@ -4,6 +4,7 @@ import { OrderListQuerySchema, OrderPageSchema, OrderSchema } from "../../../../
 import type { AppEnv } from "../context.ts";
 import { principalOf, requireAuth } from "../middleware/auth.ts";
 import { bearer, jsonResponse, problems } from "../openapi.ts";
+import { catalogReads } from "../read-cache.ts";
 import { send } from "../respond.ts";
 
 const list = createRoute({
@@ -45,4 +46,8 @@ export const orderRoutes = new OpenAPIHono<AppEnv>()
     return send(c, await c.env.ORDERS.listOrders(principalOf(c), { limit, cursor, userId }));
   })
   .openapi(get, async (c) => send(c, await c.env.ORDERS.getOrder(principalOf(c), c.req.valid("param").id)))
-  .openapi(cancel, async (c) => send(c, await c.env.ORDERS.cancelOrder(principalOf(c), c.req.valid("param").id)));
+  .openapi(cancel, async (c) => {
+    const r = await c.env.ORDERS.cancelOrder(principalOf(c), c.req.valid("param").id);
+    if (r.ok) catalogReads.invalidateSkus(r.value.items.map((l) => l.sku)); // the stock came back
+    return send(c, r);
+  });

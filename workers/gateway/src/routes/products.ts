@@ -1,10 +1,11 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { IdParamSchema, pageSchema } from "../../../../shared/schemas/common.ts";
-import { ProductCreateSchema, ProductListQuerySchema, ProductPatchSchema, ProductSchema } from "../../../../shared/schemas/catalog.ts";
+import { ProductCreateSchema, ProductListQuerySchema, ProductPatchSchema, ProductSchema, type Product } from "../../../../shared/schemas/catalog.ts";
 import type { AppEnv } from "../context.ts";
 import { requireAuth } from "../middleware/auth.ts";
 import { bearer, jsonBody, jsonResponse, problems } from "../openapi.ts";
-import { send, sendNoContent } from "../respond.ts";
+import { catalogReads, readTtl, settled } from "../read-cache.ts";
+import { send, sendJson, sendNoContent } from "../respond.ts";
 
 const list = createRoute({
   method: "get",
@@ -57,9 +58,19 @@ const remove = createRoute({
   responses: { 204: { description: "Deleted" }, ...problems(401, 403, 404) },
 });
 
+const skusOf = (p: Product) => p.variants.map((v) => v.sku);
+
 export const productRoutes = new OpenAPIHono<AppEnv>()
-  .openapi(list, async (c) => send(c, await c.env.CATALOG.listProducts(c.req.valid("query"))))
-  .openapi(get, async (c) => send(c, await c.env.CATALOG.getProduct(c.req.valid("param").id)))
-  .openapi(create, async (c) => send(c, await c.env.CATALOG.createProduct(c.req.valid("json")), 201))
-  .openapi(patch, async (c) => send(c, await c.env.CATALOG.updateProduct(c.req.valid("param").id, c.req.valid("json"))))
-  .openapi(remove, async (c) => sendNoContent(c, await c.env.CATALOG.deleteProduct(c.req.valid("param").id)));
+  .openapi(list, async (c) => {
+    const query = c.req.valid("query");
+    const key = `products?${new URLSearchParams(Object.entries(query).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])))}`;
+    return sendJson(c, await catalogReads.read(key, readTtl(c.env), () => c.env.CATALOG.listProducts(query), (page) => page.items.flatMap(skusOf)));
+  })
+  .openapi(get, async (c) => {
+    const id = c.req.valid("param").id;
+    return sendJson(c, await catalogReads.read(`products/${id}`, readTtl(c.env), () => c.env.CATALOG.getProduct(id), skusOf));
+  })
+  // Writes answer once no cache can still show what they replaced (read-cache.ts).
+  .openapi(create, async (c) => send(c, await settled(c.env, await c.env.CATALOG.createProduct(c.req.valid("json"))), 201))
+  .openapi(patch, async (c) => send(c, await settled(c.env, await c.env.CATALOG.updateProduct(c.req.valid("param").id, c.req.valid("json")))))
+  .openapi(remove, async (c) => sendNoContent(c, await settled(c.env, await c.env.CATALOG.deleteProduct(c.req.valid("param").id))));

@@ -1,0 +1,128 @@
+import type { Result } from "../../../shared/errors.ts";
+
+/**
+ * Tier 1 of catalog reads: the finished JSON of public catalog responses
+ * (product, page of products, categories), kept in this gateway isolate's
+ * memory for `ttlMs`, so a hot product costs no RPC, no Cache API lookup and
+ * no StockDO call. Tier 2 is the catalog Worker's Cache API.
+ *
+ * What a read can see:
+ * - an entry is served for at most `ttlMs` after it was fetched; with the
+ *   catalog's own bound that makes any response at most two TTLs old, which
+ *   the commit wait of admin writes (`commitWait`) outlasts;
+ * - stock changes and admin writes that pass through this isolate drop the
+ *   entries they touch at once (`invalidateSkus`, `clear`).
+ * Concurrent misses of one key share one fetch.
+ */
+
+interface Entry {
+  body: string;
+  fetchedAt: number;
+  skus: readonly string[];
+}
+
+export const DEFAULT_TTL_MS = 1000;
+const MAX_ENTRIES = 5000;
+
+export class ReadCache {
+  private readonly entries = new Map<string, Entry>();
+  private readonly inFlight = new Map<string, Promise<Result<string>>>();
+  /**
+   * Invalidation clock: a fetch that started before an invalidation of one of
+   * its SKUs (or a clear) must not store its possibly older result.
+   */
+  private generation = 0;
+  private clearedAt = 0;
+  private readonly skuInvalidatedAt = new Map<string, number>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /**
+   * The cached JSON for `key`, or `load`'s value serialised, stored when it
+   * succeeded. `skusOf` names the SKUs whose stock the value shows.
+   */
+  async read<T>(key: string, ttlMs: number, load: () => Promise<Result<T>>, skusOf: (v: T) => readonly string[]): Promise<Result<string>> {
+    const hit = this.entries.get(key);
+    if (hit && this.now() - hit.fetchedAt < ttlMs) return { ok: true, value: hit.body };
+    const pending = this.inFlight.get(key);
+    if (pending) return pending;
+    const fetch = this.fetch(key, load, skusOf).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, fetch);
+    return fetch;
+  }
+
+  private async fetch<T>(key: string, load: () => Promise<Result<T>>, skusOf: (v: T) => readonly string[]): Promise<Result<string>> {
+    const fetchedAt = this.now();
+    const generation = this.generation;
+    const r = await load();
+    if (!r.ok) return r;
+    const body = JSON.stringify(r.value);
+    const skus = skusOf(r.value);
+    if (!this.invalidatedSince(generation, skus)) this.store(key, { body, fetchedAt, skus });
+    return { ok: true, value: body };
+  }
+
+  private invalidatedSince(generation: number, skus: readonly string[]): boolean {
+    return this.clearedAt > generation || skus.some((s) => (this.skuInvalidatedAt.get(s) ?? -1) > generation);
+  }
+
+  private store(key: string, entry: Entry): void {
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    // Oldest first: Map keeps insertion order, and a refreshed key moves to the end.
+    while (this.entries.size > MAX_ENTRIES) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.entries.delete(oldest);
+    }
+  }
+
+  /** Drops every entry showing one of `skus` (their `available` changed). */
+  invalidateSkus(skus: readonly string[]): void {
+    if (skus.length === 0) return;
+    this.generation++;
+    if (this.skuInvalidatedAt.size > MAX_ENTRIES) return this.clear();
+    for (const s of skus) this.skuInvalidatedAt.set(s, this.generation);
+    const changed = new Set(skus);
+    for (const [key, entry] of this.entries) if (entry.skus.some((s) => changed.has(s))) this.entries.delete(key);
+  }
+
+  /** Drops everything (a product, price or category changed). */
+  clear(): void {
+    this.clearedAt = ++this.generation;
+    this.skuInvalidatedAt.clear();
+    this.entries.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+/** The isolate's one cache: module scope outlives requests, which is the point. */
+export const catalogReads = new ReadCache();
+
+/** `CATALOG_READ_TTL_MS`, or the default when unset or malformed. */
+export function readTtl(env: { CATALOG_READ_TTL_MS?: string }): number {
+  const ttl = Number(env.CATALOG_READ_TTL_MS);
+  return env.CATALOG_READ_TTL_MS !== undefined && Number.isFinite(ttl) && ttl >= 0 ? ttl : DEFAULT_TTL_MS;
+}
+
+/**
+ * After a successful catalog write: drops what this isolate cached, then
+ * waits `CATALOG_COMMIT_WAIT_MS` so that every other isolate's and colo's
+ * cached copy has expired before the client hears "done" (a commit wait:
+ * a read that starts after the response can only see the write).
+ */
+export async function afterCatalogWrite(env: { CATALOG_COMMIT_WAIT_MS?: string }, skus?: readonly string[]): Promise<void> {
+  if (skus) catalogReads.invalidateSkus(skus);
+  else catalogReads.clear();
+  const wait = Number(env.CATALOG_COMMIT_WAIT_MS);
+  if (Number.isFinite(wait) && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+}
+
+/** `result`, once a successful write is settled (`afterCatalogWrite`); only the SKUs' stock changed when `skus` is given. */
+export async function settled<T>(env: { CATALOG_COMMIT_WAIT_MS?: string }, result: Result<T>, skus?: readonly string[]): Promise<Result<T>> {
+  if (result.ok) await afterCatalogWrite(env, skus);
+  return result;
+}
