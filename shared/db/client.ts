@@ -22,6 +22,9 @@ function configureDriver(env: DatabaseEnv): void {
   }
 }
 
+/** Longest a single query may take (client side) before its call fails. */
+export const QUERY_TIMEOUT_MS = 15_000;
+
 /** A drizzle client and the per-request Pool under it. */
 export interface OpenDatabase {
   db: Database;
@@ -36,8 +39,9 @@ export interface OpenDatabase {
 export function openDb(env: DatabaseEnv): OpenDatabase {
   configureDriver(env);
   // A generous connect timeout: under bursts a slow connection beats a 5xx (locally, PGlite
-  // serialises sessions behind the proxy, so connections can queue for seconds).
-  const pool = new Pool({ connectionString: env.DATABASE_URL, max: 4, connectionTimeoutMillis: 20_000 });
+  // serialises sessions behind the proxy, so connections can queue for seconds). Every query
+  // also has a client-side timeout, so a stuck database fails the call instead of hanging it.
+  const pool = new Pool({ connectionString: env.DATABASE_URL, max: 4, connectionTimeoutMillis: 20_000, query_timeout: QUERY_TIMEOUT_MS });
   pool.on("error", (err: Error) => {
     // Clients of a pool that is being ended report their closed sockets here: expected, not news.
     if ((pool as unknown as { ending?: boolean }).ending) return;

@@ -238,3 +238,36 @@ describe("the oversell race", () => {
     expect(captured.flat()).toHaveLength(10);
   });
 });
+
+describe("catalog reads after a checkout and a cancel", () => {
+  interface ProductDoc {
+    category: { slug: string };
+    variants: { sku: string; available: number }[];
+  }
+  const availability = (p: ProductDoc) => p.variants.map((v) => ({ sku: v.sku, available: v.available }));
+
+  it("a product read cached before the checkout shows the sold units at once, and shows them back after the cancel", async () => {
+    const c = await customer();
+    const [v, w] = await product(admin, [10, 4]);
+    const productPath = `/v1/products/${v!.productId}`;
+    const readProduct = async () => availability((await api<ProductDoc>("GET", productPath)).body);
+    const first = await api<ProductDoc>("GET", productPath);
+    expect(first.status).toBe(200);
+    const listPath = `/v1/products?category=${first.body.category.slug}`;
+    const readList = async () => (await api<{ items: ProductDoc[] }>("GET", listPath)).body.items.map(availability);
+    const stocked = [{ sku: v!.sku, available: 10 }, { sku: w!.sku, available: 4 }];
+    expect(availability(first.body)).toStrictEqual(stocked);
+    expect(await readList()).toStrictEqual([stocked]);
+
+    await addToCart(c.token, v!.sku, 2);
+    const order = await checkout(c.token);
+    expect(order.status).toBe(201);
+    const sold = [{ sku: v!.sku, available: 8 }, { sku: w!.sku, available: 4 }];
+    expect(await readProduct()).toStrictEqual(sold);
+    expect(await readList()).toStrictEqual([sold]);
+
+    expect((await api("POST", `/v1/orders/${order.body.id}/cancel`, { token: c.token })).status).toBe(200);
+    expect(await readProduct()).toStrictEqual(stocked);
+    expect(await readList()).toStrictEqual([stocked]);
+  });
+});

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { priceFor } from "../../workers/shipping/src/rates.ts";
 import { signCarrierWebhook } from "../../workers/shipping/src/webhook.ts";
 import { adminToken, api as call, newCustomer, problemOf, unique } from "./client.ts";
-import { addToCart, checkout, eventually, product } from "./orders-support.ts";
+import { addToCart, address, checkout, eventually, product } from "./orders-support.ts";
 
 /**
  * Concurrent Postgres traffic runs on real PostgreSQL only: PGlite is one
@@ -201,6 +201,23 @@ describe("PUT /v1/shipping/options/{id} (admin)", () => {
       ok: false,
       error: { code: "VALIDATION_FAILED", detail: expect.any(String), errors: [{ path: "shippingOptionId", message: expect.any(String) }] },
     });
+  });
+
+  it("a checkout right after a price change pays the new price, though the option was just quoted at the old one", async () => {
+    const z = await zone();
+    const { id } = await option(z.id); // 500 + 100 per started kg
+    const buyer = await newCustomer();
+    const [variant] = await product(admin, [5]); // 500 g
+    const body = { shippingAddress: { ...address, country: z.country }, shippingOptionId: id, paymentToken: "tok_visa" };
+    const buyOne = async () => {
+      expect((await addToCart(buyer.token, variant!.sku, 1)).status).toBe(200);
+      const order = await checkout(buyer.token, body);
+      expect(order.status).toBe(201);
+      return order.body.shipping;
+    };
+    expect(await buyOne()).toStrictEqual(usd(600));
+    expect((await api("PUT", `/v1/shipping/options/${id}`, { token: admin, body: { price: usd(650) } })).status).toBe(200);
+    expect(await buyOne()).toStrictEqual(usd(750));
   });
 
   it("quote refuses an option outside the destination's zone", async () => {

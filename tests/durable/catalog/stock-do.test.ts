@@ -3,7 +3,7 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { StockDO } from "../../../durable/stock-do.ts";
-import type { StockSnapshot } from "../../../durable/stock-model.ts";
+import { STOCK_UPGRADES, type StockSnapshot } from "../../../durable/stock-model.ts";
 import { reserveAll, type StockOf, type StockStub } from "../../../workers/catalog/src/stock.ts";
 
 const stockEnv = env as unknown as { STOCK: DurableObjectNamespace<StockDO> };
@@ -120,6 +120,43 @@ describe("StockDO", () => {
     await stub.retire();
     expect(await stub.reserve("r2", 1, 60)).toMatchObject({ ok: false, reason: "unknown" });
     expect(await stub.commit("r1")).toMatchObject({ ok: true, changed: true });
+  });
+
+  it("upgrades an object from before stock.reserved: the column is added and filled from the held reservations", async () => {
+    const { stub } = await fresh("upgrade", 1);
+    const [reservedColumn] = STOCK_UPGRADES;
+    if (!reservedColumn) throw new Error("no upgrade");
+    const future = Date.now() + 60_000;
+    const upgraded = await runInDurableObject(stub, (instance: StockDO, state) => {
+      const sql = state.storage.sql;
+      // The layout objects were created with before the counter existed.
+      sql.exec("DROP TABLE stock");
+      sql.exec(`CREATE TABLE stock (
+        id INTEGER PRIMARY KEY CHECK (id = 1), sku TEXT NOT NULL, product_id TEXT, initial INTEGER NOT NULL,
+        on_hand INTEGER NOT NULL CHECK (on_hand >= 0), sold INTEGER NOT NULL DEFAULT 0 CHECK (sold >= 0),
+        adjusted INTEGER NOT NULL DEFAULT 0, retired INTEGER NOT NULL DEFAULT 0)`);
+      sql.exec("INSERT INTO stock (id, sku, product_id, initial, on_hand, sold) VALUES (1, 'OLD-SKU', 'prd_old', 20, 16, 4)");
+      sql.exec("DELETE FROM reservations");
+      sql.exec("INSERT INTO reservations (id, qty, expires_at, state, closed_at) VALUES ('h1', 2, ?, 'held', NULL), ('h2', 3, ?, 'held', NULL)", future, future);
+      sql.exec("INSERT INTO reservations (id, qty, expires_at, state, closed_at) VALUES ('c1', 4, ?, 'committed', ?), ('x1', 6, ?, 'released', ?)", future, Date.now(), future, Date.now());
+      const before = reservedColumn.applies(sql);
+      state.storage.transactionSync(() => reservedColumn.statements.forEach((stmt) => sql.exec(stmt)));
+      return {
+        before,
+        after: reservedColumn.applies(sql),
+        reserved: sql.exec<{ reserved: number }>("SELECT reserved FROM stock WHERE id = 1").one().reserved,
+        snapshot: instance.snapshot(),
+      };
+    });
+    expect(upgraded).toStrictEqual({
+      before: true,
+      after: false,
+      reserved: 5,
+      snapshot: { sku: "OLD-SKU", productId: "prd_old", status: "active", onHand: 16, reserved: 5, available: 11, sold: 4, initial: 20, adjusted: 0, seq: 1 },
+    });
+    // The upgraded object keeps counting: a release gives its units back.
+    expect(await stub.release("h1")).toMatchObject({ ok: true, changed: true });
+    expect(await assertInvariant(stub)).toMatchObject({ onHand: 16, reserved: 3, available: 13 });
   });
 
   it("200 concurrent 1-unit holds race for 25 units: exactly 25 win", async () => {

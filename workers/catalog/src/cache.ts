@@ -20,7 +20,9 @@ import { catalogMeta } from "../../../shared/db/schema/index.ts";
  *   cached (stale-if-error) instead of failing every read.
  * Each isolate also keeps the version it last saw (for the same TTL) and the
  * documents it last served (keyed by version, so never stale) in memory: a
- * warm read then costs no Cache API lookup at all.
+ * warm read then costs no Cache API lookup at all. Concurrent misses share
+ * one load (single flight): a thousand shoppers opening a new product at the
+ * same moment cost one Postgres query, not a thousand connections.
  */
 
 const ORIGIN = "https://catalog-cache.edgeshop.internal";
@@ -34,7 +36,9 @@ export const DEFAULT_READ_TTL_MS = 1000;
 
 const MEMORY_ENTRIES = 2000;
 let memoVersion: { version: string; loadedAt: number } | null = null;
+let versionLoading: Promise<string> | null = null;
 const memoDocs = new Map<string, string>();
+const docsLoading = new Map<string, Promise<string | null>>();
 
 function remember(key: string, body: string): void {
   memoDocs.delete(key);
@@ -50,10 +54,18 @@ async function store(): Promise<Cache> {
   return caches.open(CACHE_NAME);
 }
 
-async function putVersion(cache: Cache, version: string, loadedAt: number): Promise<void> {
+/**
+ * Records `version` as current, unless this isolate already knows a newer one:
+ * a Postgres read that started before a bump may finish after it, and must not
+ * bring back the older version (and with it the documents the write replaced).
+ * Returns the version in effect.
+ */
+async function putVersion(cache: Cache, version: string, loadedAt: number): Promise<string> {
+  if (memoVersion && Number(memoVersion.version) > Number(version)) return memoVersion.version;
   memoVersion = { version, loadedAt };
   const headers = { "cache-control": `max-age=${KEEP_VERSION_SECONDS}`, [LOADED_AT]: String(loadedAt) };
   await cache.put(VERSION_KEY, new Response(version, { headers }));
+  return version;
 }
 
 async function readVersion(db: Database): Promise<string> {
@@ -65,20 +77,34 @@ async function readVersion(db: Database): Promise<string> {
  * The catalog version to key reads by: this colo's cached copy while younger
  * than `ttlMs`, else Postgres's (the old copy if Postgres cannot answer).
  */
-export async function currentVersion(db: () => Database, ttlMs: number): Promise<string> {
-  if (memoVersion && Date.now() - memoVersion.loadedAt < ttlMs) return memoVersion.version;
+export async function currentVersion(db: () => Database, ttlMs: number, waitUntil?: (p: Promise<unknown>) => void): Promise<string> {
+  const age = memoVersion ? Date.now() - memoVersion.loadedAt : Number.POSITIVE_INFINITY;
+  if (memoVersion && age < ttlMs) {
+    // Refresh ahead: past half its life the version is re-read in the background, so under
+    // steady traffic no reader waits for Postgres (or for a backlog of connections to it).
+    if (age >= ttlMs / 2 && !versionLoading && waitUntil) {
+      versionLoading = loadVersion(db, ttlMs / 2).finally(() => (versionLoading = null));
+      waitUntil(versionLoading.catch(() => undefined));
+    }
+    return memoVersion.version;
+  }
+  versionLoading ??= loadVersion(db, ttlMs).finally(() => (versionLoading = null));
+  return versionLoading;
+}
+
+/** The version from this colo's Cache API when younger than `freshMs`, else from Postgres. */
+async function loadVersion(db: () => Database, freshMs: number): Promise<string> {
   const cache = await store();
   const hit = await cache.match(VERSION_KEY);
   const cachedVersion = hit ? await hit.text() : (memoVersion?.version ?? null);
-  if (hit && cachedVersion !== null && Date.now() - Number(hit.headers.get(LOADED_AT)) < ttlMs) {
+  if (hit && cachedVersion !== null && Date.now() - Number(hit.headers.get(LOADED_AT)) < freshMs) {
+    if (memoVersion && Number(memoVersion.version) > Number(cachedVersion)) return memoVersion.version;
     memoVersion = { version: cachedVersion, loadedAt: Number(hit.headers.get(LOADED_AT)) };
     return cachedVersion;
   }
   const loadedAt = Date.now();
   try {
-    const version = await readVersion(db());
-    await putVersion(cache, version, loadedAt);
-    return version;
+    return await putVersion(cache, await readVersion(db()), loadedAt);
   } catch (err) {
     if (cachedVersion === null) throw err;
     console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "catalog version unavailable; serving the cached one", error: String(err) }));
@@ -117,27 +143,43 @@ export interface CacheOptions<T> {
  * cache is an accelerator, never a dependency.
  */
 export async function cached<T>(path: string, compute: () => Promise<T>, o: CacheOptions<T>): Promise<T> {
-  let key: string | null = null;
+  let key: string;
   try {
-    key = `${ORIGIN}/${await currentVersion(o.db, o.ttlMs)}/${path}`;
-    const inMemory = memoDocs.get(key);
-    if (inMemory !== undefined) return JSON.parse(inMemory) as T;
+    key = `${ORIGIN}/${await currentVersion(o.db, o.ttlMs, o.waitUntil)}/${path}`;
+  } catch (err) {
+    console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "cache read failed", error: String(err) }));
+    return compute();
+  }
+  const inMemory = memoDocs.get(key);
+  if (inMemory !== undefined) return JSON.parse(inMemory) as T;
+  let loading = docsLoading.get(key);
+  if (!loading) {
+    loading = load(key, compute, o).finally(() => docsLoading.delete(key));
+    docsLoading.set(key, loading);
+  }
+  const body = await loading;
+  // null: the value was not cacheable (an error result); this caller computes its own answer.
+  return body === null ? compute() : (JSON.parse(body) as T);
+}
+
+/** The document's JSON from the Cache API or from `compute` (then stored), or null when it is not cacheable. */
+async function load<T>(key: string, compute: () => Promise<T>, o: CacheOptions<T>): Promise<string | null> {
+  try {
     const hit = await (await store()).match(key);
     if (hit) {
       const body = await hit.text();
       remember(key, body);
-      return JSON.parse(body) as T;
+      return body;
     }
   } catch (err) {
     console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "cache read failed", error: String(err) }));
   }
   const value = await compute();
-  if (key !== null && o.cacheable(value)) {
-    const body = JSON.stringify(value);
-    remember(key, body);
-    const headers = { "content-type": "application/json", "cache-control": `max-age=${DOC_TTL_SECONDS}` };
-    const put = store().then((c) => c.put(key, new Response(body, { headers })));
-    o.waitUntil(put.catch(() => undefined));
-  }
-  return value;
+  if (!o.cacheable(value)) return null;
+  const body = JSON.stringify(value);
+  remember(key, body);
+  const headers = { "content-type": "application/json", "cache-control": `max-age=${DOC_TTL_SECONDS}` };
+  const put = store().then((c) => c.put(key, new Response(body, { headers })));
+  o.waitUntil(put.catch(() => undefined));
+  return body;
 }

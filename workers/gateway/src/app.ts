@@ -11,6 +11,7 @@ import { faultInjection } from "./middleware/fault-injection.ts";
 import { gatewayRateLimit } from "./middleware/rate-limit.ts";
 import { rejectNul } from "./middleware/reject-nul.ts";
 import { reportError, requestContext } from "./middleware/request-context.ts";
+import { DependencyUnavailable, resilientBindings } from "./resilience.ts";
 import { problemOf } from "./respond.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
@@ -63,6 +64,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     }),
   );
   app.use("*", gatewayRateLimit());
+  app.use("*", resilientBindings());
   app.use("*", faultInjection());
   app.use("*", bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => problemOf(c, "PAYLOAD_TOO_LARGE", "The body is larger than 1 MiB.") }));
   app.use("*", rejectNul());
@@ -105,6 +107,12 @@ export function createApp(): OpenAPIHono<AppEnv> {
     }
     if (err instanceof HTTPException && err.status === 413) {
       return problemOf(c, "PAYLOAD_TOO_LARGE", "The body is larger than 1 MiB.");
+    }
+    if (err instanceof DependencyUnavailable) {
+      console.error(JSON.stringify({ level: "error", worker: "gateway", requestId: c.get("requestId"), msg: "dependency unavailable", service: err.service, error: err.message }));
+      // An open circuit is the breaker doing its job; the failures that opened it were reported as they happened.
+      if (!err.message.endsWith("circuit open")) reportError(c, err);
+      return problemOf(c, "SERVICE_UNAVAILABLE", `The ${err.service} service is unavailable; retry later.`, undefined, { "retry-after": String(err.retryAfterSeconds) });
     }
     console.error(JSON.stringify({ level: "error", worker: "gateway", requestId: c.get("requestId"), msg: "unhandled error", error: String(err) }));
     reportError(c, err);

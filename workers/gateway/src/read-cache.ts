@@ -26,7 +26,7 @@ const MAX_ENTRIES = 5000;
 
 export class ReadCache {
   private readonly entries = new Map<string, Entry>();
-  private readonly inFlight = new Map<string, Promise<Result<string>>>();
+  private readonly inFlight = new Map<string, { generation: number; result: Promise<Result<string>> }>();
   /**
    * Invalidation clock: a fetch that started before an invalidation of one of
    * its SKUs (or a clear) must not store its possibly older result.
@@ -45,10 +45,13 @@ export class ReadCache {
     const hit = this.entries.get(key);
     if (hit && this.now() - hit.fetchedAt < ttlMs) return { ok: true, value: hit.body };
     const pending = this.inFlight.get(key);
-    if (pending) return pending;
-    const fetch = this.fetch(key, load, skusOf).finally(() => this.inFlight.delete(key));
-    this.inFlight.set(key, fetch);
-    return fetch;
+    // A fetch that started before an invalidation may show what it replaced: a read starting now does not join it.
+    if (pending && pending.generation === this.generation) return pending.result;
+    const result = this.fetch(key, load, skusOf).finally(() => {
+      if (this.inFlight.get(key)?.result === result) this.inFlight.delete(key);
+    });
+    this.inFlight.set(key, { generation: this.generation, result });
+    return result;
   }
 
   private async fetch<T>(key: string, load: () => Promise<Result<T>>, skusOf: (v: T) => readonly string[]): Promise<Result<string>> {

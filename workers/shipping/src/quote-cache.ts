@@ -4,25 +4,53 @@ import type { QuoteRow } from "./options.ts";
  * Checkout prices shipping on every order; the rows it needs (an option's
  * rate bands and whether it serves a country) change only by admin action.
  * They are kept in this isolate for QUOTE_TTL_MS so the checkout path does
- * not open a Postgres connection per order. Admin changes made through this
- * isolate clear it at once; other isolates see them within the TTL.
+ * not open a Postgres connection per order:
+ * - concurrent misses of one key share one load (a flash sale would
+ *   otherwise open a connection per shopper the moment the entry expires);
+ * - when a reload fails, the last rows keep pricing (stale-if-error) rather
+ *   than failing checkouts while Postgres is briefly out of connections;
+ * - admin changes made through this isolate clear it at once; other
+ *   isolates see them within the TTL.
  */
 export const QUOTE_TTL_MS = 1000;
 const MAX_ENTRIES = 1000;
 const rowsByKey = new Map<string, { loadedAt: number; rows: QuoteRow[] }>();
+const loading = new Map<string, { generation: number; rows: Promise<QuoteRow[]> }>();
+let generation = 0;
 
 export async function cachedQuoteRows(optionId: string, country: string, load: () => Promise<QuoteRow[]>): Promise<QuoteRow[]> {
   const key = `${optionId}\u0000${country}`;
   const hit = rowsByKey.get(key);
   if (hit && Date.now() - hit.loadedAt < QUOTE_TTL_MS) return hit.rows;
-  const loadedAt = Date.now();
-  const rows = await load();
-  if (rowsByKey.size >= MAX_ENTRIES) rowsByKey.clear();
-  rowsByKey.set(key, { loadedAt, rows });
+  const pending = loading.get(key);
+  // A load that started before an admin change may carry the old rates: a quote starting now does not join it.
+  if (pending && pending.generation === generation) return pending.rows;
+  const rows = reload(key, load, hit?.rows).finally(() => {
+    if (loading.get(key)?.rows === rows) loading.delete(key);
+  });
+  loading.set(key, { generation, rows });
   return rows;
 }
 
-/** After a zone or option change. */
+async function reload(key: string, load: () => Promise<QuoteRow[]>, stale: QuoteRow[] | undefined): Promise<QuoteRow[]> {
+  const loadedAt = Date.now();
+  const startedAt = generation;
+  try {
+    const rows = await load();
+    if (startedAt === generation) {
+      if (rowsByKey.size >= MAX_ENTRIES) rowsByKey.clear();
+      rowsByKey.set(key, { loadedAt, rows });
+    }
+    return rows;
+  } catch (err) {
+    if (!stale) throw err;
+    console.error(JSON.stringify({ level: "error", worker: "shipping", msg: "shipping rates reload failed; pricing with the last ones", error: String(err) }));
+    return stale;
+  }
+}
+
+/** After a zone or option change: nothing loaded before it is kept. */
 export function clearQuoteCache(): void {
+  generation++;
   rowsByKey.clear();
 }

@@ -1,0 +1,207 @@
+import { describe, expect, it } from "vitest";
+import { fail, ok, type Result } from "../../shared/errors.ts";
+import { ReadCache, catalogReads, settled } from "../../workers/gateway/src/read-cache.ts";
+
+/** A catalog document as far as the cache cares: some JSON naming the SKUs it shows. */
+interface Doc {
+  key: string;
+  skus: string[];
+  version: number;
+}
+
+const TTL = 1000;
+const skusOf = (d: Doc) => d.skus;
+
+/** A ReadCache on a clock that moves only when told to. */
+function cacheWithClock() {
+  let now = 1_000_000;
+  return { cache: new ReadCache(() => now), advance: (ms: number) => void (now += ms) };
+}
+
+/** A load of `key` that counts its calls; call n answers version n. `body(n)` is what a read returns for it. */
+function loader(key: string, skus: string[]) {
+  const l = {
+    key,
+    calls: 0,
+    load: async (): Promise<Result<Doc>> => ok({ key, skus, version: ++l.calls }),
+    body: (version: number) => ({ ok: true, value: JSON.stringify({ key, skus, version }) }),
+  };
+  return l;
+}
+
+/** A load answering `doc` only once `resolve` is called, for what happens while it is in flight. */
+function heldLoad(doc: Doc) {
+  let open: () => void = () => undefined;
+  const gate = new Promise<void>((r) => (open = r));
+  const l = {
+    calls: 0,
+    load: async (): Promise<Result<Doc>> => {
+      l.calls++;
+      await gate;
+      return ok(doc);
+    },
+    resolve: () => open(),
+  };
+  return l;
+}
+
+describe("ReadCache", () => {
+  it("serves a hit within the TTL without loading again, and loads again once the TTL has passed", async () => {
+    const { cache, advance } = cacheWithClock();
+    const p = loader("products/1", ["A"]);
+    expect(await cache.read("products/1", TTL, p.load, skusOf)).toStrictEqual(p.body(1));
+    advance(TTL - 1);
+    expect(await cache.read("products/1", TTL, p.load, skusOf)).toStrictEqual(p.body(1));
+    expect(p.calls).toBe(1);
+    advance(1);
+    expect(await cache.read("products/1", TTL, p.load, skusOf)).toStrictEqual(p.body(2));
+    expect(p.calls).toBe(2);
+    expect(await cache.read("products/1", TTL, p.load, skusOf)).toStrictEqual(p.body(2));
+    expect(p.calls).toBe(2);
+  });
+
+  it("does not cache a failed load", async () => {
+    const { cache } = cacheWithClock();
+    let calls = 0;
+    const missing = async (): Promise<Result<Doc>> => {
+      calls++;
+      return fail("NOT_FOUND", "Product not found.");
+    };
+    const expected = { ok: false, error: { code: "NOT_FOUND", detail: "Product not found." } };
+    expect(await cache.read("products/404", TTL, missing, skusOf)).toStrictEqual(expected);
+    expect(await cache.read("products/404", TTL, missing, skusOf)).toStrictEqual(expected);
+    expect(calls).toBe(2);
+    expect(cache.size).toBe(0);
+  });
+
+  it("shares one load among concurrent misses of a key", async () => {
+    const { cache } = cacheWithClock();
+    const doc = { key: "products/1", skus: ["A"], version: 1 };
+    const held = heldLoad(doc);
+    const reads = Array.from({ length: 10 }, () => cache.read("products/1", TTL, held.load, skusOf));
+    held.resolve();
+    const results = await Promise.all(reads);
+    expect(held.calls).toBe(1);
+    expect(results).toStrictEqual(Array.from({ length: 10 }, () => ({ ok: true, value: JSON.stringify(doc) })));
+  });
+
+  it("invalidateSkus drops exactly the entries that show one of the SKUs", async () => {
+    const { cache } = cacheWithClock();
+    const a = loader("products/a", ["A1", "A2"]);
+    const b = loader("products/b", ["B1"]);
+    const list = loader("products?limit=20", ["A2", "B1"]);
+    const categories = loader("categories", []);
+    for (const l of [a, b, list, categories]) await cache.read(l.key, TTL, l.load, skusOf);
+    expect(cache.size).toBe(4);
+    cache.invalidateSkus(["A2"]);
+    expect(cache.size).toBe(2);
+    for (const l of [a, b, list, categories]) await cache.read(l.key, TTL, l.load, skusOf);
+    expect([a.calls, b.calls, list.calls, categories.calls]).toStrictEqual([2, 1, 2, 1]);
+    cache.invalidateSkus([]);
+    expect(cache.size).toBe(4);
+  });
+
+  it("clear drops every entry", async () => {
+    const { cache } = cacheWithClock();
+    const a = loader("products/a", ["A1"]);
+    const categories = loader("categories", []);
+    for (const l of [a, categories]) await cache.read(l.key, TTL, l.load, skusOf);
+    cache.clear();
+    expect(cache.size).toBe(0);
+    for (const l of [a, categories]) expect(await cache.read(l.key, TTL, l.load, skusOf)).toStrictEqual(l.body(2));
+  });
+
+  it("returns a load that was in flight when its SKU was invalidated, but does not store it", async () => {
+    const { cache } = cacheWithClock();
+    const doc = { key: "products/1", skus: ["A", "B"], version: 1 };
+    const held = heldLoad(doc);
+    const reading = cache.read("products/1", TTL, held.load, skusOf);
+    cache.invalidateSkus(["B"]);
+    held.resolve();
+    expect(await reading).toStrictEqual({ ok: true, value: JSON.stringify(doc) });
+    expect(cache.size).toBe(0);
+    const next = loader("products/1", ["A", "B"]);
+    expect(await cache.read("products/1", TTL, next.load, skusOf)).toStrictEqual(next.body(1));
+    expect(next.calls).toBe(1);
+  });
+
+  it("does not store a load that was in flight during a clear, but does store one whose SKUs were not invalidated", async () => {
+    const { cache } = cacheWithClock();
+    const cleared = heldLoad({ key: "products/1", skus: ["A"], version: 1 });
+    const reading = cache.read("products/1", TTL, cleared.load, skusOf);
+    cache.clear();
+    cleared.resolve();
+    await reading;
+    expect(cache.size).toBe(0);
+
+    const unrelated = heldLoad({ key: "products/2", skus: ["C"], version: 1 });
+    const other = cache.read("products/2", TTL, unrelated.load, skusOf);
+    cache.invalidateSkus(["A"]);
+    unrelated.resolve();
+    await other;
+    expect(cache.size).toBe(1);
+    await cache.read("products/2", TTL, unrelated.load, skusOf);
+    expect(unrelated.calls).toBe(1);
+  });
+
+  it.each([
+    ["its SKU was invalidated (a checkout)", (c: ReadCache) => c.invalidateSkus(["A"])],
+    ["the cache was cleared (an admin write)", (c: ReadCache) => c.clear()],
+  ])("does not answer a read that starts after %s with a load that started before", async (_, invalidate) => {
+    const { cache } = cacheWithClock();
+    const stale = { key: "products/1", skus: ["A"], version: 0 };
+    const before = heldLoad(stale);
+    const first = cache.read("products/1", TTL, before.load, skusOf);
+    invalidate(cache);
+    const after = loader("products/1", ["A"]);
+    const second = cache.read("products/1", TTL, after.load, skusOf);
+    before.resolve();
+    expect(await first).toStrictEqual({ ok: true, value: JSON.stringify(stale) });
+    expect(await second).toStrictEqual(after.body(1));
+    expect(after.calls).toBe(1);
+    // The newer load is what stays cached.
+    expect(await cache.read("products/1", TTL, before.load, skusOf)).toStrictEqual(after.body(1));
+  });
+});
+
+describe("settled (after an admin catalog write)", () => {
+  const tick = (ms: number) => new Promise<"timer">((r) => setTimeout(() => r("timer"), ms));
+
+  /** Caches `key` in the isolate's shared cache and says whether it is still cached later on. */
+  async function cachedInIsolate(key: string, skus: string[]) {
+    const l = loader(key, skus);
+    await catalogReads.read(key, 60_000, l.load, skusOf);
+    return async () => {
+      const before = l.calls;
+      await catalogReads.read(key, 60_000, l.load, skusOf);
+      return l.calls === before;
+    };
+  }
+
+  it("waits CATALOG_COMMIT_WAIT_MS after a success, clears this isolate's reads and returns the result unchanged", async () => {
+    const stillCached = await cachedInIsolate(`products/${crypto.randomUUID()}`, ["S1"]);
+    const result = ok({ id: "prd_1" });
+    const start = Date.now();
+    const settling = settled({ CATALOG_COMMIT_WAIT_MS: "30" }, result);
+    expect(await Promise.race([settling, tick(10)])).toBe("timer");
+    expect(await settling).toBe(result);
+    expect(Date.now() - start).toBeGreaterThanOrEqual(30);
+    expect(await stillCached()).toBe(false);
+  });
+
+  it("with SKUs, drops only the reads showing them", async () => {
+    const sku = `S-${crypto.randomUUID()}`;
+    const unrelated = await cachedInIsolate(`products/${crypto.randomUUID()}`, [`S-${crypto.randomUUID()}`]);
+    const showing = await cachedInIsolate(`products/${crypto.randomUUID()}`, [sku]);
+    expect(await settled({ CATALOG_COMMIT_WAIT_MS: "0" }, ok(null), [sku])).toStrictEqual(ok(null));
+    expect({ unrelated: await unrelated(), showing: await showing() }).toStrictEqual({ unrelated: true, showing: false });
+  });
+
+  it("neither waits nor clears after a failure", async () => {
+    const stillCached = await cachedInIsolate(`products/${crypto.randomUUID()}`, ["S2"]);
+    const result = fail("NOT_FOUND", "Product not found.");
+    const settling = settled({ CATALOG_COMMIT_WAIT_MS: "30" }, result);
+    expect(await Promise.race([settling, tick(10)])).toBe(result);
+    expect(await stillCached()).toBe(true);
+  });
+});
