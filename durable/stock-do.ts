@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { STOCK_SCHEMA, STOCK_UPGRADES, readReservation, readSnapshot, readStock, type LedgerKind, type ReservationRow, type StockOutcome, type StockRow, type StockSnapshot } from "./stock-model.ts";
+import { RECONCILE_RESERVED, STOCK_SCHEMA, STOCK_UPGRADES, readReservation, readSnapshot, readStock, type LedgerKind, type ReservationRow, type StockOutcome, type StockRow, type StockSnapshot } from "./stock-model.ts";
 
 export type { StockSnapshot, StockOutcome } from "./stock-model.ts";
 
@@ -24,6 +24,7 @@ export class StockDO extends DurableObject<CatalogEnv> {
       for (const upgrade of STOCK_UPGRADES) {
         if (upgrade.applies(this.sql)) ctx.storage.transactionSync(() => upgrade.statements.forEach((stmt) => this.sql.exec(stmt)));
       }
+      this.sql.exec(RECONCILE_RESERVED);
     });
   }
 

@@ -51,6 +51,16 @@ export const STOCK_UPGRADES: { applies: (sql: SqlStorage) => boolean; statements
   },
 ];
 
+/**
+ * Run at every start: recomputes `reserved` from the held reservations. An
+ * older version (before the counter existed) may have run this object in
+ * between, e.g. after a rollback, and it would not have kept the counter.
+ * One pass over the live holds per activation is cheap; a wrong count is not.
+ */
+export const RECONCILE_RESERVED = `UPDATE stock SET reserved = held.n
+  FROM (SELECT coalesce(sum(qty), 0) AS n FROM reservations WHERE state = 'held') AS held
+  WHERE stock.id = 1 AND stock.reserved != held.n`;
+
 export type StockRow = {
   id: number;
   sku: string;

@@ -3,7 +3,7 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { StockDO } from "../../../durable/stock-do.ts";
-import { STOCK_UPGRADES, type StockSnapshot } from "../../../durable/stock-model.ts";
+import { RECONCILE_RESERVED, STOCK_UPGRADES, type StockSnapshot } from "../../../durable/stock-model.ts";
 import { reserveAll, type StockOf, type StockStub } from "../../../workers/catalog/src/stock.ts";
 
 const stockEnv = env as unknown as { STOCK: DurableObjectNamespace<StockDO> };
@@ -157,6 +157,21 @@ describe("StockDO", () => {
     // The upgraded object keeps counting: a release gives its units back.
     expect(await stub.release("h1")).toMatchObject({ ok: true, changed: true });
     expect(await assertInvariant(stub)).toMatchObject({ onHand: 16, reserved: 3, available: 13 });
+  });
+
+  it("recounts `reserved` from the live holds at start (an older version may have run the object in between)", async () => {
+    const { stub } = await fresh("recount", 10);
+    await stub.reserve("r1", 2, 60);
+    await stub.reserve("r2", 3, 60);
+    const recounted = await runInDurableObject(stub, (instance: StockDO, state) => {
+      const sql = state.storage.sql;
+      // What a rollback to a version without the counter leaves behind: holds it did not count.
+      sql.exec("UPDATE stock SET reserved = 1 WHERE id = 1");
+      sql.exec(RECONCILE_RESERVED);
+      return instance.snapshot();
+    });
+    expect(recounted).toMatchObject({ onHand: 10, reserved: 5, available: 5 });
+    await assertInvariant(stub);
   });
 
   it("200 concurrent 1-unit holds race for 25 units: exactly 25 win", async () => {
