@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../../../shared/db/client.ts";
 import { catalogMeta } from "../../../shared/db/schema/index.ts";
+import { SingleFlight } from "../../../shared/single-flight.ts";
 
 /**
  * Edge cache (Cache API) for catalog documents: products, pages of products
@@ -36,9 +37,9 @@ export const DEFAULT_READ_TTL_MS = 1000;
 
 const MEMORY_ENTRIES = 2000;
 let memoVersion: { version: string; loadedAt: number } | null = null;
-let versionLoading: Promise<string> | null = null;
+const versionLoads = new SingleFlight<string>();
 const memoDocs = new Map<string, string>();
-const docsLoading = new Map<string, Promise<string | null>>();
+const docLoads = new SingleFlight<string | null>();
 
 function remember(key: string, body: string): void {
   memoDocs.delete(key);
@@ -82,14 +83,10 @@ export async function currentVersion(db: () => Database, ttlMs: number, waitUnti
   if (memoVersion && age < ttlMs) {
     // Refresh ahead: past half its life the version is re-read in the background, so under
     // steady traffic no reader waits for Postgres (or for a backlog of connections to it).
-    if (age >= ttlMs / 2 && !versionLoading && waitUntil) {
-      versionLoading = loadVersion(db, ttlMs / 2).finally(() => (versionLoading = null));
-      waitUntil(versionLoading.catch(() => undefined));
-    }
+    if (age >= ttlMs / 2 && waitUntil && !versionLoads.busy("version")) void versionLoads.run("version", () => loadVersion(db, ttlMs / 2), waitUntil).catch(() => undefined);
     return memoVersion.version;
   }
-  versionLoading ??= loadVersion(db, ttlMs).finally(() => (versionLoading = null));
-  return versionLoading;
+  return versionLoads.run("version", () => loadVersion(db, ttlMs), waitUntil);
 }
 
 /** The version from this colo's Cache API when younger than `freshMs`, else from Postgres. */
@@ -152,12 +149,7 @@ export async function cached<T>(path: string, compute: () => Promise<T>, o: Cach
   }
   const inMemory = memoDocs.get(key);
   if (inMemory !== undefined) return JSON.parse(inMemory) as T;
-  let loading = docsLoading.get(key);
-  if (!loading) {
-    loading = load(key, compute, o).finally(() => docsLoading.delete(key));
-    docsLoading.set(key, loading);
-  }
-  const body = await loading;
+  const body = await docLoads.run(key, () => load(key, compute, o), o.waitUntil);
   // null: the value was not cacheable (an error result); this caller computes its own answer.
   return body === null ? compute() : (JSON.parse(body) as T);
 }

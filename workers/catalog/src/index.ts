@@ -7,6 +7,7 @@ import type {
   AdjustmentInput, Category, CategoryInput, Inventory, Product, ProductCreateInput, ProductListQuery, ProductPatchInput, StockItem, VariantInfo,
 } from "../../../shared/schemas/catalog.ts";
 import { DomainService } from "../../../shared/service.ts";
+import { AVAILABLE_TTL_MS, forgettingChanges } from "./available-cache.ts";
 import { DEFAULT_READ_TTL_MS, bumpVersion, cached, type CacheOptions } from "./cache.ts";
 import { adjustInventory, getInventory, toInventory } from "./inventory.ts";
 import { syncLater } from "./inventory-sync.ts";
@@ -24,12 +25,14 @@ import { availability, reserveAll, type StockOf } from "./stock.ts";
  * every call, so stock changes need no cache invalidation here.
  */
 class CatalogServiceBase extends DomainService<CatalogEnv> {
-  protected readonly stockOf: StockOf = (sku) => this.env.STOCK.get(this.env.STOCK.idFromName(sku));
+  protected readonly stockOf: StockOf = (sku) => forgettingChanges(sku, this.env.STOCK.get(this.env.STOCK.idFromName(sku)));
   private readonly later = (p: Promise<unknown>): void => this.ctx.waitUntil(p);
-  private readonly cacheOptions = <T>(cacheable: (v: T) => boolean): CacheOptions<T> => {
+  private readonly readTtl = (): number => {
     const ttl = Number(this.env.CATALOG_READ_TTL_MS);
-    return { ttlMs: this.env.CATALOG_READ_TTL_MS !== undefined && Number.isFinite(ttl) && ttl >= 0 ? ttl : DEFAULT_READ_TTL_MS, cacheable, waitUntil: this.later, db: () => this.db() };
+    return this.env.CATALOG_READ_TTL_MS !== undefined && Number.isFinite(ttl) && ttl >= 0 ? ttl : DEFAULT_READ_TTL_MS;
   };
+
+  private readonly cacheOptions = <T>(cacheable: (v: T) => boolean): CacheOptions<T> => ({ ttlMs: this.readTtl(), cacheable, waitUntil: this.later, db: () => this.db() });
 
   async listCategories(): Promise<{ items: Category[] }> {
     return cached("categories", async () => ({ items: await listCategories(this.db()) }), this.cacheOptions(() => true));
@@ -46,7 +49,7 @@ class CatalogServiceBase extends DomainService<CatalogEnv> {
     const key = `products?${new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]))}`;
     const page = await cached(key, () => loadProductPage(this.db(), query), this.cacheOptions<Result<Page<LoadedDoc>>>((r) => r.ok));
     if (!page.ok) return page;
-    return ok({ items: await withAvailability(this.stockOf, page.value.items), nextCursor: page.value.nextCursor });
+    return ok({ items: await withAvailability(this.stockOf, page.value.items, AVAILABLE_TTL_MS), nextCursor: page.value.nextCursor });
   }
 
   async getProduct(id: string): Promise<Result<Product>> {
@@ -130,13 +133,14 @@ class CatalogServiceBase extends DomainService<CatalogEnv> {
     return productSummaries(this.db(), ids);
   }
 
+  /** After a write: live stock, nothing remembered. */
   private async freshProduct(id: string, db = this.db()): Promise<Result<Product>> {
-    return this.withStock(await loadProduct(db, id));
+    return this.withStock(await loadProduct(db, id), 0);
   }
 
-  private async withStock(loaded: Result<LoadedDoc>): Promise<Result<Product>> {
+  private async withStock(loaded: Result<LoadedDoc>, ttlMs = AVAILABLE_TTL_MS): Promise<Result<Product>> {
     if (!loaded.ok) return loaded;
-    const [product] = await withAvailability(this.stockOf, [loaded.value]);
+    const [product] = await withAvailability(this.stockOf, [loaded.value], ttlMs);
     return product ? ok(product) : fail("NOT_FOUND", "Product not found.");
   }
 }

@@ -4,6 +4,7 @@ import { categories, inventory, products, variants, type CategoryRow, type Produ
 import { fail, ok, type Result } from "../../../shared/errors.ts";
 import { decodeCursor, toPage, type Page } from "../../../shared/pagination.ts";
 import type { Product, ProductDoc, ProductListQuery } from "../../../shared/schemas/catalog.ts";
+import { readStarted, remember, rememberedAvailable } from "./available-cache.ts";
 import type { StockOf } from "./stock.ts";
 
 /** A product document plus, per SKU, the initial stock Postgres knows (to heal an uninitialised StockDO). */
@@ -76,16 +77,23 @@ export async function loadProductPage(db: Database, query: ProductListQuery): Pr
 }
 
 /**
- * Adds live `available` from the StockDOs. A StockDO that was never
+ * Adds `available` from the StockDOs (or what this isolate read from them
+ * less than `ttlMs` ago, see available-cache.ts). A StockDO that was never
  * initialised (its creation call failed after Postgres committed) is
  * initialised here from the stock Postgres recorded, so it heals on first read.
  */
-export async function withAvailability(stockOf: StockOf, docs: LoadedDoc[]): Promise<Product[]> {
+export async function withAvailability(stockOf: StockOf, docs: LoadedDoc[], ttlMs = 0): Promise<Product[]> {
   const skus = docs.flatMap((d) => d.doc.variants.map((v) => ({ sku: v.sku, productId: d.doc.id, initial: d.initial[v.sku] ?? 0 })));
   const avail = await Promise.all(
     skus.map(async ({ sku, productId, initial }) => {
+      const known = rememberedAvailable(sku, ttlMs);
+      if (known !== undefined) return known;
+      const started = readStarted();
       const s = await stockOf(sku).snapshot();
-      if (s.status !== "uninitialised") return s.available;
+      if (s.status !== "uninitialised") {
+        remember(sku, s.available, started);
+        return s.available;
+      }
       return (await stockOf(sku).initialise(sku, initial, productId)).available;
     }),
   );

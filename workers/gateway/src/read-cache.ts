@@ -1,4 +1,5 @@
 import type { Result } from "../../../shared/errors.ts";
+import { JOIN_TIMEOUT_MS, joinOrLoad } from "../../../shared/single-flight.ts";
 
 /**
  * Tier 1 of catalog reads: the finished JSON of public catalog responses
@@ -41,16 +42,24 @@ export class ReadCache {
    * The cached JSON for `key`, or `load`'s value serialised, stored when it
    * succeeded. `skusOf` names the SKUs whose stock the value shows.
    */
-  async read<T>(key: string, ttlMs: number, load: () => Promise<Result<T>>, skusOf: (v: T) => readonly string[]): Promise<Result<string>> {
+  async read<T>(
+    key: string,
+    ttlMs: number,
+    load: () => Promise<Result<T>>,
+    skusOf: (v: T) => readonly string[],
+    waitUntil?: (p: Promise<unknown>) => void,
+  ): Promise<Result<string>> {
     const hit = this.entries.get(key);
     if (hit && this.now() - hit.fetchedAt < ttlMs) return { ok: true, value: hit.body };
     const pending = this.inFlight.get(key);
     // A fetch that started before an invalidation may show what it replaced: a read starting now does not join it.
-    if (pending && pending.generation === this.generation) return pending.result;
+    // A joiner waits a bounded time: the fetch belongs to another request (shared/single-flight.ts).
+    if (pending && pending.generation === this.generation) return joinOrLoad(pending.result, () => this.fetch(key, load, skusOf), JOIN_TIMEOUT_MS);
     const result = this.fetch(key, load, skusOf).finally(() => {
       if (this.inFlight.get(key)?.result === result) this.inFlight.delete(key);
     });
     this.inFlight.set(key, { generation: this.generation, result });
+    waitUntil?.(result.catch(() => undefined));
     return result;
   }
 
@@ -104,6 +113,11 @@ export class ReadCache {
 
 /** The isolate's one cache: module scope outlives requests, which is the point. */
 export const catalogReads = new ReadCache();
+
+/** The request's waitUntil, for loads other requests may join. */
+export function later(c: { executionCtx: { waitUntil(p: Promise<unknown>): void } }): (p: Promise<unknown>) => void {
+  return (p) => c.executionCtx.waitUntil(p);
+}
 
 /** `CATALOG_READ_TTL_MS`, or the default when unset or malformed. */
 export function readTtl(env: { CATALOG_READ_TTL_MS?: string }): number {

@@ -27,7 +27,7 @@ class ShippingServiceBase extends DomainService<ShippingEnv> {
   }
 
   async quote(optionId: string, country: string, weightGrams: number): Promise<Result<ShippingQuote>> {
-    const rows = await cachedQuoteRows(optionId, country, () => quoteRows(this.db(), optionId, country));
+    const rows = await cachedQuoteRows(optionId, country, () => quoteRows(this.db(), optionId, country), (p) => this.ctx.waitUntil(p));
     return priceQuote(rows, country, weightGrams);
   }
 

@@ -1,3 +1,4 @@
+import { JOIN_TIMEOUT_MS, joinOrLoad } from "../../../shared/single-flight.ts";
 import type { QuoteRow } from "./options.ts";
 
 /**
@@ -18,17 +19,18 @@ const rowsByKey = new Map<string, { loadedAt: number; rows: QuoteRow[] }>();
 const loading = new Map<string, { generation: number; rows: Promise<QuoteRow[]> }>();
 let generation = 0;
 
-export async function cachedQuoteRows(optionId: string, country: string, load: () => Promise<QuoteRow[]>): Promise<QuoteRow[]> {
+export async function cachedQuoteRows(optionId: string, country: string, load: () => Promise<QuoteRow[]>, waitUntil: (p: Promise<unknown>) => void): Promise<QuoteRow[]> {
   const key = `${optionId}\u0000${country}`;
   const hit = rowsByKey.get(key);
   if (hit && Date.now() - hit.loadedAt < QUOTE_TTL_MS) return hit.rows;
   const pending = loading.get(key);
   // A load that started before an admin change may carry the old rates: a quote starting now does not join it.
-  if (pending && pending.generation === generation) return pending.rows;
+  if (pending && pending.generation === generation) return joinOrLoad(pending.rows, () => reload(key, load, hit?.rows), JOIN_TIMEOUT_MS);
   const rows = reload(key, load, hit?.rows).finally(() => {
     if (loading.get(key)?.rows === rows) loading.delete(key);
   });
   loading.set(key, { generation, rows });
+  waitUntil(rows.catch(() => undefined)); // joiners must not depend on this call staying alive (shared/single-flight.ts)
   return rows;
 }
 

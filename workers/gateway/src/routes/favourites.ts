@@ -12,8 +12,8 @@ const list = createRoute({
   tags: ["Favourites"],
   summary: "The caller's favourite products, newest first (deleted products are left out)",
   security: bearer,
-  middleware: [requireAuth()] as const,
-  responses: { 200: jsonResponse(FavouriteListSchema, "Favourites"), ...problems(401) },
+  middleware: [requireAuth("customer")] as const,
+  responses: { 200: jsonResponse(FavouriteListSchema, "Favourites"), ...problems(401, 403) },
 });
 
 const put = createRoute({
@@ -22,9 +22,9 @@ const put = createRoute({
   tags: ["Favourites"],
   summary: "Add a product to the caller's favourites (idempotent)",
   security: bearer,
-  middleware: [requireAuth()] as const,
+  middleware: [requireAuth("customer")] as const,
   request: { params: ProductIdParamSchema },
-  responses: { 204: { description: "Added (or already there)" }, ...problems(400, 401, 404) },
+  responses: { 204: { description: "Added (or already there)" }, ...problems(400, 401, 403, 404) },
 });
 
 const remove = createRoute({
@@ -33,9 +33,9 @@ const remove = createRoute({
   tags: ["Favourites"],
   summary: "Remove a product from the caller's favourites (idempotent)",
   security: bearer,
-  middleware: [requireAuth()] as const,
+  middleware: [requireAuth("customer")] as const,
   request: { params: ProductIdParamSchema },
-  responses: { 204: { description: "Removed (or was not there)" }, ...problems(400, 401) },
+  responses: { 204: { description: "Removed (or was not there)" }, ...problems(400, 401, 403) },
 });
 
 export const favouriteRoutes = new OpenAPIHono<AppEnv>()

@@ -1,0 +1,52 @@
+/**
+ * Joining another request's load, safely for workerd.
+ *
+ * Concurrent misses of one cache key should share one load (a flash sale must
+ * not open a Postgres connection per shopper). But in workerd a promise's I/O
+ * belongs to the request that started it: if that request is cancelled (its
+ * caller timed out or went away), the I/O never completes and every request
+ * that joined would hang until the runtime kills it. So:
+ * - the starter keeps the load alive with its `waitUntil`;
+ * - a joiner waits at most `joinTimeoutMs` for it, then loads on its own.
+ */
+export async function joinOrLoad<T>(shared: Promise<T>, load: () => Promise<T>, joinTimeoutMs: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const own = new Promise<T>((resolve, reject) => {
+    timer = setTimeout(() => load().then(resolve, reject), joinTimeoutMs);
+  });
+  try {
+    return await Promise.race([shared, own]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
+/**
+ * Longer than the gateway's read timeout: a joiner loads on its own only as a
+ * last resort against a load that will never settle. A short value would turn
+ * every slow moment into a stampede of duplicate loads.
+ */
+export const JOIN_TIMEOUT_MS = 8_000;
+
+/** One load per key at a time; see joinOrLoad for how joiners stay safe. */
+export class SingleFlight<T> {
+  private readonly inFlight = new Map<string, Promise<T>>();
+
+  constructor(private readonly joinTimeoutMs = JOIN_TIMEOUT_MS) {}
+
+  /** True while a load of `key` is in flight. */
+  busy(key: string): boolean {
+    return this.inFlight.has(key);
+  }
+
+  run(key: string, load: () => Promise<T>, waitUntil?: (p: Promise<unknown>) => void): Promise<T> {
+    const pending = this.inFlight.get(key);
+    if (pending) return joinOrLoad(pending, load, this.joinTimeoutMs);
+    const started = load().finally(() => {
+      if (this.inFlight.get(key) === started) this.inFlight.delete(key);
+    });
+    this.inFlight.set(key, started);
+    waitUntil?.(started.catch(() => undefined));
+    return started;
+  }
+}
