@@ -34,6 +34,14 @@ export class SingleFlight<T> {
 
   constructor(private readonly joinTimeoutMs = JOIN_TIMEOUT_MS) {}
 
+  /**
+   * After an invalidation: loads in flight still answer their own callers,
+   * but nobody joins them any more (they may carry what was just replaced).
+   */
+  detach(): void {
+    this.inFlight.clear();
+  }
+
   /** True while a load of `key` is in flight. */
   busy(key: string): boolean {
     return this.inFlight.has(key);

@@ -1,5 +1,5 @@
 import type { Result } from "../../../shared/errors.ts";
-import { JOIN_TIMEOUT_MS, joinOrLoad } from "../../../shared/single-flight.ts";
+import { SingleFlight } from "../../../shared/single-flight.ts";
 
 /**
  * Tier 1 of catalog reads: the finished JSON of public catalog responses
@@ -27,7 +27,7 @@ const MAX_ENTRIES = 5000;
 
 export class ReadCache {
   private readonly entries = new Map<string, Entry>();
-  private readonly inFlight = new Map<string, { generation: number; result: Promise<Result<string>> }>();
+  private readonly loads = new SingleFlight<Result<string>>();
   /**
    * Invalidation clock: a fetch that started before an invalidation of one of
    * its SKUs (or a clear) must not store its possibly older result.
@@ -51,16 +51,7 @@ export class ReadCache {
   ): Promise<Result<string>> {
     const hit = this.entries.get(key);
     if (hit && this.now() - hit.fetchedAt < ttlMs) return { ok: true, value: hit.body };
-    const pending = this.inFlight.get(key);
-    // A fetch that started before an invalidation may show what it replaced: a read starting now does not join it.
-    // A joiner waits a bounded time: the fetch belongs to another request (shared/single-flight.ts).
-    if (pending && pending.generation === this.generation) return joinOrLoad(pending.result, () => this.fetch(key, load, skusOf), JOIN_TIMEOUT_MS);
-    const result = this.fetch(key, load, skusOf).finally(() => {
-      if (this.inFlight.get(key)?.result === result) this.inFlight.delete(key);
-    });
-    this.inFlight.set(key, { generation: this.generation, result });
-    waitUntil?.(result.catch(() => undefined));
-    return result;
+    return this.loads.run(key, () => this.fetch(key, load, skusOf), waitUntil);
   }
 
   private async fetch<T>(key: string, load: () => Promise<Result<T>>, skusOf: (v: T) => readonly string[]): Promise<Result<string>> {
@@ -93,6 +84,7 @@ export class ReadCache {
   invalidateSkus(skus: readonly string[]): void {
     if (skus.length === 0) return;
     this.generation++;
+    this.loads.detach(); // a fetch that started before this may show what it replaced
     if (this.skuInvalidatedAt.size > MAX_ENTRIES) return this.clear();
     for (const s of skus) this.skuInvalidatedAt.set(s, this.generation);
     const changed = new Set(skus);
@@ -102,6 +94,7 @@ export class ReadCache {
   /** Drops everything (a product, price or category changed). */
   clear(): void {
     this.clearedAt = ++this.generation;
+    this.loads.detach();
     this.skuInvalidatedAt.clear();
     this.entries.clear();
   }

@@ -153,11 +153,20 @@ export function resilient<T extends object>(service: string, binding: T, breaker
 
 const SERVICES = ["USERS", "CATALOG", "ORDERS", "PAYMENTS", "SHIPPING", "FAVOURITES", "EVENTS"] as const;
 
+/** Guarded bindings, made once per binding object (bindings outlive requests; breakers are per isolate anyway). */
+const guardedBindings = new WeakMap<object, object>();
+
+function guardedBinding<T extends object>(name: string, binding: T): T {
+  let g = guardedBindings.get(binding) as T | undefined;
+  if (!g) guardedBindings.set(binding, (g = resilient(name.toLowerCase(), binding)));
+  return g;
+}
+
 /** Puts every domain Worker binding of this request behind `resilient`. */
 export function resilientBindings(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const env = { ...c.env };
-    for (const name of SERVICES) Object.assign(env, { [name]: resilient(name.toLowerCase(), c.env[name]) });
+    for (const name of SERVICES) Object.assign(env, { [name]: guardedBinding(name, c.env[name]) });
     c.env = env;
     await next();
   };

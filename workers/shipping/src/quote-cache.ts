@@ -1,4 +1,4 @@
-import { JOIN_TIMEOUT_MS, joinOrLoad } from "../../../shared/single-flight.ts";
+import { SingleFlight } from "../../../shared/single-flight.ts";
 import type { QuoteRow } from "./options.ts";
 
 /**
@@ -16,22 +16,14 @@ import type { QuoteRow } from "./options.ts";
 export const QUOTE_TTL_MS = 1000;
 const MAX_ENTRIES = 1000;
 const rowsByKey = new Map<string, { loadedAt: number; rows: QuoteRow[] }>();
-const loading = new Map<string, { generation: number; rows: Promise<QuoteRow[]> }>();
+const loads = new SingleFlight<QuoteRow[]>();
 let generation = 0;
 
 export async function cachedQuoteRows(optionId: string, country: string, load: () => Promise<QuoteRow[]>, waitUntil: (p: Promise<unknown>) => void): Promise<QuoteRow[]> {
   const key = `${optionId}\u0000${country}`;
   const hit = rowsByKey.get(key);
   if (hit && Date.now() - hit.loadedAt < QUOTE_TTL_MS) return hit.rows;
-  const pending = loading.get(key);
-  // A load that started before an admin change may carry the old rates: a quote starting now does not join it.
-  if (pending && pending.generation === generation) return joinOrLoad(pending.rows, () => reload(key, load, hit?.rows), JOIN_TIMEOUT_MS);
-  const rows = reload(key, load, hit?.rows).finally(() => {
-    if (loading.get(key)?.rows === rows) loading.delete(key);
-  });
-  loading.set(key, { generation, rows });
-  waitUntil(rows.catch(() => undefined)); // joiners must not depend on this call staying alive (shared/single-flight.ts)
-  return rows;
+  return loads.run(key, () => reload(key, load, hit?.rows), waitUntil);
 }
 
 async function reload(key: string, load: () => Promise<QuoteRow[]>, stale: QuoteRow[] | undefined): Promise<QuoteRow[]> {
@@ -54,5 +46,6 @@ async function reload(key: string, load: () => Promise<QuoteRow[]>, stale: Quote
 /** After a zone or option change: nothing loaded before it is kept. */
 export function clearQuoteCache(): void {
   generation++;
+  loads.detach(); // a load that started before the change may carry the old rates
   rowsByKey.clear();
 }
