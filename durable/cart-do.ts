@@ -1,4 +1,4 @@
-import { DurableObject } from "cloudflare:workers";
+import { TracedDurableObject } from "../shared/traced-object.ts";
 import type { FaultEnv } from "../shared/service.ts";
 import { fail, ok, type Result } from "../shared/errors.ts";
 import type { Cart, CartVariant } from "../shared/schemas/cart.ts";
@@ -18,7 +18,8 @@ import {
  * section. It also holds the user's checkout idempotency records, which makes
  * checkout per user serial. Idle carts are emptied by the alarm after 30 days.
  */
-export class CartDO extends DurableObject<OrdersEnv> {
+export class CartDO extends TracedDurableObject<OrdersEnv> {
+  protected static override readonly worker = "orders/CartDO";
   private readonly sql: SqlStorage;
 
   constructor(ctx: DurableObjectState, env: OrdersEnv) {

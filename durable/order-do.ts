@@ -1,4 +1,4 @@
-import { DurableObject } from "cloudflare:workers";
+import { TracedDurableObject } from "../shared/traced-object.ts";
 import { fail, ok, type Result } from "../shared/errors.ts";
 import type { Order, OrderPrincipal } from "../shared/schemas/orders.ts";
 import { followUp, hasFollowUps, notifyCart, outcome } from "../workers/orders/src/order-followup.ts";
@@ -19,7 +19,8 @@ const RANK = { paid: 0, shipped: 1, delivered: 2 } as const;
  * and the outbox that copies the order to Postgres. The alarm resumes or
  * compensates an interrupted saga and retries follow-ups with backoff.
  */
-export class OrderDO extends DurableObject<OrdersEnv> {
+export class OrderDO extends TracedDurableObject<OrdersEnv> {
+  protected static override readonly worker = "orders/OrderDO";
   private running: Promise<void> | null = null;
   private following: Promise<boolean> | null = null;
 

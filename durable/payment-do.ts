@@ -1,4 +1,4 @@
-import { DurableObject } from "cloudflare:workers";
+import { TracedDurableObject } from "../shared/traced-object.ts";
 import { EventOutbox } from "../shared/event-outbox.ts";
 import { domainEvent } from "../shared/events.ts";
 import { fail, ok, type ErrorCode } from "../shared/errors.ts";
@@ -16,7 +16,8 @@ export type { PaymentOutcome, PaymentRecord } from "./payment-state.ts";
  * concurrent retry from calling the provider a second time. A retry after a
  * crash mid-call re-sends the same idempotency key, so the provider dedupes it.
  */
-export class PaymentDO extends DurableObject<PaymentsEnv> {
+export class PaymentDO extends TracedDurableObject<PaymentsEnv> {
+  protected static override readonly worker = "payments/PaymentDO";
   private queue: Promise<unknown> = Promise.resolve();
   private readonly events: EventOutbox;
 

@@ -1,4 +1,4 @@
-import { DurableObject } from "cloudflare:workers";
+import { TracedDurableObject } from "../shared/traced-object.ts";
 import { RECONCILE_RESERVED, STOCK_SCHEMA, STOCK_UPGRADES, readReservation, readSnapshot, readStock, type LedgerKind, type ReservationRow, type StockOutcome, type StockRow, type StockSnapshot } from "./stock-model.ts";
 
 export type { StockSnapshot, StockOutcome } from "./stock-model.ts";
@@ -13,7 +13,8 @@ const MAX_TTL_SECONDS = 24 * 3600;
  * serialised here and oversell is impossible by construction. Invariants:
  * on_hand >= 0, on_hand - reserved >= 0, initial + adjusted = on_hand + sold.
  */
-export class StockDO extends DurableObject<CatalogEnv> {
+export class StockDO extends TracedDurableObject<CatalogEnv> {
+  protected static override readonly worker = "catalog/StockDO";
   private readonly sql: SqlStorage;
 
   constructor(ctx: DurableObjectState, env: CatalogEnv) {

@@ -1,13 +1,15 @@
 /**
  * CI's load smoke: starts a small `serve:bench` (fresh data, 60 products,
- * 120 customers), runs every scenario under the `smoke` profile, and stops
- * it. Fails on broken invariants (oversell, dangling holds, stale reads,
- * 5xx, unexpected outcomes), never on machine-dependent speed: the smoke
+ * 120 customers), runs every scenario under the `smoke` profile, follows one
+ * checkout through every Worker by its trace id (load/trace-check.ts over the
+ * Workers' log lines), and stops it. Fails on broken invariants (oversell,
+ * dangling holds, stale reads, 5xx, unexpected outcomes, a lost trace), never
+ * on machine-dependent speed: the smoke
  * SLOs in load/slo.json contain no latency gates.
  *   node scripts/bench-smoke.ts   (ports: BENCH_PORT 8798-8800, BENCH_PG_PORT 55441)
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 
 // Its own state file and ports, so it can run beside a long-lived `npm run serve:bench`.
 const STATE = ".tmp/bench-smoke-state.json";
@@ -21,7 +23,11 @@ const runs: string[][] = [
   ["flash-sale", "--shoppers", "100", "--units", "10"],
 ];
 
-const server = spawn("node", ["scripts/serve-bench.ts", "--fresh", "--data-dir", ".tmp/bench-smoke", "--products", "60", "--customers", "120", "--port", port, "--pg-port", pgPort], { stdio: ["ignore", "inherit", "inherit"] });
+// Every Worker log line, for the trace check (one checkout followed through every Worker by trace id).
+const LOG_FILE = ".tmp/bench-smoke-workers.log";
+rmSync(LOG_FILE, { force: true });
+
+const server = spawn("node", ["scripts/serve-bench.ts", "--fresh", "--data-dir", ".tmp/bench-smoke", "--log-file", LOG_FILE, "--products", "60", "--customers", "120", "--port", port, "--pg-port", pgPort], { stdio: ["ignore", "inherit", "inherit"] });
 
 function stopServer(): void {
   if (server.pid && server.exitCode === null) server.kill("SIGINT");
@@ -47,6 +53,8 @@ async function main(): Promise<number> {
     const r = spawnSync("node", ["load/cli.ts", ...(args as string[]), "--profile", "smoke", "--target", `http://127.0.0.1:${port}`], { stdio: "inherit", timeout: 180_000 });
     if (r.status !== 0) failed.push(args[0] as string);
   }
+  const trace = spawnSync("node", ["load/trace-check.ts", "--target", `http://127.0.0.1:${port}`, "--log-file", LOG_FILE], { stdio: "inherit", timeout: 60_000 });
+  if (trace.status !== 0) failed.push("trace propagation");
   if (failed.length) console.error(`bench smoke: broken in ${failed.join(", ")}`);
   else console.log("bench smoke: every scenario kept its invariants");
   return failed.length ? 1 : 0;

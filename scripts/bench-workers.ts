@@ -18,7 +18,7 @@
  *   (`--rate-limiter miniflare`).
  */
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { createWriteStream, existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { LegacyWorkerOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
@@ -173,11 +173,13 @@ export function benchWorkers(outDir: string, db: BenchDatabase, ports: BenchPort
 /**
  * Keeps Worker warnings and errors on the console, drops per-request info
  * lines (they would flood it under load) and repeats of one message except
- * at 10, 100, 1000... occurrences.
+ * at 10, 100, 1000... occurrences; with `logFile`, every line also goes there.
  */
-export function workerLogFilter(): (log: { level: string; message: string }) => void {
+export function workerLogFilter(logFile?: string): (log: { level: string; message: string }) => void {
   const seen = new Map<string, number>();
+  const file = logFile ? createWriteStream(logFile, { flags: "a" }) : undefined;
   return (log) => {
+    file?.write(`${log.message.trimEnd()}\n`);
     if (log.level !== "error" && log.level !== "warn") return;
     const n = (seen.get(log.message) ?? 0) + 1;
     seen.set(log.message, n);

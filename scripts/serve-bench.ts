@@ -41,6 +41,8 @@ const { values: args } = parseArgs({
     "inspect-port": { type: "string" },
     // memory: in-memory stand-in for the Rate Limiting binding (see bench-workers.ts); miniflare: Miniflare's emulator.
     "rate-limiter": { type: "string", default: "memory" },
+    // Appends every Worker log line (the JSON request/call lines included) to this file.
+    "log-file": { type: "string" },
   },
 });
 
@@ -108,7 +110,7 @@ async function main(): Promise<void> {
       port: 0,
       log: new Log(LogLevel.WARN),
       cf: false,
-      handleStructuredLogs: workerLogFilter(),
+      handleStructuredLogs: workerLogFilter(args["log-file"]),
       resourcePersistencePath: `${dataDir}/workerd`,
       ...(args["inspect-port"] ? { inspectorPort: Number(args["inspect-port"]) } : {}),
       workers: benchWorkers(buildDir, db, ports, latency, rateLimiter),

@@ -1,5 +1,6 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
+import { rpcMethodNames, tracedEnv, tracedMethod } from "./traced-calls.ts";
 import { openDb, type Database, type DatabaseEnv, type OpenDatabase } from "./db/client.ts";
 
 /** Test-only switch for `injectFault`; never set outside tests. */
@@ -32,26 +33,34 @@ function callState(instance: object): CallState {
   return state;
 }
 
+/** Runtime handler and helper of the base class that are not RPC methods. */
+const NOT_RPC = new Set(["fetch", "db"]);
+
+function versionOf(self: unknown): string {
+  return (self as { env: VersionEnv }).env.CF_VERSION_METADATA.id;
+}
+
 /**
- * Wraps every RPC method of a service class once, so that the database pool
- * a call opened is ended (through ctx.waitUntil) when the call's last
+ * Wraps every RPC method of a service class once: the call runs under the
+ * caller's trace and writes one log line (`tracedMethod`), and the database
+ * pool it opened is ended (through ctx.waitUntil) when the call's last
  * in-flight method settles. Methods only ever see `this.db()`.
+ * One service class per Worker bundle, so the label is that Worker's.
  */
-function wrapRpcMethods(proto: object): void {
+function wrapRpcMethods(proto: object, worker: string): void {
   for (let p: object | null = proto; p && p !== WorkerEntrypoint.prototype; p = Object.getPrototypeOf(p)) {
     if (Object.prototype.hasOwnProperty.call(p, WRAPPED)) continue;
     Object.defineProperty(p, WRAPPED, { value: true });
-    for (const name of Object.getOwnPropertyNames(p)) {
-      const desc = Object.getOwnPropertyDescriptor(p, name);
-      if (name === "constructor" || name === "fetch" || name === "db" || !desc || typeof desc.value !== "function") continue;
-      const original = desc.value as (...args: unknown[]) => unknown;
+    for (const [, name] of rpcMethodNames(p, Object.getPrototypeOf(p) as object, NOT_RPC)) {
+      const desc = Object.getOwnPropertyDescriptor(p, name)!;
+      const traced = tracedMethod(desc.value as (...args: unknown[]) => unknown, name, { worker, version: versionOf });
       Object.defineProperty(p, name, {
         ...desc,
         value: async function (this: WorkerEntrypoint, ...args: unknown[]) {
           const state = callState(this);
           state.active++;
           try {
-            return await original.apply(this, args);
+            return await traced.apply(this, args);
           } finally {
             state.active--;
             if (state.active === 0 && state.open) {
@@ -72,9 +81,13 @@ function wrapRpcMethods(proto: object): void {
  * gateway is the only HTTP surface).
  */
 export abstract class DomainService<E extends DatabaseEnv & VersionEnv> extends WorkerEntrypoint<E> {
+  /** The Worker's name in logs ("catalog", "orders", ...). */
+  protected static readonly worker: string = "service";
+
   constructor(ctx: ExecutionContext, env: E) {
-    super(ctx, env);
-    wrapRpcMethods(new.target.prototype);
+    // Outgoing RPC and Durable Object calls carry the current trace.
+    super(ctx, tracedEnv(env));
+    wrapRpcMethods(new.target.prototype, (new.target as unknown as typeof DomainService).worker);
   }
 
   /** The drizzle client for this call (created on first use). */

@@ -3,6 +3,8 @@
  * gateway continues a caller's trace or starts one, and answers with its own
  * span so a client can correlate logs.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
+
 export interface TraceContext {
   traceId: string;
   spanId: string;
@@ -24,4 +26,69 @@ export function continueTrace(header: string | undefined): TraceContext {
 
 export function traceparent(t: TraceContext): string {
   return `00-${t.traceId}-${t.spanId}-${t.flags}`;
+}
+
+/**
+ * The trace one call runs under: its W3C context plus the gateway's request
+ * id. Kept in AsyncLocalStorage for the duration of a request (gateway) or an
+ * incoming RPC / Durable Object call (everywhere else), so outgoing calls
+ * carry it without every function passing it along.
+ */
+export interface CallTrace extends TraceContext {
+  requestId: string;
+}
+
+/**
+ * How a trace crosses a service binding or a Durable Object stub: one extra,
+ * last argument, marked so the callee can tell it from a real one and take it
+ * off before the method sees its arguments (see `takeTraceArg`).
+ */
+const ENVELOPE = "__edgeshopTrace";
+interface TraceEnvelope {
+  [ENVELOPE]: 1;
+  traceparent: string;
+  requestId: string;
+}
+
+const calls = new AsyncLocalStorage<CallTrace>();
+
+/** The trace of the call in progress, if any. */
+export function currentTrace(): CallTrace | undefined {
+  return calls.getStore();
+}
+
+export function runWithTrace<T>(trace: CallTrace, fn: () => T): T {
+  return calls.run(trace, fn);
+}
+
+/** `args` plus the current trace as a last, marked argument (unchanged when there is no trace). */
+export function withTraceArg(args: unknown[]): unknown[] {
+  const t = calls.getStore();
+  if (!t) return args;
+  const envelope: TraceEnvelope = { [ENVELOPE]: 1, traceparent: traceparent(t), requestId: t.requestId };
+  return [...args, envelope];
+}
+
+function isEnvelope(value: unknown): value is TraceEnvelope {
+  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[ENVELOPE] === 1;
+}
+
+/**
+ * Removes a trailing trace envelope from `args` (in place) and returns the
+ * callee's trace: the caller's trace id with a new span, or undefined when
+ * the caller sent none.
+ */
+export function takeTraceArg(args: unknown[]): (CallTrace & { parentSpanId: string }) | undefined {
+  const last = args[args.length - 1];
+  if (!isEnvelope(last)) return undefined;
+  args.pop();
+  const t = continueTrace(last.traceparent);
+  const parentSpanId = last.traceparent.split("-")[2] ?? "";
+  const requestId = typeof last.requestId === "string" ? last.requestId.slice(0, 128) : "";
+  return { ...t, parentSpanId, requestId };
+}
+
+/** A new trace for work nobody asked for over a traced call (alarms, queues, crons, tests). */
+export function startTrace(): CallTrace {
+  return { ...continueTrace(undefined), requestId: "" };
 }

@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
-import { continueTrace, traceparent } from "../../shared/trace.ts";
+import { describe, expect, it, vi } from "vitest";
+import { tracedMethod, tracedStub } from "../../shared/traced-calls.ts";
+import { continueTrace, runWithTrace, takeTraceArg, traceparent, withTraceArg } from "../../shared/trace.ts";
 
 describe("W3C trace context", () => {
   it("keeps a valid trace id and flags, with a new span id", () => {
@@ -17,6 +18,67 @@ describe("W3C trace context", () => {
       expect(t.traceId).toMatch(/^[0-9a-f]{32}$/);
       expect(t.traceId).not.toMatch(/^0+$/);
       expect(t.flags).toBe("01");
+    }
+  });
+});
+
+describe("trace propagation across calls", () => {
+  const label = { worker: "test", version: () => "v1" };
+
+  it("carries the current trace as a last, marked argument that the callee takes off", () => {
+    const caller = { ...continueTrace(undefined), requestId: "req-1" };
+    const sent = runWithTrace(caller, () => withTraceArg(["sku-1", 2]));
+    expect(sent).toHaveLength(3);
+    const received = takeTraceArg(sent);
+    expect(sent).toEqual(["sku-1", 2]);
+    expect(received?.traceId).toBe(caller.traceId);
+    expect(received?.parentSpanId).toBe(caller.spanId);
+    expect(received?.spanId).not.toBe(caller.spanId);
+    expect(received?.requestId).toBe("req-1");
+  });
+
+  it("sends nothing extra outside a trace, and leaves real arguments alone", () => {
+    expect(withTraceArg(["a"])).toEqual(["a"]);
+    const args: unknown[] = ["a", { traceparent: "not an envelope" }];
+    expect(takeTraceArg(args)).toBeUndefined();
+    expect(args).toHaveLength(2);
+  });
+
+  it("runs a method under the caller's trace, logs one line, keeps sync methods sync, and passes the trace on", () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
+    try {
+      const calls: unknown[][] = [];
+      const downstream = tracedStub({ record: (...args: unknown[]) => calls.push(args) });
+      const method = tracedMethod((qty: number) => {
+        downstream.record(qty);
+        return qty * 2;
+      }, "double", label);
+      const caller = { ...continueTrace(undefined), requestId: "req-2" };
+      const args = runWithTrace(caller, () => withTraceArg([21]));
+      expect((method as (...a: unknown[]) => unknown)(...args)).toBe(42); // synchronous result
+      const line = JSON.parse(lines[0] ?? "{}") as Record<string, unknown>;
+      expect(line).toMatchObject({ worker: "test", method: "double", traceId: caller.traceId, parentSpanId: caller.spanId, requestId: "req-2", status: "ok", version: "v1" });
+      // the downstream call got the callee's span as its parent
+      const forwarded = [...(calls[0] ?? [])];
+      expect(forwarded[0]).toBe(21);
+      expect(takeTraceArg(forwarded)).toMatchObject({ traceId: caller.traceId, parentSpanId: line.spanId });
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it("logs a thrown error as status error, and starts a new trace when the caller sent none", async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
+    try {
+      const failing = tracedMethod(async () => {
+        throw new TypeError("boom");
+      }, "fail", label);
+      await expect(failing()).rejects.toThrow("boom");
+      expect(JSON.parse(lines[0] ?? "{}")).toMatchObject({ method: "fail", status: "error", error: "TypeError", parentSpanId: "" });
+    } finally {
+      spy.mockRestore();
     }
   });
 });

@@ -25,6 +25,7 @@ import { availability, reserveAll, type StockOf } from "./stock.ts";
  * every call, so stock changes need no cache invalidation here.
  */
 class CatalogServiceBase extends DomainService<CatalogEnv> {
+  protected static override readonly worker = "catalog";
   protected readonly stockOf: StockOf = (sku) => forgettingChanges(sku, this.env.STOCK.get(this.env.STOCK.idFromName(sku)));
   private readonly later = (p: Promise<unknown>): void => this.ctx.waitUntil(p);
   private readonly readTtl = (): number => {

@@ -6,6 +6,7 @@ import { listDeadLetters, listNotifications, salesReport, type DeadLetterView, t
 
 /** RPC surface of the events Worker: what admins read about consumed events. */
 class EventsServiceBase extends DomainService<EventsEnv> {
+  protected static override readonly worker = "events";
   async listNotifications(orderId?: string): Promise<NotificationView[]> {
     return listNotifications(this.db(), orderId);
   }

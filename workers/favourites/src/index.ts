@@ -16,6 +16,7 @@ function summariesFrom(env: FavouritesEnv): ProductSummaries {
 
 /** RPC surface of the favourites Worker. Inputs arrive already validated by the gateway. */
 class FavouritesServiceBase extends DomainService<FavouritesEnv> {
+  protected static override readonly worker = "favourites";
   async list(userId: string): Promise<Favourite[]> {
     return listFavourites(this.db(), summariesFrom(this.env), userId);
   }

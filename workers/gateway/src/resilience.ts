@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./context.ts";
+import { withTraceArg } from "../../../shared/trace.ts";
 
 /**
  * Resilience of the gateway's calls to the domain Workers (service-binding
@@ -146,7 +147,8 @@ export function resilient<T extends object>(service: string, binding: T, breaker
       const value: unknown = Reflect.get(target, prop, receiver);
       if (typeof prop !== "string" || UNGUARDED.has(prop) || prop === "then" || typeof value !== "function") return value;
       // Reflect.apply, not value.apply: on an RPC stub `.apply` would be a remote method name.
-      return (...args: unknown[]) => guarded(prop, () => Promise.resolve(Reflect.apply(value as (...a: unknown[]) => unknown, target, args)), { breaker });
+      // The request's trace goes along as a last, marked argument (shared/traced-calls.ts).
+      return (...args: unknown[]) => guarded(prop, () => Promise.resolve(Reflect.apply(value as (...a: unknown[]) => unknown, target, withTraceArg(args))), { breaker });
     },
   });
 }

@@ -22,6 +22,7 @@ function orderStub(env: OrdersEnv, orderId: string) {
  * for an order whose outbox has not delivered yet). Inputs arrive validated.
  */
 class OrdersServiceBase extends DomainService<OrdersEnv> {
+  protected static override readonly worker = "orders";
   async getCart(userId: string): Promise<Cart> {
     return getCart(this.env, userId);
   }

@@ -42,6 +42,7 @@ function finish(env: PaymentsEnv, ctx: ExecutionContext, outcome: PaymentOutcome
  * by the OrderDO outbox, both idempotent upserts.
  */
 class PaymentsServiceBase extends DomainService<PaymentsEnv> {
+  protected static override readonly worker = "payments";
   /** Authorizes once per paymentId (a retry returns the first outcome); a card number is refused unseen. */
   async authorize(input: AuthorizeInput): Promise<Result<PaymentSummary>> {
     const invalid = checkAuthorizeInput(input);

@@ -22,6 +22,7 @@ import { LOCAL_CARRIER_WEBHOOK_SECRET, verifyAndParseCarrierWebhook } from "./we
 
 /** RPC surface of the shipping Worker. Inputs arrive already validated by the gateway. */
 class ShippingServiceBase extends DomainService<ShippingEnv> {
+  protected static override readonly worker = "shipping";
   async listOptions(country: string, weightGrams = 0): Promise<ShippingQuote[]> {
     return listOptions(this.db(), country, weightGrams);
   }

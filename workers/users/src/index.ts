@@ -15,6 +15,7 @@ export interface AuthResult {
 
 /** RPC surface of the users Worker. Inputs arrive already validated by the gateway. */
 class UsersServiceBase extends DomainService<UsersEnv> {
+  protected static override readonly worker = "users";
   async register(input: RegisterInput): Promise<Result<AuthResult>> {
     const created = await register(this.db(), input);
     if (!created.ok) return created;

@@ -1,6 +1,6 @@
 import { captureException, captureMessage, withScope } from "@sentry/cloudflare";
 import type { Context, MiddlewareHandler } from "hono";
-import { continueTrace, traceparent } from "../../../../shared/trace.ts";
+import { continueTrace, runWithTrace, traceparent } from "../../../../shared/trace.ts";
 import type { AppEnv } from "../context.ts";
 
 const VALID_REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -9,7 +9,8 @@ const VALID_REQUEST_ID = /^[\w.:-]{1,128}$/;
  * Gives every request an id (the client's `x-request-id` when it is sane) and
  * a trace (the client's W3C `traceparent` continued, or a new one), stamps
  * `x-request-id`, `x-edgeshop-version` and `traceparent` on every response,
- * errors included, then writes one structured log line.
+ * errors included, then writes one structured log line. The trace is current
+ * (AsyncLocalStorage) while the request runs, so calls to domain Workers carry it.
  */
 export function requestContext(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -20,7 +21,8 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
     c.set("requestId", requestId);
     c.set("traceId", trace.traceId);
     c.set("principal", undefined);
-    await next();
+    // Every service-binding call made for this request carries the trace (see resilience.ts).
+    await runWithTrace({ ...trace, requestId }, next);
     let res = c.res;
     const stamp = (headers: Headers) => {
       headers.set("x-request-id", requestId);
@@ -42,6 +44,7 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
         worker: "gateway",
         requestId,
         traceId: trace.traceId,
+        spanId: trace.spanId,
         method: c.req.method,
         route: c.req.routePath,
         status: res.status,

@@ -37,7 +37,7 @@ export const shipmentRoutes = new OpenAPIHono<AppEnv>()
     if (!order.ok) return send(c, order);
     return send(c, await c.env.SHIPPING.getShipmentForOrder(id));
   })
-  .openapi(addEvent, async (c) => send(c, await c.env.SHIPPING.addEvent(c.req.valid("param").id, c.req.valid("json").status)));
+  .openapi(addEvent, async (c) => send(c, await c.env.SHIPPING.addEvent(c.req.valid("param").id, c.req.valid("json").status, "admin")));
 
 // The carrier webhook is documented here but not body-validated by the router:
 // the signature must be checked on the raw bytes before anything in the body is trusted.
