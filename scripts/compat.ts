@@ -5,10 +5,12 @@
  * rollout: the previous release (last `release-*` tag, checked out with
  * `git worktree add` into .tmp/compat/tree) against the working tree.
  *   old-gateway: old gateway -> new services    new-gateway: new gateway -> old services
- * Without a release tag there is nothing to compare: says so and exits 0.
+ * Without a release tag, the release recorded in scripts/release/released.json
+ * (when its commit is in the clone); without either there is nothing to
+ * compare: says so and exits 0.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs, stringFlag } from "./release/args.ts";
 import { bundleBuild } from "./release/compat-build.ts";
@@ -29,9 +31,22 @@ function removeWorktree(dir: string): void {
   spawnSync("git", ["worktree", "prune"]);
 }
 
+/**
+ * The release recorded in scripts/release/released.json, when its commit is in
+ * this clone: CI clones do not always carry tags, commits they do.
+ */
+function recordedRelease(): string | undefined {
+  const file = resolve("scripts/release/released.json");
+  if (!existsSync(file)) return undefined;
+  const { tag, commit } = JSON.parse(readFileSync(file, "utf8")) as { tag: string; commit: string };
+  if (spawnSync("git", ["cat-file", "-e", `${commit}^{commit}`]).status !== 0) return undefined;
+  say(`no ${RELEASE_TAG_PATTERN} tag in this clone; using the recorded release ${tag} (${commit.slice(0, 7)})`);
+  return commit;
+}
+
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2), ["keep"]);
-  const ref = stringFlag(args, "ref") ?? lastReleaseTag();
+  const ref = stringFlag(args, "ref") ?? lastReleaseTag() ?? recordedRelease();
   if (!ref) {
     say(`no ${RELEASE_TAG_PATTERN} tag yet: there is no previous release to check compatibility with; skipping (ok).`);
     say(`after the first release: git tag release-<yyyy-mm-dd> <commit> && git push --tags`);

@@ -34,13 +34,19 @@ export default defineConfig({
         root: testsRoot,
         plugins: [
           cloudflareTest(({ inject }) => {
-            const db = { databaseUrl: inject<string>("databaseUrl"), neonWsProxy: inject<string>("neonWsProxy") };
+            const db = { databaseUrl: inject<string>("databaseUrl"), neonWsProxy: inject<string>("neonWsProxy"), sentryDsn: inject<string>("sentryDsn") };
             const gateway = inBuild(GATEWAY, gatewayBuild.root);
             // services from the other build than the gateway; a Worker the old build lacks runs new
             const pick = (w: typeof GATEWAY): Build => (mode !== "new-gateway" || !hasWorker(w, oldBuild) ? newBuild : oldBuild);
             return {
               wrangler: { configPath: gateway.config },
-              miniflare: { bindings: testBindingsOf(gateway, db), workers: mixedAuxiliaryWorkers(db, pick) },
+              // The same test-only bindings as the main e2e project (vitest.config.ts).
+              miniflare: {
+                bindings: testBindingsOf(gateway, db),
+                workers: mixedAuxiliaryWorkers(db, pick),
+                ratelimits: { TEST_RATE_LIMIT: { namespace_id: "9001", simple: { limit: 5, period: 60 } } },
+                queueProducers: { TEST_EVENTS: { queueName: "edgeshop-events" } },
+              },
             };
           }),
         ],

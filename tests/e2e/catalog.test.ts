@@ -1,8 +1,9 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { openDb } from "../../shared/db/client.ts";
-import { inventory } from "../../shared/db/schema/index.ts";
+import { catalogMeta, inventory, products } from "../../shared/db/schema/index.ts";
 import { adminToken, api as call, newCustomer, problemOf, unique } from "./client.ts";
+import { eventually } from "./orders-support.ts";
 
 let admin = "";
 let customer = "";
@@ -221,6 +222,42 @@ describe("products: patch and delete (cache invalidation)", () => {
     expect(await api("GET", `/v1/products?category=${c.slug}`)).toStrictEqual({ status: 200, body: { items: [], nextCursor: null } });
     expect((await api("DELETE", `/v1/products/${p.id}`, { token: admin })).status).toBe(404);
     expect((await api("GET", `/v1/inventory/${p.variants[0]!.sku}`, { token: admin })).status).toBe(404);
+  });
+});
+
+describe("products: per-product cache keys", () => {
+  const title = async (id: string) => ((await api("GET", `/v1/products/${id}`)).body as ProductBody).title;
+
+  it("shows every product's last write when writes to several products interleave", async () => {
+    const c = await category();
+    const [a, b] = [await product(c.id), await product(c.id)];
+    const expected = new Map([[a.id, a.title], [b.id, b.title]]);
+    expect([await title(a.id), await title(b.id)]).toStrictEqual([a.title, b.title]);
+    for (const [p, t] of [[a, "A1"], [b, "B1"], [a, "A2"], [b, "B2"], [a, "A3"]] as const) {
+      expect((await api("PATCH", `/v1/products/${p.id}`, { token: admin, body: { title: t } })).status).toBe(200);
+      expected.set(p.id, t);
+      expect([await title(a.id), await title(b.id)]).toStrictEqual([expected.get(a.id), expected.get(b.id)]);
+    }
+    expect([await title(a.id), await title(b.id)]).toStrictEqual(["A3", "B2"]);
+    expect(await api("DELETE", `/v1/products/${b.id}`, { token: admin })).toStrictEqual({ status: 204, body: null });
+    expect((await api("GET", `/v1/products/${b.id}`)).status).toBe(404);
+    expect(await title(a.id)).toBe("A3");
+  });
+
+  it("reloads every product when a version arrives without its change record (as an older build writes it)", async () => {
+    const c = await category();
+    const p = await product(c.id);
+    expect(await title(p.id)).toBe(p.title);
+    const { db, pool } = openDb({ DATABASE_URL: inject("databaseUrl"), NEON_WS_PROXY: inject("neonWsProxy") });
+    try {
+      // What a catalog build from before catalog_changes did on a write: change the row, bump the version.
+      await db.update(products).set({ title: "Written by the old build", updatedAt: new Date() }).where(eq(products.id, p.id));
+      await db.update(catalogMeta).set({ version: sql`${catalogMeta.version} + 1` }).where(eq(catalogMeta.id, 1));
+    } finally {
+      await pool.end();
+    }
+    // Within the caches' version TTL (about a second per tier) the new title must show.
+    await eventually(async () => expect(await title(p.id)).toBe("Written by the old build"));
   });
 });
 

@@ -75,3 +75,14 @@ export const catalogMeta = pgTable("catalog_meta", {
   id: integer("id").primaryKey(),
   version: bigint("version", { mode: "number" }).notNull().default(0),
 });
+
+/**
+ * Which product each catalog version changed (null: none, e.g. a new
+ * category), written in the same statement as the version bump. Caches use
+ * it to keep a product's document across versions that did not touch it:
+ * an admin write then costs one reload of that product, not of every one.
+ */
+export const catalogChanges = pgTable("catalog_changes", {
+  version: bigint("version", { mode: "number" }).primaryKey(),
+  productId: text("product_id"),
+});

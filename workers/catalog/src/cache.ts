@@ -1,6 +1,6 @@
-import { sql } from "drizzle-orm";
+import { and, gt, lt, lte, sql } from "drizzle-orm";
 import type { Database } from "../../../shared/db/client.ts";
-import { catalogMeta } from "../../../shared/db/schema/index.ts";
+import { catalogChanges, catalogMeta } from "../../../shared/db/schema/index.ts";
 import { SingleFlight } from "../../../shared/single-flight.ts";
 
 /**
@@ -36,7 +36,24 @@ const KEEP_VERSION_SECONDS = 24 * 3600;
 export const DEFAULT_READ_TTL_MS = 1000;
 
 const MEMORY_ENTRIES = 2000;
-let memoVersion: { version: string; loadedAt: number } | null = null;
+/** Beyond this many versions behind, an isolate forgets per-product knowledge instead of reading every change. */
+const MAX_CHANGES = 2000;
+/** Change rows older than this many versions are pruned (no isolate lags that far without resetting). */
+const KEEP_CHANGES = 100_000;
+
+/**
+ * What this isolate knows about the catalog version: the current one, and
+ * for every product changed since `base` the version it last changed at. A
+ * product document is keyed by that version (or `base` for a product not
+ * changed since), so it survives bumps that did not touch it.
+ */
+interface Known {
+  version: number;
+  loadedAt: number;
+  base: number;
+  changedAt: Map<string, number>;
+}
+let known: Known | null = null;
 const versionLoads = new SingleFlight<string>();
 const memoDocs = new Map<string, string>();
 const docLoads = new SingleFlight<string | null>();
@@ -55,23 +72,56 @@ async function store(): Promise<Cache> {
   return caches.open(CACHE_NAME);
 }
 
+interface Change {
+  version: number;
+  productId: string | null;
+}
+
 /**
- * Records `version` as current, unless this isolate already knows a newer one:
- * a Postgres read that started before a bump may finish after it, and must not
- * bring back the older version (and with it the documents the write replaced).
- * Returns the version in effect.
+ * Moves this isolate to `version`, unless it already knows a newer one (a
+ * Postgres read that started before a bump may finish after it, and must not
+ * bring back the older version). `changes` are the changes in (known, version];
+ * null when they are not known, which drops per-product knowledge (every
+ * document is reloaded once, as after a cold start). Returns the version in effect.
  */
-async function putVersion(cache: Cache, version: string, loadedAt: number): Promise<string> {
-  if (memoVersion && Number(memoVersion.version) > Number(version)) return memoVersion.version;
-  memoVersion = { version, loadedAt };
-  const headers = { "cache-control": `max-age=${KEEP_VERSION_SECONDS}`, [LOADED_AT]: String(loadedAt) };
-  await cache.put(VERSION_KEY, new Response(version, { headers }));
+function advance(version: number, loadedAt: number, changes: Change[] | null): number {
+  if (known && known.version > version) return known.version;
+  if (known && known.version === version) {
+    known.loadedAt = Math.max(known.loadedAt, loadedAt);
+    return version;
+  }
+  if (!known || changes === null) {
+    known = { version, loadedAt, base: version, changedAt: new Map() };
+    return version;
+  }
+  for (const c of changes) if (c.productId !== null && c.version > known.base) known.changedAt.set(c.productId, c.version);
+  known.version = version;
+  known.loadedAt = loadedAt;
   return version;
 }
 
-async function readVersion(db: Database): Promise<string> {
-  const [row] = await db.select({ version: catalogMeta.version }).from(catalogMeta).limit(1);
-  return String(row?.version ?? 0);
+async function publishVersion(cache: Cache, version: number, loadedAt: number): Promise<void> {
+  const headers = { "cache-control": `max-age=${KEEP_VERSION_SECONDS}`, [LOADED_AT]: String(loadedAt) };
+  await cache.put(VERSION_KEY, new Response(String(version), { headers }));
+}
+
+/** The current version and, when `from` is given, the changes after it (null when there are too many). */
+async function readVersion(db: Database, from: number | null): Promise<{ version: number; changes: Change[] | null }> {
+  if (from === null) {
+    const [row] = await db.select({ version: catalogMeta.version }).from(catalogMeta).limit(1);
+    return { version: row?.version ?? 0, changes: null };
+  }
+  const rows = await db
+    .select({ version: catalogMeta.version, changedAt: catalogChanges.version, productId: catalogChanges.productId })
+    .from(catalogMeta)
+    .leftJoin(catalogChanges, and(gt(catalogChanges.version, from), lte(catalogChanges.version, catalogMeta.version)))
+    .limit(MAX_CHANGES + 1);
+  const version = rows[0]?.version ?? 0;
+  if (rows.length > MAX_CHANGES) return { version, changes: null };
+  const changes = rows.flatMap((r) => (r.changedAt === null ? [] : [{ version: r.changedAt, productId: r.productId }]));
+  // Every bump writes its change row in the same statement; a version without one (written by a
+  // build from before change rows existed, during a rollout, or pruned) makes the list unknown.
+  return { version, changes: changes.length === version - from ? changes : null };
 }
 
 /**
@@ -79,50 +129,83 @@ async function readVersion(db: Database): Promise<string> {
  * than `ttlMs`, else Postgres's (the old copy if Postgres cannot answer).
  */
 export async function currentVersion(db: () => Database, ttlMs: number, waitUntil?: (p: Promise<unknown>) => void): Promise<string> {
-  const age = memoVersion ? Date.now() - memoVersion.loadedAt : Number.POSITIVE_INFINITY;
-  if (memoVersion && age < ttlMs) {
+  const age = known ? Date.now() - known.loadedAt : Number.POSITIVE_INFINITY;
+  if (known && age < ttlMs) {
     // Refresh ahead: past half its life the version is re-read in the background, so under
     // steady traffic no reader waits for Postgres (or for a backlog of connections to it).
     if (age >= ttlMs / 2 && waitUntil && !versionLoads.busy("version")) void versionLoads.run("version", () => loadVersion(db, ttlMs / 2), waitUntil).catch(() => undefined);
-    return memoVersion.version;
+    return String(known.version);
   }
   return versionLoads.run("version", () => loadVersion(db, ttlMs), waitUntil);
 }
 
-/** The version from this colo's Cache API when younger than `freshMs`, else from Postgres. */
+/** The version from this colo's Cache API when younger than `freshMs` and not news to this isolate, else from Postgres. */
 async function loadVersion(db: () => Database, freshMs: number): Promise<string> {
   const cache = await store();
   const hit = await cache.match(VERSION_KEY);
-  const cachedVersion = hit ? await hit.text() : (memoVersion?.version ?? null);
-  if (hit && cachedVersion !== null && Date.now() - Number(hit.headers.get(LOADED_AT)) < freshMs) {
-    if (memoVersion && Number(memoVersion.version) > Number(cachedVersion)) return memoVersion.version;
-    memoVersion = { version: cachedVersion, loadedAt: Number(hit.headers.get(LOADED_AT)) };
-    return cachedVersion;
+  const cachedVersion = hit ? Number(await hit.text()) : (known?.version ?? null);
+  const cachedAt = Number(hit?.headers.get(LOADED_AT) ?? 0);
+  // A newer version from another isolate needs its list of changes, which only Postgres has.
+  if (hit && cachedVersion !== null && Date.now() - cachedAt < freshMs && (!known || cachedVersion <= known.version)) {
+    return String(advance(cachedVersion, cachedAt, null));
   }
   const loadedAt = Date.now();
   try {
-    return await putVersion(cache, await readVersion(db()), loadedAt);
+    const read = await readVersion(db(), known?.version ?? null);
+    const version = advance(read.version, loadedAt, read.changes);
+    if (version === read.version) await publishVersion(cache, version, loadedAt);
+    return String(version);
   } catch (err) {
     if (cachedVersion === null) throw err;
     console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "catalog version unavailable; serving the cached one", error: String(err) }));
-    return cachedVersion;
+    // Not marked fresh: the next read tries Postgres again.
+    return String(advance(cachedVersion, known ? known.loadedAt : cachedAt, null));
   }
 }
 
-/** Bumps the version in Postgres and in this colo's cache. Call after the write succeeded. */
-export async function bumpVersion(db: Database): Promise<void> {
+/**
+ * Bumps the version in Postgres, recording which product changed (null: no
+ * product document, e.g. a new category), and moves this colo to it. Call
+ * after the write succeeded.
+ */
+export async function bumpVersion(db: Database, productId: string | null): Promise<void> {
   const loadedAt = Date.now();
-  const [row] = await db
-    .insert(catalogMeta)
-    .values({ id: 1, version: 1 })
-    .onConflictDoUpdate({ target: catalogMeta.id, set: { version: sql`${catalogMeta.version} + 1` } })
-    .returning({ version: catalogMeta.version });
+  const before = known?.version ?? null;
+  const result = await db.execute<{ version: string | number }>(sql`
+    with bumped as (
+      insert into catalog_meta (id, version) values (1, 1)
+      on conflict (id) do update set version = catalog_meta.version + 1
+      returning version
+    )
+    insert into catalog_changes (version, product_id) select version, ${productId} from bumped
+    returning version`);
+  const version = Number(result.rows[0]?.version ?? 0);
   try {
-    await putVersion(await store(), String(row?.version ?? 0), loadedAt);
+    // Ours is the only change since `before` unless other writes came in between: then read theirs too.
+    const changes = before !== null && version - before > 1 ? (await readVersion(db, before)).changes?.filter((c) => c.version <= version) ?? null : [{ version, productId }];
+    advance(version, loadedAt, changes);
+    await publishVersion(await store(), version, loadedAt);
+    if (version % 1000 === 0) await db.delete(catalogChanges).where(lt(catalogChanges.version, version - KEEP_CHANGES));
   } catch (err) {
     // Postgres has the new version; this colo picks it up within the TTL.
     console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "cache version update failed", error: String(err) }));
   }
+}
+
+/**
+ * The key part that says which catalog state a document shows: a product's
+ * document changes only with that product (`product`), everything else
+ * (pages, searches, categories, price lookups) with every version.
+ */
+function versionOf(scope: DocScope): string {
+  if (!known) throw new Error("no catalog version yet");
+  if (scope.product === undefined) return String(known.version);
+  return `p${known.changedAt.get(scope.product) ?? known.base}`;
+}
+
+export interface DocScope {
+  /** The product this document shows, when it shows exactly one. */
+  product?: string;
 }
 
 export interface CacheOptions<T> {
@@ -139,10 +222,11 @@ export interface CacheOptions<T> {
  * stores and returns it. A cache that fails falls back to computing: the
  * cache is an accelerator, never a dependency.
  */
-export async function cached<T>(path: string, compute: () => Promise<T>, o: CacheOptions<T>): Promise<T> {
+export async function cached<T>(path: string, compute: () => Promise<T>, o: CacheOptions<T>, scope: DocScope = {}): Promise<T> {
   let key: string;
   try {
-    key = `${ORIGIN}/${await currentVersion(o.db, o.ttlMs, o.waitUntil)}/${path}`;
+    await currentVersion(o.db, o.ttlMs, o.waitUntil);
+    key = `${ORIGIN}/${versionOf(scope)}/${path}`;
   } catch (err) {
     console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "cache read failed", error: String(err) }));
     return compute();

@@ -42,7 +42,7 @@ class CatalogServiceBase extends DomainService<CatalogEnv> {
   async createCategory(input: CategoryInput): Promise<Result<Category>> {
     const db = this.db();
     const r = await createCategory(db, input);
-    if (r.ok) await bumpVersion(db);
+    if (r.ok) await bumpVersion(db, null);
     return r;
   }
 
@@ -54,7 +54,7 @@ class CatalogServiceBase extends DomainService<CatalogEnv> {
   }
 
   async getProduct(id: string): Promise<Result<Product>> {
-    const loaded = await cached(`products/${encodeURIComponent(id)}`, () => loadProduct(this.db(), id), this.cacheOptions<Result<LoadedDoc>>((r) => r.ok));
+    const loaded = await cached(`products/${encodeURIComponent(id)}`, () => loadProduct(this.db(), id), this.cacheOptions<Result<LoadedDoc>>((r) => r.ok), { product: id });
     return this.withStock(loaded);
   }
 
@@ -64,7 +64,7 @@ class CatalogServiceBase extends DomainService<CatalogEnv> {
     if (!created.ok) return created;
     const snaps = await Promise.all(input.variants.map((v) => this.stockOf(v.sku).initialise(v.sku, v.initialStock, created.value)));
     syncLater(this.later, () => this.db(), snaps);
-    await bumpVersion(db);
+    await bumpVersion(db, created.value);
     return this.freshProduct(created.value, db);
   }
 
@@ -72,7 +72,7 @@ class CatalogServiceBase extends DomainService<CatalogEnv> {
     const db = this.db();
     const r = await updateProduct(db, id, input);
     if (!r.ok) return r;
-    await bumpVersion(db);
+    await bumpVersion(db, id);
     return this.freshProduct(id, db);
   }
 
@@ -83,7 +83,7 @@ class CatalogServiceBase extends DomainService<CatalogEnv> {
     if (!skus) return fail("NOT_FOUND", "Product not found.");
     await Promise.all(skus.map((sku) => this.stockOf(sku).retire()));
     const deleted = await softDeleteProduct(db, id);
-    await bumpVersion(db);
+    await bumpVersion(db, id);
     return deleted ? ok(null) : fail("NOT_FOUND", "Product not found.");
   }
 
