@@ -1,5 +1,6 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
+import { currentTrace } from "./trace.ts";
 import { rpcMethodNames, tracedEnv, tracedMethod } from "./traced-calls.ts";
 import { openDb, type Database, type DatabaseEnv, type OpenDatabase } from "./db/client.ts";
 
@@ -118,7 +119,8 @@ export abstract class DomainService<E extends DatabaseEnv & VersionEnv> extends 
    */
   async injectFault(): Promise<ServiceHealth> {
     if ((this.env as FaultEnv).FAULT_INJECTION !== "on") return { status: "ok", version: this.env.CF_VERSION_METADATA.id };
-    throw new Error(`injected fault in ${this.constructor.name}`);
+    // The trace id makes each injected fault a distinct event (Sentry drops an exact repeat of the last one).
+    throw new Error(`injected fault in ${this.constructor.name} (trace ${currentTrace()?.traceId ?? "none"})`);
   }
 
   override async fetch(): Promise<Response> {

@@ -12,6 +12,7 @@
  * an extra argument (ignored unless the caller left out an optional one); the
  * first release with tracing is the floor for mixed-version rollouts.
  */
+import { getClient, getIsolationScope } from "@sentry/cloudflare";
 import { currentTrace, runWithTrace, startTrace, takeTraceArg, withTraceArg, type CallTrace } from "./trace.ts";
 
 /** Service bindings (RPC to domain Workers) whose calls carry the trace. */
@@ -121,6 +122,8 @@ export function tracedMethod<F extends (...args: never[]) => unknown>(original: 
     const incoming = takeTraceArg(args);
     if (!incoming && currentTrace()) return Reflect.apply(original, this, args) as unknown;
     const trace = incoming ?? startTrace();
+    // With Sentry on (a DSN is set), an error this call reports carries the same ids as its log line.
+    if (getClient()) getIsolationScope().setTags({ requestId: trace.requestId, traceId: trace.traceId, worker: label.worker, method, version: label.version(this) });
     const started = Date.now();
     let result: unknown;
     try {

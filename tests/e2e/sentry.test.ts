@@ -49,6 +49,8 @@ describe("error reporting to Sentry", () => {
     expect(caught).toBeInstanceOf(Error);
     const event = await waitForEvent((e) => exceptionText(e).includes("injected fault in UsersService"));
     expect(event.release).toEqual(expect.any(String));
+    // called without a trace (straight from the test): the Worker started one and tagged the event with it
+    expect(event.tags).toMatchObject({ worker: "users", method: "injectFault", traceId: expect.stringMatching(/^[0-9a-f]{32}$/), version: expect.any(String) });
   });
 
   it("reports a failure inside a Durable Object from the Durable Object", async () => {
@@ -61,12 +63,16 @@ describe("error reporting to Sentry", () => {
     expect(caught).toBeInstanceOf(Error);
     const event = await waitForEvent((e) => exceptionText(e).includes("injected fault in CartDO"));
     expect(event.release).toEqual(expect.any(String));
+    expect(event.tags).toMatchObject({ traceId: expect.stringMatching(/^[0-9a-f]{32}$/), version: expect.any(String) });
   });
 
   it("reports a domain failure surfacing at the gateway as a 500", async () => {
     const res = await api("GET", "/health", { headers: { "x-edgeshop-fault": "users", "x-request-id": "fault-users-1" } });
     expect(res.status).toBe(500);
-    await waitForEvent((e) => e.tags?.requestId === "fault-users-1");
+    const atGateway = await waitForEvent((e) => e.tags?.requestId === "fault-users-1" && e.tags.worker === "gateway");
+    // the users Worker's own report carries the gateway's request id and trace id (trace propagation)
+    const inWorker = await waitForEvent((e) => e.tags?.requestId === "fault-users-1" && e.tags.worker === "users");
+    expect(inWorker.tags).toMatchObject({ method: "injectFault", traceId: atGateway.tags?.traceId });
   });
 
   it("does not report 4xx", async () => {
