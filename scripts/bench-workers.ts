@@ -137,7 +137,13 @@ export interface BenchPorts {
  * direct socket, so requests reach it without Miniflare's entry Worker or
  * wrangler's dev proxy in the path.
  */
-export function benchWorkers(outDir: string, db: BenchDatabase, ports: BenchPorts, providerLatencyMs?: number, rateLimiter: RateLimiterMode = "memory"): LegacyWorkerOptions[] {
+/**
+ * `miniflare`: Miniflare's Cache API emulation (the default); `off`: the Cache API disabled, so the
+ * catalog serves from its per-isolate memory tier and Postgres only (to tell the emulator's cost apart).
+ */
+export type CacheMode = "miniflare" | "off";
+
+export function benchWorkers(outDir: string, db: BenchDatabase, ports: BenchPorts, providerLatencyMs?: number, rateLimiter: RateLimiterMode = "memory", cache: CacheMode = "miniflare"): LegacyWorkerOptions[] {
   const socket = (port: number) => [{ host: ports.host, port }];
   const gateway: LegacyWorkerOptions = { ...workerOptions(GATEWAY, outDir, db), unsafeDirectSockets: socket(ports.gateway) };
   const extra: LegacyWorkerOptions[] = [];
@@ -152,6 +158,7 @@ export function benchWorkers(outDir: string, db: BenchDatabase, ports: BenchPort
   }
   const domains = ALL_WORKERS.filter((w) => w !== GATEWAY).map((w) => {
     const options = workerOptions(w, outDir, db);
+    if (cache === "off") options.cacheAPI = false;
     if (w.name === "payments" && providerLatencyMs !== undefined) {
       options.bindings = { ...(options.bindings as Record<string, string>), TEST_PROVIDER_LATENCY_MS: String(providerLatencyMs) };
     }

@@ -17,7 +17,7 @@ import { parseArgs } from "node:util";
 import { Log, LogLevel, Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { startBenchPostgres, type BenchPostgres } from "./bench-postgres.ts";
 import { seedCatalog, seedCustomers, type SeedPlan } from "./bench-seed.ts";
-import { benchWorkers, bundleAll, workerLogFilter, type RateLimiterMode } from "./bench-workers.ts";
+import { benchWorkers, bundleAll, workerLogFilter, type CacheMode, type RateLimiterMode } from "./bench-workers.ts";
 import { isLoopback, migrateDatabase, withDb } from "./db.ts";
 import { startWsProxy, type WsProxy } from "./neon-ws-proxy.ts";
 import { assertPortFree, waitForHttp } from "./ports.ts";
@@ -41,6 +41,8 @@ const { values: args } = parseArgs({
     "inspect-port": { type: "string" },
     // memory: in-memory stand-in for the Rate Limiting binding (see bench-workers.ts); miniflare: Miniflare's emulator.
     "rate-limiter": { type: "string", default: "memory" },
+    // miniflare: Miniflare's Cache API emulation; off: Cache API disabled (see bench-workers.ts).
+    cache: { type: "string", default: "miniflare" },
     // Appends every Worker log line (the JSON request/call lines included) to this file.
     "log-file": { type: "string" },
   },
@@ -103,6 +105,7 @@ async function main(): Promise<void> {
   const latency = args["provider-latency-ms"] === undefined ? undefined : Number(args["provider-latency-ms"]);
   const rateLimiter = args["rate-limiter"] as RateLimiterMode;
   if (rateLimiter !== "memory" && rateLimiter !== "miniflare") throw new Error("--rate-limiter is memory or miniflare");
+  if (args.cache !== "miniflare" && args.cache !== "off") throw new Error("--cache is miniflare or off");
   // Miniflare 5 takes its own option shape; wrangler's per-Worker options are the v4 ("legacy") shape.
   started.mf = new Miniflare(
     convertV4MiniflareOptions({
@@ -113,7 +116,7 @@ async function main(): Promise<void> {
       handleStructuredLogs: workerLogFilter(args["log-file"]),
       resourcePersistencePath: `${dataDir}/workerd`,
       ...(args["inspect-port"] ? { inspectorPort: Number(args["inspect-port"]) } : {}),
-      workers: benchWorkers(buildDir, db, ports, latency, rateLimiter),
+      workers: benchWorkers(buildDir, db, ports, latency, rateLimiter, args.cache as CacheMode),
     }),
   );
   await started.mf.ready;
