@@ -8,9 +8,9 @@
  * under the caller's trace id with a new span, and logs
  * `{worker, method, traceId, spanId, parentSpanId, requestId, status, durationMs, version}`.
  *
- * Compatibility: a callee built before this existed would see the envelope as
- * an extra argument (ignored unless the caller left out an optional one); the
- * first release with tracing is the floor for mixed-version rollouts.
+ * Compatibility: a callee built before this existed sees the envelope as one
+ * more argument, harmless as long as callers pass every positional parameter
+ * (docs/deployments.md, compatibility rules).
  */
 import { getClient, getIsolationScope } from "@sentry/cloudflare";
 import { currentTrace, runWithTrace, startTrace, takeTraceArg, withTraceArg, type CallTrace } from "./trace.ts";

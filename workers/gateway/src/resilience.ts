@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./context.ts";
-import { withTraceArg } from "../../../shared/trace.ts";
+import { tracedStub } from "../../../shared/traced-calls.ts";
 
 /**
  * Resilience of the gateway's calls to the domain Workers (service-binding
@@ -24,8 +24,8 @@ export const OPEN_MS = 10_000;
 const READ_TIMEOUT_MS = 5_000;
 const WRITE_TIMEOUT_MS = 15_000;
 const READ_RETRIES = 2;
-/** Probes and test hooks pass straight through (no timeout, retry or breaker: /health must report what it sees), still carrying the trace. */
-const UNGUARDED = new Set(["health", "databaseHealth", "injectFault", "injectDurableFault"]);
+/** Probes and test hooks pass straight through (no timeout, retry or breaker): /health must report what it sees. */
+const UNGUARDED = new Set(["health", "databaseHealth", "injectFault", "injectDurableFault", "fetch", "connect"]);
 
 /** A dependency is failing or too slow; the gateway answers 503 with `retry-after`. */
 export class DependencyUnavailable extends Error {
@@ -145,12 +145,9 @@ export function resilient<T extends object>(service: string, binding: T, breaker
   return new Proxy(binding, {
     get(target, prop, receiver) {
       const value: unknown = Reflect.get(target, prop, receiver);
-      if (typeof prop !== "string" || prop === "then" || prop === "fetch" || prop === "connect" || typeof value !== "function") return value;
+      if (typeof prop !== "string" || UNGUARDED.has(prop) || prop === "then" || typeof value !== "function") return value;
       // Reflect.apply, not value.apply: on an RPC stub `.apply` would be a remote method name.
-      // The request's trace goes along as a last, marked argument (shared/traced-calls.ts).
-      const call = (...args: unknown[]) => Reflect.apply(value as (...a: unknown[]) => unknown, target, withTraceArg(args));
-      if (UNGUARDED.has(prop)) return call;
-      return (...args: unknown[]) => guarded(prop, () => Promise.resolve(call(...args)), { breaker });
+      return (...args: unknown[]) => guarded(prop, () => Promise.resolve(Reflect.apply(value as (...a: unknown[]) => unknown, target, args)), { breaker });
     },
   });
 }
@@ -162,7 +159,8 @@ const guardedBindings = new WeakMap<object, object>();
 
 function guardedBinding<T extends object>(name: string, binding: T): T {
   let g = guardedBindings.get(binding) as T | undefined;
-  if (!g) guardedBindings.set(binding, (g = resilient(name.toLowerCase(), binding)));
+  // Inside the guard, every call carries the request's trace (shared/traced-calls.ts).
+  if (!g) guardedBindings.set(binding, (g = resilient(name.toLowerCase(), tracedStub(binding))));
   return g;
 }
 
