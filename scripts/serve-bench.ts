@@ -1,14 +1,16 @@
 /**
  * `npm run serve:bench`: a production-like target for load/.
  *   1. bundles every Worker exactly as `wrangler deploy` would (--dry-run --outdir)
- *   2. PostgreSQL 15 on loopback (started here, data kept in --data-dir) or DATABASE_URL
+ *   2. PostgreSQL 15 on loopback (started here, data kept in --data-dir) or DATABASE_URL,
+ *      with PgBouncer in transaction mode in front of it for the Workers, as Neon's
+ *      pooled endpoint is in production (--pooler none: direct connections)
  *   3. the Neon WebSocket proxy, migrations, the admin seed
  *   4. all Workers on one workerd through Miniflare (no wrangler dev proxy), with
  *      service bindings, SQLite Durable Objects persisted on disk, and direct
  *      sockets: gateway on --port (8788), bench-hello and bench-probe beside it
  *   5. the bench catalog through the admin API and the bench customers
  * It writes .tmp/bench/state.json for `npm run load` and ends everything it
- * started (workerd through Miniflare, the proxy, PostgreSQL by PID) on exit.
+ * started (workerd through Miniflare, the proxy, PgBouncer and PostgreSQL by PID) on exit.
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync, existsSync, readFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
@@ -20,6 +22,7 @@ import { seedCatalog, seedCustomers, type SeedPlan } from "./bench-seed.ts";
 import { benchWorkers, bundleAll, workerLogFilter, type CacheMode, type RateLimiterMode } from "./bench-workers.ts";
 import { isLoopback, migrateDatabase, withDb } from "./db.ts";
 import { startWsProxy, type WsProxy } from "./neon-ws-proxy.ts";
+import { startPgBouncer, type PgBouncer } from "./pgbouncer.ts";
 import { assertPortFree, waitForHttp } from "./ports.ts";
 import { seedAll } from "./seed.ts";
 
@@ -45,6 +48,11 @@ const { values: args } = parseArgs({
     cache: { type: "string", default: "miniflare" },
     // Appends every Worker log line (the JSON request/call lines included) to this file.
     "log-file": { type: "string" },
+    // pgbouncer: Workers reach the bench PostgreSQL through PgBouncer in transaction mode, as they reach
+    // Neon's pooled endpoint in production (scripts/pgbouncer.ts); none: a direct connection per Worker call.
+    pooler: { type: "string", default: "pgbouncer" },
+    // PgBouncer's port; default pg-port + 100.
+    "pooler-port": { type: "string" },
   },
 });
 
@@ -53,10 +61,13 @@ const ports = { host: "127.0.0.1", gateway: port, hello: port + 1, probe: port +
 const dataDir = resolve(args["data-dir"]);
 // BENCH_STATE_FILE lets a second stack (CI smoke) run beside a long-lived one.
 const STATE_FILE = resolve(process.env.BENCH_STATE_FILE ?? ".tmp/bench/state.json");
-const started: { pg?: BenchPostgres; proxy?: WsProxy; mf?: Miniflare } = {};
+const started: { pg?: BenchPostgres; pooler?: PgBouncer; proxy?: WsProxy; mf?: Miniflare } = {};
 let stopping = false;
 
 function stopPostgres(): void {
+  const pooler = started.pooler;
+  started.pooler = undefined;
+  pooler?.stop();
   const pg = started.pg;
   started.pg = undefined;
   pg?.stop();
@@ -91,17 +102,26 @@ async function main(): Promise<void> {
     console.log(`bundled in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
 
+  if (args.pooler !== "pgbouncer" && args.pooler !== "none") throw new Error("--pooler is pgbouncer or none");
   let databaseUrl = process.env.DATABASE_URL;
+  /** What the Workers connect to: the pooled URL when PgBouncer runs, else the direct one. */
+  let workersUrl = databaseUrl;
   if (!databaseUrl) {
     started.pg = startBenchPostgres(`${dataDir}/postgres`, Number(args["pg-port"]));
-    databaseUrl = started.pg.url;
+    databaseUrl = workersUrl = started.pg.url;
+    if (args.pooler === "pgbouncer") {
+      const poolerPort = Number(args["pooler-port"] ?? Number(args["pg-port"]) + 100);
+      await assertPortFree(poolerPort, "PgBouncer");
+      started.pooler = startPgBouncer(databaseUrl, poolerPort, `${dataDir}/pgbouncer`);
+      workersUrl = started.pooler.url;
+    }
   }
   started.proxy = await startWsProxy(0);
   const proxy = `127.0.0.1:${started.proxy.port}/v1`;
   await migrateDatabase(databaseUrl, proxy);
   await withDb(databaseUrl, proxy, seedAll);
 
-  const db = { databaseUrl, neonWsProxy: isLoopback(databaseUrl) ? proxy : "" };
+  const db = { databaseUrl: workersUrl ?? databaseUrl, neonWsProxy: isLoopback(databaseUrl) ? proxy : "" };
   const latency = args["provider-latency-ms"] === undefined ? undefined : Number(args["provider-latency-ms"]);
   const rateLimiter = args["rate-limiter"] as RateLimiterMode;
   if (rateLimiter !== "memory" && rateLimiter !== "miniflare") throw new Error("--rate-limiter is memory or miniflare");
@@ -141,7 +161,7 @@ async function main(): Promise<void> {
     gateway: base,
     hello: `http://${ports.host}:${ports.hello}`,
     probe: `http://${ports.host}:${ports.probe}`,
-    pids: { serveBench: process.pid, postgres: started.pg?.pid ?? null },
+    pids: { serveBench: process.pid, postgres: started.pg?.pid ?? null, pgbouncer: started.pooler?.pid ?? null },
     pgPort: started.pg ? Number(args["pg-port"]) : null,
     rateLimiter: args["rate-limiter"],
     inspector: args["inspect-port"] ? `http://127.0.0.1:${args["inspect-port"]}` : null,
@@ -159,6 +179,7 @@ async function main(): Promise<void> {
       `  probe        ${state.probe}/reserve?sku=...`,
       `  rate limits  ${args["rate-limiter"] === "memory" ? "in-memory stand-in for the Rate Limiting binding (--rate-limiter miniflare: Miniflare's emulator)" : "Miniflare's Rate Limiting emulator"}`,
       `  database     ${started.pg ? `PostgreSQL 15 on 127.0.0.1:${args["pg-port"]} (${dataDir}/postgres)` : "DATABASE_URL"}`,
+      `  pooler       ${started.pooler ? `PgBouncer (transaction mode) on 127.0.0.1:${started.pooler.port}; Workers connect through it` : "none: a direct Postgres connection per Worker call"}`,
       `  state        ${STATE_FILE}`,
       "Run e.g. `npm run load -- smoke`. Ctrl-C stops everything.",
       "",

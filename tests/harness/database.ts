@@ -2,6 +2,9 @@
  * The test database, started once per `vitest run` in Node: the Postgres named
  * by TEST_DATABASE_URL (CI's PostgreSQL 15 run) or a fresh in-memory PGlite,
  * behind the Neon WebSocket proxy, migrated and seeded with the admin account.
+ * When TEST_DATABASE_URL is a pooled URL (CI puts PgBouncer in transaction
+ * mode in front, as Neon's pooled endpoint is), TEST_DATABASE_DIRECT_URL names
+ * the direct connection that migrations and seeding use.
  */
 import { createServer } from "node:net";
 import { migrateDatabase, withDb } from "../../scripts/db.ts";
@@ -39,8 +42,9 @@ export async function startTestDatabase(): Promise<TestDatabase> {
   }
   const proxyServer = await startWsProxy(0, { serialize: Boolean(local) });
   const proxy = `127.0.0.1:${proxyServer.port}/v1`;
-  await migrateDatabase(url, proxy);
-  await withDb(url, proxy, (db) => seedAdmin(db));
+  const direct = process.env.TEST_DATABASE_DIRECT_URL ?? url;
+  await migrateDatabase(direct, proxy);
+  await withDb(direct, proxy, (db) => seedAdmin(db));
   return {
     url,
     proxy,
