@@ -46,7 +46,8 @@ function usage(pids: number[]): { ticks: number; rssMb: number } {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
       const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(f[11]) + Number(f[12]); // utime + stime
+      // utime + stime, plus cutime + cstime: children that exited (a Postgres backend per connection) count too.
+      ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
       pages += Number(f[21]); // rss
     } catch {
       // exited meanwhile
@@ -72,7 +73,7 @@ const comm = (pid: number): string => {
 };
 
 /** Starts sampling; `stop()` returns the samples. Roots are PIDs from .tmp/bench/state.json (absent for remote targets). */
-export function sampleResources(roots: { serveBench?: number | null; postgres?: number | null }): { stop(): ResourceSample[]; cores: number } {
+export function sampleResources(roots: { serveBench?: number | null; postgres?: number | null; pgbouncer?: number | null }): { stop(): ResourceSample[]; cores: number } {
   const samples: ResourceSample[] = [];
   const groups = (): Record<string, number[]> => {
     const children = parents();
@@ -83,6 +84,7 @@ export function sampleResources(roots: { serveBench?: number | null; postgres?: 
       g.wsproxy = [roots.serveBench];
     }
     if (roots.postgres && existsSync(`/proc/${roots.postgres}`)) g.postgres = tree(roots.postgres, children);
+    if (roots.pgbouncer && existsSync(`/proc/${roots.pgbouncer}`)) g.pgbouncer = [roots.pgbouncer];
     return g;
   };
   const t0 = performance.now();

@@ -10,7 +10,7 @@ export interface BenchState {
   gateway: string;
   hello: string;
   probe: string;
-  pids: { serveBench: number | null; postgres: number | null };
+  pids: { serveBench: number | null; postgres: number | null; pgbouncer?: number | null };
   pgPort: number | null;
   seed: { products: number; customers: number };
   seedId: string;
