@@ -79,6 +79,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
       figures.push(f);
       print(f);
     }
+    if (want("db-session") && o.local) push(await benchDbSession(o.local.probe, o.durationS, figures));
     const catalog = want("product-get") || want("product-list") ? await discoverCatalog(http) : undefined;
     if (catalog && want("product-get")) {
       const before = figures.length;
@@ -117,4 +118,31 @@ export async function runBench(o: BenchOptions): Promise<number> {
   writeFileSync(file.replace(/\.json$/, ".md"), `${md.join("\n")}\n`);
   console.log(`\nload average after: ${loadavg().map((l) => l.toFixed(2)).join(" / ")}\nfigures: ${file}`);
   return 0;
+}
+
+/**
+ * What one Postgres session costs a Worker: the probe's `/rpc` (one RPC to
+ * the catalog) against `/db` (the same RPC opening a pool, connecting through
+ * the Neon WebSocket proxy, `select 1`, ending it). The difference in workerd
+ * CPU per call is the session's own cost, paid by every Worker call that
+ * touches Postgres.
+ */
+async function benchDbSession(probeUrl: string, durationS: number, figures: BenchFigure[]): Promise<BenchFigure[]> {
+  const before = figures.length;
+  const probe = new HttpClient(probeUrl, 64);
+  try {
+    const cpuPerCall: number[] = [];
+    for (const [name, path] of [["RPC only (probe -> catalog.health)", "/rpc"], ["RPC + Postgres session (select 1)", "/db"]] as const) {
+      const r = await closedLoop(probe, 8, durationS, () => (ctx) => ctx.step(path, "GET", path).then(() => undefined));
+      const s = r.recorder.overall().summary();
+      const w = r.cpu.workerd;
+      if (w !== undefined && s.count > 0) cpuPerCall.push((w * 10 * r.durationS) / s.count);
+      figures.push({ name, value: r.perSecond, unit: "calls/s", p50: s.p50, p95: s.p95, p99: s.p99, note: `8 concurrent; ${cpuNote(r, s.count, "call")}` });
+    }
+    const [rpc, db] = cpuPerCall;
+    if (rpc !== undefined && db !== undefined) figures.push({ name: "one Postgres session, workerd CPU", value: Math.round((db - rpc) * 100) / 100, unit: "ms/session" });
+  } finally {
+    probe.close();
+  }
+  return figures.slice(before);
 }

@@ -37,6 +37,10 @@ const PROBE_SCRIPT = `
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
+    // One RPC, and one RPC that opens a Postgres session (pool, WebSocket, startup, select 1, end):
+    // the cost of a database round trip from a Worker call, apart from everything else.
+    if (url.pathname === "/rpc") return Response.json(await env.CATALOG.health());
+    if (url.pathname === "/db") return Response.json(await env.CATALOG.databaseHealth());
     const sku = url.searchParams.get("sku");
     if (url.pathname !== "/reserve" || !sku) return new Response("not found", { status: 404 });
     const id = "rsv_bench_" + crypto.randomUUID();
