@@ -14,8 +14,11 @@ import { ADDRESS } from "./scenarios/checkout-steps.ts";
 import { discoverCatalog, login } from "./lib/fixtures.ts";
 import { HttpClient } from "./lib/http.ts";
 
-/** Every hop a checkout makes (gateway -> orders -> cart, order saga -> stock, payments, shipping). */
-export const CHECKOUT_HOPS = ["gateway", "orders", "orders/CartDO", "orders/OrderDO", "catalog", "catalog/StockDO", "payments", "payments/PaymentDO", "shipping"];
+/**
+ * Every hop a checkout makes (gateway -> orders -> cart, order saga -> stock, payments, shipping), and
+ * the events consumer, which continues the trace stored in each event it takes off the queue.
+ */
+export const CHECKOUT_HOPS = ["gateway", "orders", "orders/CartDO", "orders/OrderDO", "catalog", "catalog/StockDO", "payments", "payments/PaymentDO", "shipping", "events"];
 
 interface LogLine {
   worker?: string;
@@ -65,10 +68,10 @@ async function main(): Promise<number> {
   const echoed = String(order.headers.traceparent ?? "");
   console.log(`trace ${traceId}: add to cart ${add.status}, checkout ${order.status} (${(order.json as { status?: string }).status ?? "?"}), response traceparent ${echoed}`);
 
-  // Log lines of waitUntil work land a little after the response.
+  // Log lines of waitUntil work land a little after the response; queued events after the batch timeout.
   let lines: LogLine[] = [];
   let missing = CHECKOUT_HOPS;
-  for (let i = 0; i < 20 && missing.length; i++) {
+  for (let i = 0; i < 60 && missing.length; i++) {
     await new Promise((r) => setTimeout(r, 250));
     lines = linesOf(values["log-file"], traceId);
     const seen = new Set(lines.map((l) => l.worker));

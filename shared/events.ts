@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { newId } from "./ids.ts";
 import { MoneySchema } from "./schemas/common.ts";
+import { storedTrace } from "./trace.ts";
 
 export const EVENT_TYPES = ["order.placed", "order.cancelled", "payment.captured", "payment.refunded", "shipment.created", "shipment.delivered"] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -26,6 +27,11 @@ export const DomainEventSchema = z.object({
     carrier: z.string().optional(),
     trackingNumber: z.string().optional(),
   }),
+  /**
+   * The trace of the call that caused the event, when it was built inside one: the consumer continues
+   * it, so one trace id finds a checkout's queue work too. Absent when an alarm rebuilt the event.
+   */
+  trace: z.object({ traceparent: z.string().max(64), requestId: z.string().max(128) }).optional(),
 });
 export type DomainEvent = z.infer<typeof DomainEventSchema>;
 
@@ -34,5 +40,6 @@ export type DomainEvent = z.infer<typeof DomainEventSchema>;
  * change (e.g. `evt_placed_<orderId>`) so a retried publish is the same event.
  */
 export function domainEvent(type: EventType, data: DomainEvent["data"], id = newId("evt")): DomainEvent {
-  return { id, type, occurredAt: new Date().toISOString(), data };
+  const trace = storedTrace();
+  return { id, type, occurredAt: new Date().toISOString(), data, ...(trace ? { trace } : {}) };
 }

@@ -88,6 +88,24 @@ export function takeTraceArg(args: unknown[]): (CallTrace & { parentSpanId: stri
   return { ...t, parentSpanId, requestId };
 }
 
+/** A trace as it is stored with work that runs later (e.g. a queued event): the W3C header and the request id. */
+export interface StoredTrace {
+  traceparent: string;
+  requestId: string;
+}
+
+/** The current trace in storable form, or undefined outside a traced call. */
+export function storedTrace(): StoredTrace | undefined {
+  const t = calls.getStore();
+  return t ? { traceparent: traceparent(t), requestId: t.requestId } : undefined;
+}
+
+/** The marked last argument that makes a traced method continue `stored` (see `tracedMethod`). */
+export function traceArgOf(stored: StoredTrace): unknown {
+  const envelope: TraceEnvelope = { [ENVELOPE]: 1, traceparent: stored.traceparent, requestId: stored.requestId };
+  return envelope;
+}
+
 /** A new trace for work nobody asked for over a traced call (alarms, queues, crons, tests). */
 export function startTrace(): CallTrace {
   return { ...continueTrace(undefined), requestId: "" };

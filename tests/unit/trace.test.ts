@@ -1,6 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
 import { tracedMethod, tracedStub } from "../../shared/traced-calls.ts";
-import { continueTrace, runWithTrace, takeTraceArg, traceparent, withTraceArg } from "../../shared/trace.ts";
+import { continueTrace, currentTrace, runWithTrace, takeTraceArg, traceparent, withTraceArg } from "../../shared/trace.ts";
+import { DomainEventSchema, domainEvent } from "../../shared/events.ts";
+import { consumeTraced } from "../../workers/events/src/queue.ts";
 
 describe("W3C trace context", () => {
   it("keeps a valid trace id and flags, with a new span id", () => {
@@ -77,6 +79,48 @@ describe("trace propagation across calls", () => {
       }, "fail", label);
       await expect(failing()).rejects.toThrow("boom");
       expect(JSON.parse(lines[0] ?? "{}")).toMatchObject({ method: "fail", status: "error", error: "TypeError", parentSpanId: "" });
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
+describe("trace across the events queue", () => {
+  it("stores the producer's trace in an event built inside a traced call, and none outside one", () => {
+    const producer = { ...continueTrace(undefined), requestId: "req-evt" };
+    const event = runWithTrace(producer, () => domainEvent("order.placed", { orderId: "ord_1" }, "evt_order_paid_ord_1"));
+    expect(event.trace).toEqual({ traceparent: traceparent(producer), requestId: "req-evt" });
+    // it survives the consumer's parse (the schema would strip an unknown key)
+    expect(DomainEventSchema.parse(JSON.parse(JSON.stringify(event))).trace).toEqual(event.trace);
+    expect(domainEvent("order.placed", { orderId: "ord_2" }).trace).toBeUndefined();
+  });
+
+  it("consumes an event under its producer's trace with a log line of its own", async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
+    try {
+      const producer = { ...continueTrace(undefined), requestId: "req-q" };
+      const event = runWithTrace(producer, () => domainEvent("payment.captured", { orderId: "ord_3" }, "evt_payment_captured_pay_3"));
+      const applied: unknown[][] = [];
+      await consumeTraced(event, { CF_VERSION_METADATA: { id: "v-events" } }, async (...args) => void applied.push(args));
+      expect(applied).toEqual([[event]]); // the trace argument is taken off before the consumer runs
+      expect(lines).toHaveLength(1);
+      expect(JSON.parse(lines[0] ?? "{}")).toMatchObject({ worker: "events", method: "queue:payment.captured", traceId: producer.traceId, parentSpanId: producer.spanId, requestId: "req-q", status: "ok", version: "v-events" });
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it("keeps an event without a trace in the batch's trace (no line of its own)", async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
+    try {
+      const batch = { ...continueTrace(undefined), requestId: "" };
+      const event = domainEvent("shipment.created", { orderId: "ord_4" }, "evt_shipment_created_4");
+      let seen: string | undefined;
+      await runWithTrace(batch, () => consumeTraced(event, {}, async () => void (seen = currentTrace()?.traceId)));
+      expect(seen).toBe(batch.traceId);
+      expect(lines).toHaveLength(0);
     } finally {
       spy.mockRestore();
     }

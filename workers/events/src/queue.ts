@@ -1,6 +1,8 @@
 import { openDb } from "../../../shared/db/client.ts";
 import { deadLetters } from "../../../shared/db/schema/index.ts";
-import { DomainEventSchema } from "../../../shared/events.ts";
+import { DomainEventSchema, type DomainEvent } from "../../../shared/events.ts";
+import { traceArgOf } from "../../../shared/trace.ts";
+import { tracedMethod } from "../../../shared/traced-calls.ts";
 import { notify, recordSales } from "./consumers.ts";
 import { logOnlyProvider } from "./email.ts";
 
@@ -31,8 +33,10 @@ export async function handleBatch(batch: MessageBatch<unknown>, env: EventsEnv):
         continue;
       }
       try {
-        await notify(db, parsed.data, logOnlyProvider);
-        await recordSales(db, parsed.data);
+        await consumeTraced(parsed.data, env, async (event) => {
+          await notify(db, event, logOnlyProvider);
+          await recordSales(db, event);
+        });
         message.ack();
       } catch (err) {
         console.error(JSON.stringify({ level: "error", worker: "events", msg: "event not applied, will retry", eventId: parsed.data.id, error: String(err) }));
@@ -42,4 +46,16 @@ export async function handleBatch(batch: MessageBatch<unknown>, env: EventsEnv):
   } finally {
     await pool.end().catch(() => undefined);
   }
+}
+
+/**
+ * Runs `apply` for one event under the trace that produced it (the event's
+ * `trace`), with a log line of its own (`method: "queue:<type>"`) whose
+ * parent span is the producer's. An event without a trace (rebuilt by an
+ * alarm) is part of the batch's trace, logged by the queue call's line.
+ */
+export async function consumeTraced(event: DomainEvent, env: { CF_VERSION_METADATA?: { id: string } }, apply: (event: DomainEvent) => Promise<void>): Promise<void> {
+  const traced = tracedMethod(apply, `queue:${event.type}`, { worker: "events", version: () => env.CF_VERSION_METADATA?.id ?? "" });
+  const args: unknown[] = event.trace ? [event, traceArgOf(event.trace)] : [event];
+  await (traced as (...a: unknown[]) => Promise<void>)(...args);
 }
