@@ -10,8 +10,9 @@ export interface DatabaseEnv {
 
 /**
  * Without the relational schema: the code uses the query builder only (`db.select`, `db.insert`,
- * ...), and `drizzle(pool, { schema })` rebuilt the relational config on every call, about 3% of
- * the catalog's CPU for a one-query call (a CPU profile through `npm run profile -- catalog`).
+ * ...), and `drizzle(pool, { schema })` rebuilt the relational config on every call: ~3% of the
+ * catalog's samples in a CPU profile of one-query calls (`npm run profile -- catalog`), though the
+ * `db-session` bench (1.8-2.2 ms per session) is too noisy to show the difference.
  */
 export type Database = NeonDatabase;
 
