@@ -27,7 +27,8 @@ function run(bin: string, args: string[], asPostgres: boolean): void {
   if (res.status !== 0) throw new Error(`${bin} ${args.join(" ")} failed: ${res.stderr || res.stdout}`);
 }
 
-function postgresUid(): { uid: number; gid: number } | undefined {
+/** The uid/gid of the `postgres` user, which runs PostgreSQL (and PgBouncer) when we are root. */
+export function postgresUid(): { uid: number; gid: number } | undefined {
   const line = readFileSync("/etc/passwd", "utf8")
     .split("\n")
     .find((l) => l.startsWith("postgres:"));

@@ -16,6 +16,7 @@ import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { postgresUid } from "./bench-postgres.ts";
 
 export const PGBOUNCER_BIN = process.env.PGBOUNCER_BIN ?? "/usr/sbin/pgbouncer";
 
@@ -40,13 +41,19 @@ function alive(pid: number): boolean {
   }
 }
 
-function postgresOwner(): { uid: number; gid: number } | undefined {
-  const line = readFileSync("/etc/passwd", "utf8")
-    .split("\n")
-    .find((l) => l.startsWith("postgres:"));
-  if (!line) return undefined;
-  const [, , uid, gid] = line.split(":");
-  return { uid: Number(uid), gid: Number(gid) };
+/**
+ * Ends a PgBouncer left running from `dir` by a run that was killed (its
+ * pidfile is still there) and waits for it to free its port.
+ */
+export function stopStalePgBouncer(dir: string): void {
+  const pidFile = join(resolve(dir), "pgbouncer.pid");
+  if (!existsSync(pidFile)) return;
+  const stale = Number(readFileSync(pidFile, "utf8").trim());
+  if (stale > 0 && alive(stale)) {
+    process.kill(stale, "SIGTERM");
+    for (let i = 0; i < 50 && alive(stale); i++) spawnSync("sleep", ["0.1"]);
+  }
+  rmSync(pidFile, { force: true });
 }
 
 /**
@@ -62,12 +69,7 @@ export function startPgBouncer(directUrl: string, port: number, dir: string, poo
   const home = resolve(dir);
   mkdirSync(home, { recursive: true });
   const pidFile = join(home, "pgbouncer.pid");
-  if (existsSync(pidFile)) {
-    // Left behind by a run that was killed: end that PgBouncer before starting ours.
-    const stale = Number(readFileSync(pidFile, "utf8").trim());
-    if (stale > 0 && alive(stale)) process.kill(stale, "SIGINT");
-    rmSync(pidFile, { force: true });
-  }
+  stopStalePgBouncer(home);
   const ini = [
     "[databases]",
     `${database} = host=${target.hostname} port=${target.port || 5432} dbname=${database} user=${user}${target.password ? ` password=${decodeURIComponent(target.password)}` : ""}`,
@@ -89,7 +91,7 @@ export function startPgBouncer(directUrl: string, port: number, dir: string, poo
   writeFileSync(iniFile, ini);
   const asRoot = userInfo().uid === 0;
   if (asRoot) {
-    const owner = postgresOwner();
+    const owner = postgresUid();
     if (!owner) throw new Error("running as root but there is no postgres user to run PgBouncer as");
     chownSync(home, owner.uid, owner.gid);
     chownSync(iniFile, owner.uid, owner.gid);
@@ -113,7 +115,8 @@ export function startPgBouncer(directUrl: string, port: number, dir: string, poo
     pid,
     stop: () => {
       try {
-        process.kill(pid, "SIGINT");
+        // SIGTERM: immediate shutdown (SIGINT would wait for clients to leave).
+        process.kill(pid, "SIGTERM");
       } catch {
         // already gone
       }

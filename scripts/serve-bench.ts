@@ -6,7 +6,7 @@
  *      pooled endpoint is in production (--pooler none: direct connections)
  *   3. the Neon WebSocket proxy, migrations, the admin seed
  *   4. all Workers on one workerd through Miniflare (no wrangler dev proxy), with
- *      service bindings, SQLite Durable Objects persisted on disk, and direct
+ *      service bindings, SQLite Durable Objects persisted in the data dir, and direct
  *      sockets: gateway on --port (8788), bench-hello and bench-probe beside it
  *   5. the bench catalog through the admin API and the bench customers
  * It writes .tmp/bench/state.json for `npm run load` and ends everything it
@@ -22,7 +22,7 @@ import { seedCatalog, seedCustomers, type SeedPlan } from "./bench-seed.ts";
 import { benchWorkers, bundleAll, workerLogFilter, type CacheMode, type RateLimiterMode } from "./bench-workers.ts";
 import { isLoopback, migrateDatabase, withDb } from "./db.ts";
 import { startWsProxy, type WsProxy } from "./neon-ws-proxy.ts";
-import { startPgBouncer, type PgBouncer } from "./pgbouncer.ts";
+import { startPgBouncer, stopStalePgBouncer, type PgBouncer } from "./pgbouncer.ts";
 import { assertPortFree, waitForHttp } from "./ports.ts";
 import { seedAll } from "./seed.ts";
 
@@ -122,6 +122,7 @@ async function main(): Promise<void> {
     databaseUrl = workersUrl = started.pg.url;
     if (args.pooler === "pgbouncer") {
       const poolerPort = Number(args["pooler-port"] ?? Number(args["pg-port"]) + 100);
+      stopStalePgBouncer(`${dataDir}/pgbouncer`);
       await assertPortFree(poolerPort, "PgBouncer");
       started.pooler = startPgBouncer(databaseUrl, poolerPort, `${dataDir}/pgbouncer`);
       workersUrl = started.pooler.url;
