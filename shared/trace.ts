@@ -63,10 +63,8 @@ export function runWithTrace<T>(trace: CallTrace, fn: () => T): T {
 
 /** `args` plus the current trace as a last, marked argument (unchanged when there is no trace). */
 export function withTraceArg(args: unknown[]): unknown[] {
-  const t = calls.getStore();
-  if (!t) return args;
-  const envelope: TraceEnvelope = { [ENVELOPE]: 1, traceparent: traceparent(t), requestId: t.requestId };
-  return [...args, envelope];
+  const stored = storedTrace();
+  return stored ? [...args, traceArgOf(stored)] : args;
 }
 
 function isEnvelope(value: unknown): value is TraceEnvelope {
