@@ -86,7 +86,8 @@ function exampleVars(worker: WorkerInfo): Record<string, string> {
   return vars;
 }
 
-function workerOptions(worker: WorkerInfo, outDir: string, db: BenchDatabase): LegacyWorkerOptions {
+/** Miniflare options of one Worker running from its bundle in `outDir/<name>`, with its example secrets and `db`. */
+export function workerOptions(worker: WorkerInfo, outDir: string, db: BenchDatabase): LegacyWorkerOptions {
   // modulesRules describe unbundled sources; these Workers run from their bundle.
   const { modulesRules: _rules, ...options } = unstable_getMiniflareWorkerOptions(worker.config).workerOptions;
   const bindings: Record<string, string> = { ...(options.bindings as Record<string, string> | undefined), ...exampleVars(worker) };

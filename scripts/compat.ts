@@ -10,43 +10,21 @@
  * compare: says so and exits 0.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs, stringFlag } from "./release/args.ts";
 import { bundleBuild } from "./release/compat-build.ts";
 import type { Build } from "./release/compat-workers.ts";
 import { say } from "./release/exec.ts";
-import { lastReleaseTag, RELEASE_TAG_PATTERN } from "./release/git.ts";
+import { RELEASE_TAG_PATTERN } from "./release/git.ts";
+import { checkoutPrevious, previousRelease, removeWorktree } from "./release/previous-build.ts";
 
 const MODES = ["old-gateway", "new-gateway"];
 /** Not part of "both": new gateway -> new services, to tell an incompatibility from a plain regression. */
 const CONTROL = "baseline";
 
-function git(args: string[]): boolean {
-  return spawnSync("git", args, { stdio: "inherit" }).status === 0;
-}
-
-function removeWorktree(dir: string): void {
-  if (existsSync(dir) && !git(["worktree", "remove", "--force", dir])) rmSync(dir, { recursive: true, force: true });
-  spawnSync("git", ["worktree", "prune"]);
-}
-
-/**
- * The release recorded in scripts/release/released.json, when its commit is in
- * this clone: CI clones do not always carry tags, commits they do.
- */
-function recordedRelease(): string | undefined {
-  const file = resolve("scripts/release/released.json");
-  if (!existsSync(file)) return undefined;
-  const { tag, commit } = JSON.parse(readFileSync(file, "utf8")) as { tag: string; commit: string };
-  if (spawnSync("git", ["cat-file", "-e", `${commit}^{commit}`]).status !== 0) return undefined;
-  say(`no ${RELEASE_TAG_PATTERN} tag in this clone; using the recorded release ${tag} (${commit.slice(0, 7)})`);
-  return commit;
-}
-
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2), ["keep"]);
-  const ref = stringFlag(args, "ref") ?? lastReleaseTag() ?? recordedRelease();
+  const ref = previousRelease(stringFlag(args, "ref"));
   if (!ref) {
     say(`no ${RELEASE_TAG_PATTERN} tag yet: there is no previous release to check compatibility with; skipping (ok).`);
     say(`after the first release: git tag release-<yyyy-mm-dd> <commit> && git push --tags`);
@@ -59,14 +37,8 @@ async function main(): Promise<number> {
   if (tests !== "old" && tests !== "new") throw new Error("--tests must be old or new");
 
   const dir = resolve(".tmp/compat/tree");
-  removeWorktree(dir);
-  say(`checking out ${ref} into ${dir}`);
-  if (!git(["worktree", "add", "--detach", dir, ref])) throw new Error(`git worktree add ${ref} failed`);
+  checkoutPrevious(ref, dir);
   try {
-    symlinkSync(resolve("node_modules"), resolve(dir, "node_modules"), "dir");
-    if (spawnSync("git", ["diff", "--quiet", ref, "--", "package-lock.json"]).status !== 0) {
-      say(`note: dependencies changed since ${ref}; its build is bundled with today's node_modules`);
-    }
     const oldBuild: Build = { root: dir, bundles: resolve(".tmp/compat/bundles-old") };
     const newBuild: Build = { root: resolve("."), bundles: resolve(".tmp/compat/bundles-new") };
     say("bundling the old and the new domain Workers");

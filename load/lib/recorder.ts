@@ -45,6 +45,8 @@ export class Recorder {
   readonly errorSamples = new Map<string, string[]>();
   readonly checks: Check[] = [];
   readonly counters = new Map<string, number>();
+  /** Ids of the orders checkouts answered 201 `paid` for: what a rollout rehearsal looks for in Postgres. */
+  readonly paidOrderIds: string[] = [];
   journeysStarted = 0;
   journeysCompleted = 0;
   journeysFailed = 0;

@@ -32,6 +32,7 @@ export interface RunReport {
   errorsByCode: Record<string, number>;
   errorSamples: Record<string, string[]>;
   counters: Record<string, number>;
+  paidOrderIds: string[];
   checks: Check[];
   slo: Verdict[];
   passed: boolean;
@@ -76,6 +77,7 @@ export function buildReport(input: { recorder: Recorder; scenario: string; profi
     errorsByCode: Object.fromEntries(r.errorsByCode),
     errorSamples: Object.fromEntries(r.errorSamples),
     counters: Object.fromEntries(r.counters),
+    paidOrderIds: r.paidOrderIds,
     checks: r.checks,
     slo: input.slo,
     passed: input.slo.every((v) => v.ok),

@@ -38,6 +38,7 @@ export async function checkout(ctx: JourneyContext, token: string, shippingOptio
   const body = res.json as { id?: string; status?: string; code?: string } | undefined;
   if (res.status === 201) {
     if (body?.status !== "paid") ctx.recorder.count("checkout 201 but not paid");
+    else if (body.id) ctx.recorder.paidOrderIds.push(body.id);
     return { status: 201, orderId: body?.id, orderStatus: body?.status };
   }
   return { status: res.status };

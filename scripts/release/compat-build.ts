@@ -1,7 +1,7 @@
 /**
- * Bundles the domain Workers of one source tree exactly as `wrangler deploy`
- * would (`--dry-run --outdir`), two at a time: the compat run needs the old
- * release's bundles and the new tree's side by side.
+ * Bundles the Workers of one source tree exactly as `wrangler deploy` would
+ * (`--dry-run --outdir`), two at a time: the compat run and the rollout
+ * rehearsal need the old release's bundles and the new tree's side by side.
  */
 import { spawn } from "node:child_process";
 import { join } from "node:path";
@@ -24,9 +24,9 @@ function bundle(w: WorkerInfo, build: Build): Promise<void> {
   });
 }
 
-/** Bundles every domain Worker the build has; returns the names it bundled. */
-export async function bundleBuild(build: Build): Promise<string[]> {
-  const queue = DOMAIN_WORKERS.filter((w) => hasWorker(w, build));
+/** Bundles each of `workers` (default: the domain Workers) the build has; returns the names it bundled. */
+export async function bundleBuild(build: Build, workers: WorkerInfo[] = DOMAIN_WORKERS): Promise<string[]> {
+  const queue = workers.filter((w) => hasWorker(w, build));
   const done = queue.map((w) => w.name);
   const runners = Array.from({ length: 2 }, async () => {
     for (let w = queue.shift(); w; w = queue.shift()) await bundle(w, build);
