@@ -28,9 +28,9 @@ export class CartDO extends TracedDurableObject<OrdersEnv> {
     void ctx.blockConcurrencyWhile(async () => migrateCart(this.sql));
   }
 
-  /** Throws on purpose when FAULT_INJECTION is "on" (tests of error reporting only). */
-  async injectFault(): Promise<void> {
-    if ((this.env as FaultEnv).FAULT_INJECTION === "on") throw new Error("injected fault in CartDO");
+  /** Throws on purpose when FAULT_INJECTION is "on" (tests of error reporting only); `label` ends the message. */
+  async injectFault(label = ""): Promise<void> {
+    if ((this.env as FaultEnv).FAULT_INJECTION === "on") throw new Error(`injected fault in CartDO${label ? ` (${label})` : ""}`);
   }
 
   async getCart(): Promise<Cart> {

@@ -10,9 +10,29 @@ function versionOf(self: unknown): string {
 }
 
 /**
+ * Wraps every RPC method of a Durable Object class once (on its prototype) so calls are traced and
+ * logged; returns the class. Call it before handing the class to Sentry's
+ * `instrumentDurableObjectWithSentry`: Sentry leaves out of its error reporting every method that
+ * changes on the prototype while an instance is constructed (it takes those for framework-managed),
+ * which is what wrapping in the constructor alone did, so a Durable Object's own errors went unreported.
+ */
+export function traceObjectMethods<C extends abstract new (...args: never[]) => object>(cls: C): C {
+  const proto = cls.prototype as object;
+  if (Object.prototype.hasOwnProperty.call(proto, WRAPPED)) return cls;
+  Object.defineProperty(proto, WRAPPED, { value: true });
+  const worker = (cls as unknown as { worker: string }).worker;
+  for (const [p, name] of rpcMethodNames(proto, TracedDurableObject.prototype, RUNTIME_HANDLERS)) {
+    const desc = Object.getOwnPropertyDescriptor(p, name)!;
+    Object.defineProperty(p, name, { ...desc, value: tracedMethod(desc.value as (...args: unknown[]) => unknown, name, { worker, version: versionOf }) });
+  }
+  return cls;
+}
+
+/**
  * Base class of every Durable Object: calls arrive with the caller's trace
  * (one log line per call, see shared/traced-calls.ts) and calls it makes to
- * other objects and Workers carry it on.
+ * other objects and Workers carry it on. A class not passed through
+ * `traceObjectMethods` is wrapped at its first construction.
  */
 export abstract class TracedDurableObject<E> extends DurableObject<E> {
   /** The object's name in logs ("catalog/StockDO", ...). */
@@ -20,13 +40,6 @@ export abstract class TracedDurableObject<E> extends DurableObject<E> {
 
   constructor(ctx: DurableObjectState, env: E) {
     super(ctx, tracedEnv(env as object) as E);
-    const proto = new.target.prototype as object;
-    if (Object.prototype.hasOwnProperty.call(proto, WRAPPED)) return;
-    Object.defineProperty(proto, WRAPPED, { value: true });
-    const worker = (new.target as unknown as typeof TracedDurableObject).worker;
-    for (const [p, name] of rpcMethodNames(proto, TracedDurableObject.prototype, RUNTIME_HANDLERS)) {
-      const desc = Object.getOwnPropertyDescriptor(p, name)!;
-      Object.defineProperty(p, name, { ...desc, value: tracedMethod(desc.value as (...args: unknown[]) => unknown, name, { worker, version: versionOf }) });
-    }
+    traceObjectMethods(new.target);
   }
 }

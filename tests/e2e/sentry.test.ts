@@ -61,9 +61,24 @@ describe("error reporting to Sentry", () => {
       caught = err;
     }
     expect(caught).toBeInstanceOf(Error);
-    const event = await waitForEvent((e) => exceptionText(e).includes("injected fault in CartDO"));
+    const event = await waitForEvent((e) => exceptionText(e).includes("injected fault in CartDO") && e.tags?.worker === "orders/CartDO");
     expect(event.release).toEqual(expect.any(String));
-    expect(event.tags).toMatchObject({ traceId: expect.stringMatching(/^[0-9a-f]{32}$/), version: expect.any(String) });
+    expect(event.tags).toMatchObject({ worker: "orders/CartDO", method: "injectFault", traceId: expect.stringMatching(/^[0-9a-f]{32}$/), version: expect.any(String) });
+  });
+
+  it("reports a Durable Object failure behind the gateway with the request's id and trace, and no credentials", async () => {
+    const customer = await newCustomer();
+    const res = await api("GET", "/v1/me", { token: customer.token, headers: { "x-edgeshop-fault": "cart", "x-request-id": "fault-do-1" } });
+    expect(res.status).toBe(500);
+    expect(JSON.stringify(res.body)).not.toContain("injected");
+    const atGateway = await waitForEvent((e) => e.tags?.requestId === "fault-do-1" && e.tags.worker === "gateway");
+    const inObject = await waitForEvent((e) => e.tags?.requestId === "fault-do-1" && e.tags.worker === "orders/CartDO");
+    expect(exceptionText(inObject)).toContain("injected fault in CartDO (through the gateway)");
+    // the same request id, trace and a version on the object's own report: propagated gateway -> orders -> CartDO
+    expect(inObject.tags).toMatchObject({ method: "injectFault", traceId: atGateway.tags?.traceId, version: expect.any(String) });
+    expect(inObject.release).toEqual(expect.any(String));
+    expect(JSON.stringify(inObject)).not.toContain(customer.token);
+    expect(JSON.stringify(atGateway)).not.toContain(customer.token);
   });
 
   it("reports a domain failure surfacing at the gateway as a 500", async () => {

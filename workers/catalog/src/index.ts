@@ -16,6 +16,7 @@ import { loadProduct, loadProductPage, withAvailability, type LoadedDoc } from "
 import { insertProduct, liveProductSkus, softDeleteProduct, updateProduct } from "./product-write.ts";
 import { commitAll, releaseAll, restockAll } from "./settle.ts";
 import { availability, reserveAll, type StockOf } from "./stock.ts";
+import { traceObjectMethods } from "../../../shared/traced-object.ts";
 
 /**
  * RPC surface of the catalog Worker: categories and products (Postgres,
@@ -151,4 +152,4 @@ export const CatalogService = sentryWhenConfigured(CatalogServiceBase, withSentr
 export default CatalogService;
 /** The Durable Object class, instrumented so its errors reach Sentry too. */
 export type StockDO = StockDOClass;
-export const StockDO = sentryWhenConfigured(StockDOClass, instrumentDurableObjectWithSentry((env: CatalogEnv) => sentryOptions(env), StockDOClass));
+export const StockDO = sentryWhenConfigured(StockDOClass, instrumentDurableObjectWithSentry((env: CatalogEnv) => sentryOptions(env), traceObjectMethods(StockDOClass)));

@@ -10,6 +10,7 @@ import { DomainService } from "../../../shared/service.ts";
 import { addCartItem, clearCart, getCart, removeCartItem, updateCartItem } from "./cart.ts";
 import { checkout } from "./checkout.ts";
 import { findOrder, listOrders, type OrderListQuery } from "./order-queries.ts";
+import { traceObjectMethods } from "../../../shared/traced-object.ts";
 
 // Plain function, not a method: DomainService wraps every method into an async RPC wrapper.
 function orderStub(env: OrdersEnv, orderId: string) {
@@ -74,9 +75,13 @@ class OrdersServiceBase extends DomainService<OrdersEnv> {
   }
 
   /** From the shipping Worker: idempotent, never backwards, only from paid/shipped. */
-  /** Tests of error reporting only: makes a CartDO throw (it refuses unless FAULT_INJECTION is "on"). */
-  async injectDurableFault(): Promise<void> {
-    await this.env.CART.get(this.env.CART.idFromName("fault-injection")).injectFault();
+  /**
+   * Tests of error reporting only: makes a CartDO throw (it refuses unless FAULT_INJECTION is "on").
+   * `label` ends the error's message: Sentry drops an error identical to the one its client sent last
+   * (its Dedupe integration), so each test gets its own message.
+   */
+  async injectDurableFault(label = ""): Promise<void> {
+    await this.env.CART.get(this.env.CART.idFromName("fault-injection")).injectFault(label);
   }
 
   async applyShipmentStatus(orderId: string, status: "shipped" | "delivered", at: string): Promise<Result<null>> {
@@ -89,6 +94,6 @@ export const OrdersService = sentryWhenConfigured(OrdersServiceBase, withSentry(
 export default OrdersService;
 /** The Durable Object classes, instrumented so their errors reach Sentry too. */
 export type CartDO = CartDOClass;
-export const CartDO = sentryWhenConfigured(CartDOClass, instrumentDurableObjectWithSentry((env: OrdersEnv) => sentryOptions(env), CartDOClass));
+export const CartDO = sentryWhenConfigured(CartDOClass, instrumentDurableObjectWithSentry((env: OrdersEnv) => sentryOptions(env), traceObjectMethods(CartDOClass)));
 export type OrderDO = OrderDOClass;
-export const OrderDO = sentryWhenConfigured(OrderDOClass, instrumentDurableObjectWithSentry((env: OrdersEnv) => sentryOptions(env), OrderDOClass));
+export const OrderDO = sentryWhenConfigured(OrderDOClass, instrumentDurableObjectWithSentry((env: OrdersEnv) => sentryOptions(env), traceObjectMethods(OrderDOClass)));

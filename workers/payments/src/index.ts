@@ -9,6 +9,7 @@ import { DomainService } from "../../../shared/service.ts";
 import { checkAuthorizeInput } from "./pan.ts";
 import { providerFor } from "./providers/index.ts";
 import { applyWebhookOnce, listPaymentsForOrder, savePayment } from "./records.ts";
+import { traceObjectMethods } from "../../../shared/traced-object.ts";
 
 // Helpers are module functions, not methods: DomainService wraps every method as an async RPC call.
 function paymentStub(env: PaymentsEnv, paymentId: string) {
@@ -107,4 +108,4 @@ export const PaymentsService = sentryWhenConfigured(PaymentsServiceBase, withSen
 export default PaymentsService;
 /** The Durable Object class, instrumented so its errors reach Sentry too. */
 export type PaymentDO = PaymentDOClass;
-export const PaymentDO = sentryWhenConfigured(PaymentDOClass, instrumentDurableObjectWithSentry((env: PaymentsEnv) => sentryOptions(env), PaymentDOClass));
+export const PaymentDO = sentryWhenConfigured(PaymentDOClass, instrumentDurableObjectWithSentry((env: PaymentsEnv) => sentryOptions(env), traceObjectMethods(PaymentDOClass)));
