@@ -2,7 +2,7 @@ import { TracedDurableObject } from "../shared/traced-object.ts";
 import { fail, ok, type Result } from "../shared/errors.ts";
 import type { Order, OrderPrincipal } from "../shared/schemas/orders.ts";
 import { followUp, hasFollowUps, notifyCart, outcome } from "../workers/orders/src/order-followup.ts";
-import { publishOrderEvents } from "../workers/orders/src/order-events.ts";
+import { publishOrderEvents, rememberEventTrace } from "../workers/orders/src/order-events.ts";
 import { backoffMs } from "../workers/orders/src/order-outbox.ts";
 import { bump, initialState, setStatus, toOrder, type OrderState, type PlaceOrderInput } from "../workers/orders/src/order-state.ts";
 import { isSettled, keepFollowUps, loadState, migrateOrder, saveState } from "../workers/orders/src/order-store.ts";
@@ -33,6 +33,7 @@ export class OrderDO extends TracedDurableObject<OrdersEnv> {
   async place(input: PlaceOrderInput): Promise<Result<Order>> {
     if (!loadState(this.ctx.storage.sql)) {
       saveState(this.ctx.storage.sql, initialState(input, new Date()));
+      rememberEventTrace(this.ctx.storage.sql, "paid", input.orderId);
       await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
     }
     if (!(await this.runSaga(true))) return fail("SERVICE_UNAVAILABLE", UNAVAILABLE);
@@ -62,6 +63,7 @@ export class OrderDO extends TracedDurableObject<OrdersEnv> {
     s.step = "cancelling";
     s.failure = null;
     saveState(this.ctx.storage.sql, s);
+    rememberEventTrace(this.ctx.storage.sql, "cancelled", s.orderId);
     if (!(await this.runSaga(true))) return fail("SERVICE_UNAVAILABLE", UNAVAILABLE);
     const after = this.state();
     if (after.status !== "cancelled") return { ok: false, error: after.failure ?? fail("SERVICE_UNAVAILABLE").error };

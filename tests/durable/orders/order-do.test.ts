@@ -2,7 +2,11 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { OrderDO } from "../../../durable/order-do.ts";
+import type { DomainEvent } from "../../../shared/events.ts";
+import { traceArgOf } from "../../../shared/trace.ts";
+import { orderEventId, publishOrderEvents } from "../../../workers/orders/src/order-events.ts";
 import { initialState, type OrderState, type SagaStep } from "../../../workers/orders/src/order-state.ts";
+import { loadState } from "../../../workers/orders/src/order-store.ts";
 import { available, begunCheckout, ordersEnv, readState, service, writeState } from "./fixtures.ts";
 
 type Begun = Awaited<ReturnType<typeof begunCheckout>>;
@@ -28,6 +32,28 @@ async function authorize(b: Begun): Promise<void> {
 async function paymentStatus(b: Begun): Promise<string | undefined> {
   return (await ordersEnv.PAYMENTS.getPayment(b.input.paymentId))?.status;
 }
+
+describe("OrderDO events keep the trace of the call that caused them", () => {
+  it("an order.placed published later, outside any call (as by the alarm), carries the checkout's trace", async () => {
+    const b = await begunCheckout(1, 5);
+    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const checkoutTrace = { traceparent: `00-${traceId}-00f067aa0ba902b7-01`, requestId: "req-event-trace" };
+    // As the orders Worker calls it: the trace travels as the marked last argument.
+    const placed = await (b.order.place as unknown as (...args: unknown[]) => Promise<{ ok: boolean }>)(b.input, traceArgOf(checkoutTrace));
+    expect(placed.ok).toBe(true);
+    const sent = await runInDurableObject(b.order, async (_i: OrderDO, state) => {
+      const sql = state.storage.sql;
+      sql.exec("DELETE FROM published_events"); // as if the queue had refused the first attempt
+      const bodies: DomainEvent[] = [];
+      const queue = { sendBatch: async (batch: { body: DomainEvent }[]) => void bodies.push(...batch.map((m) => m.body)) } as unknown as Queue;
+      await publishOrderEvents(sql, loadState(sql)!, queue);
+      return bodies;
+    });
+    expect(sent.map((e) => e.id)).toStrictEqual([orderEventId("paid", b.input.orderId)]);
+    expect(sent[0]!.trace?.requestId).toBe("req-event-trace");
+    expect(sent[0]!.trace?.traceparent.split("-")[1]).toBe(traceId);
+  });
+});
 
 describe("OrderDO saga", () => {
   it("runs a checkout to paid: stock committed, payment captured, cart told and emptied", async () => {
