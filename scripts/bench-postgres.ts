@@ -55,7 +55,8 @@ export function startBenchPostgres(dir: string, port: number): BenchPostgres {
   const fresh = !existsSync(join(dataDir, "PG_VERSION"));
   if (fresh) run("initdb", ["-D", dataDir, "-U", "postgres", "--auth=trust"], asPostgres);
   // fsync off: a benchmark cluster is disposable; synchronous_commit stays on so commit latency is still real work.
-  const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c max_connections=400 -c fsync=off -c shared_buffers=256MB`;
+  // Autovacuum runs are logged (checkpoints are by default) so a latency stall can be matched with them in <dir>/log.
+  const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c max_connections=400 -c fsync=off -c shared_buffers=256MB -c log_autovacuum_min_duration=0`;
   run("pg_ctl", ["-D", dataDir, "-l", join(dir, "log"), "-w", "-o", opts, "start"], asPostgres);
   if (fresh) run("createdb", ["-h", "127.0.0.1", "-p", String(port), "-U", "postgres", "edgeshop"], asPostgres);
   const pid = Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
