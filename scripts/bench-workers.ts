@@ -20,7 +20,7 @@
 import { spawn } from "node:child_process";
 import { createWriteStream, existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import type { LegacyWorkerOptions } from "miniflare";
+import { Log, LogLevel, Miniflare, convertV4MiniflareOptions, type LegacyWorkerOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { ALL_WORKERS, GATEWAY, type WorkerInfo } from "./workers.ts";
 
@@ -197,4 +197,24 @@ export function workerLogFilter(logFile?: string): (log: { level: string; messag
     seen.set(log.message, n);
     if (n === 1 || Number.isInteger(Math.log10(n))) console.error(`[worker ${log.level}${n > 1 ? ` x${n}` : ""}] ${log.message}`);
   };
+}
+
+/**
+ * One workerd, through Miniflare, running `workers` from their bundles: loopback only, no Cloudflare
+ * `cf` fetch, Worker log lines through `workerLogFilter(logFile)`, storage persisted in `persistDir`.
+ */
+export function benchMiniflare(workers: LegacyWorkerOptions[], persistDir: string, logFile?: string, inspectorPort?: number): Miniflare {
+  // Miniflare 5 takes its own option shape; wrangler's per-Worker options are the v4 ("legacy") shape.
+  return new Miniflare(
+    convertV4MiniflareOptions({
+      host: "127.0.0.1",
+      port: 0,
+      log: new Log(LogLevel.WARN),
+      cf: false,
+      handleStructuredLogs: workerLogFilter(logFile),
+      resourcePersistencePath: persistDir,
+      ...(inspectorPort === undefined ? {} : { inspectorPort }),
+      workers,
+    }),
+  );
 }

@@ -20,10 +20,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { Log, LogLevel, Miniflare, convertV4MiniflareOptions } from "miniflare";
+import type { Miniflare } from "miniflare";
 import { startBenchPostgres, type BenchPostgres } from "./bench-postgres.ts";
 import { seedCatalog, seedCustomers } from "./bench-seed.ts";
-import { workerLogFilter } from "./bench-workers.ts";
+import { benchMiniflare } from "./bench-workers.ts";
 import { migrateDatabase, withDb } from "./db.ts";
 import { startWsProxy, type WsProxy } from "./neon-ws-proxy.ts";
 import { pgbouncerInstalled, startPgBouncer, stopStalePgBouncer, type PgBouncer } from "./pgbouncer.ts";
@@ -146,17 +146,8 @@ async function main(): Promise<number> {
 
     const logFile = join(DIR, "workers.log");
     rmSync(logFile, { force: true });
-    started.mf = new Miniflare(
-      convertV4MiniflareOptions({
-        host: "127.0.0.1",
-        port: 0,
-        log: new Log(LogLevel.WARN),
-        cf: false,
-        handleStructuredLogs: workerLogFilter(logFile),
-        resourcePersistencePath: join(DIR, "data/workerd"),
-        workers: rehearsalWorkers(builds, { databaseUrl: workersUrl, neonWsProxy: proxy }, { host: "127.0.0.1", public: port, control: controlPort }),
-      }),
-    );
+    const workers = rehearsalWorkers(builds, { databaseUrl: workersUrl, neonWsProxy: proxy }, { host: "127.0.0.1", public: port, control: controlPort });
+    started.mf = benchMiniflare(workers, join(DIR, "data/workerd"), logFile);
     await started.mf.ready;
     const base = `http://127.0.0.1:${port}`;
     const ctl = `http://127.0.0.1:${controlPort}`;

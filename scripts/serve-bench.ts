@@ -16,10 +16,10 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync, existsSync, readFileSync
 import { randomUUID } from "node:crypto";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { Log, LogLevel, Miniflare, convertV4MiniflareOptions } from "miniflare";
+import type { Miniflare } from "miniflare";
 import { startBenchPostgres, type BenchPostgres } from "./bench-postgres.ts";
 import { seedCatalog, seedCustomers, type SeedPlan } from "./bench-seed.ts";
-import { benchWorkers, bundleAll, workerLogFilter, type CacheMode, type RateLimiterMode } from "./bench-workers.ts";
+import { benchMiniflare, benchWorkers, bundleAll, type CacheMode, type RateLimiterMode } from "./bench-workers.ts";
 import { isLoopback, migrateDatabase, withDb } from "./db.ts";
 import { startWsProxy, type WsProxy } from "./neon-ws-proxy.ts";
 import { startPgBouncer, stopStalePgBouncer, type PgBouncer } from "./pgbouncer.ts";
@@ -138,18 +138,11 @@ async function main(): Promise<void> {
   const rateLimiter = args["rate-limiter"] as RateLimiterMode;
   if (rateLimiter !== "memory" && rateLimiter !== "miniflare") throw new Error("--rate-limiter is memory or miniflare");
   if (args.cache !== "miniflare" && args.cache !== "off") throw new Error("--cache is miniflare or off");
-  // Miniflare 5 takes its own option shape; wrangler's per-Worker options are the v4 ("legacy") shape.
-  started.mf = new Miniflare(
-    convertV4MiniflareOptions({
-      host: "127.0.0.1",
-      port: 0,
-      log: new Log(LogLevel.WARN),
-      cf: false,
-      handleStructuredLogs: workerLogFilter(args["log-file"]),
-      resourcePersistencePath: `${dataDir}/workerd`,
-      ...(args["inspect-port"] ? { inspectorPort: Number(args["inspect-port"]) } : {}),
-      workers: benchWorkers(buildDir, db, ports, latency, rateLimiter, args.cache as CacheMode),
-    }),
+  started.mf = benchMiniflare(
+    benchWorkers(buildDir, db, ports, latency, rateLimiter, args.cache as CacheMode),
+    `${dataDir}/workerd`,
+    args["log-file"],
+    args["inspect-port"] ? Number(args["inspect-port"]) : undefined,
   );
   await started.mf.ready;
   const base = `http://${ports.host}:${ports.gateway}`;
