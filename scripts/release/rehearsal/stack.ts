@@ -43,11 +43,11 @@ const COMPAT = { compatibilityDate: "2026-10-20", compatibilityFlags: ["nodejs_c
 export const scriptOf = (w: WorkerInfo, side: Side): string => `${w.script}--${side}`;
 export const objectHostOf = (w: WorkerInfo): string => `rehearsal-objects-${w.name}`;
 
-/** Durable Object classes a Worker hosts itself (bindings without a scriptName). */
-function ownClasses(options: LegacyWorkerOptions): string[] {
-  return Object.values((options.durableObjects ?? {}) as ObjectBindings)
-    .filter((d) => typeof d === "string" || !d.scriptName)
-    .map((d) => (typeof d === "string" ? d : d.className));
+/** Durable Object bindings of classes a Worker hosts itself (no scriptName), as binding -> class name. */
+function ownObjects(options: LegacyWorkerOptions): [string, string][] {
+  return Object.entries((options.durableObjects ?? {}) as ObjectBindings)
+    .filter(([, d]) => typeof d === "string" || !d.scriptName)
+    .map(([binding, d]) => [binding, typeof d === "string" ? d : d.className]);
 }
 
 /**
@@ -98,7 +98,7 @@ function sideWorker(w: WorkerInfo, side: Side, build: RehearsalBuild, db: BenchD
 function objectHost(w: WorkerInfo, builds: Record<Side, RehearsalBuild>, db: BenchDatabase): LegacyWorkerOptions {
   const next = options(w, builds.new, db);
   const prev = hasWorker(w, builds.old) ? options(w, builds.old, db) : next;
-  const classes = ownClasses(next);
+  const classes = ownObjects(next).map(([, c]) => c);
   const prefixed = <T>(rec: Record<string, T> | undefined) => Object.fromEntries(Object.entries(rec ?? {}).map(([k, v]) => [`OLD__${k}`, v]));
   const entry = `import { versioned, control } from "./versioned-objects.js";
 ${classes.map((c) => `export const ${c} = versioned(${JSON.stringify(c)});`).join("\n")}
@@ -111,7 +111,7 @@ export default { fetch: control };`;
       { type: "ESModule", path: "host.js", contents: entry },
       { type: "ESModule", path: "versioned-objects.js", contents: source("versioned-objects.js") },
       { type: "ESModule", path: "buckets.js", contents: source("buckets.js") },
-      { type: "ESModule", path: "old/index.js", contents: hasWorker(w, builds.old) ? bundle(builds.old) : bundle(builds.new) },
+      { type: "ESModule", path: "old/index.js", contents: bundle(hasWorker(w, builds.old) ? builds.old : builds.new) },
       { type: "ESModule", path: "new/index.js", contents: bundle(builds.new) },
     ],
     bindings: { ...(next.bindings as Bindings), ...prefixed(prev.bindings as Bindings) } as LegacyWorkerOptions["bindings"],
@@ -120,11 +120,7 @@ export default { fetch: control };`;
       ...prefixed(withinBuild(prev.serviceBindings as ServiceBindings, "old")),
     } as LegacyWorkerOptions["serviceBindings"],
     queueProducers: next.queueProducers,
-    durableObjects: Object.fromEntries(
-      Object.entries((next.durableObjects ?? {}) as ObjectBindings)
-        .filter(([, d]) => typeof d === "string" || !d.scriptName)
-        .map(([k, d]) => [k, { className: typeof d === "string" ? d : d.className, useSQLite: true }]),
-    ),
+    durableObjects: Object.fromEntries(ownObjects(next).map(([binding, className]) => [binding, { className, useSQLite: true }])),
   };
 }
 
@@ -134,7 +130,7 @@ export function rehearsalWorkers(builds: Record<Side, RehearsalBuild>, db: Bench
   for (const side of ["old", "new"] as const) {
     for (const w of ALL_WORKERS) if (hasWorker(w, builds[side])) workers.push(sideWorker(w, side, builds[side], db));
   }
-  const hosts = ALL_WORKERS.filter((w) => ownClasses(options(w, builds.new, db)).length > 0);
+  const hosts = ALL_WORKERS.filter((w) => ownObjects(options(w, builds.new, db)).length > 0);
   workers.push(...hosts.map((w) => objectHost(w, builds, db)));
   workers.push({
     ...COMPAT,
