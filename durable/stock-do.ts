@@ -1,5 +1,5 @@
 import { TracedDurableObject } from "../shared/traced-object.ts";
-import { RECONCILE_RESERVED, STOCK_SCHEMA, STOCK_UPGRADES, readReservation, readSnapshot, readStock, type LedgerKind, type ReservationRow, type StockOutcome, type StockRow, type StockSnapshot } from "./stock-model.ts";
+import { RECONCILE_RESERVED, STOCK_SCHEMA, STOCK_UPGRADES, readReservation, readSnapshot, readStock, snapshotOf, type LedgerKind, type ReservationRow, type StockOutcome, type StockRow, type StockSnapshot } from "./stock-model.ts";
 
 export type { StockSnapshot, StockOutcome } from "./stock-model.ts";
 
@@ -16,6 +16,15 @@ const MAX_TTL_SECONDS = 24 * 3600;
 export class StockDO extends TracedDurableObject<CatalogEnv> {
   protected static override readonly worker = "catalog/StockDO";
   private readonly sql: SqlStorage;
+  /**
+   * Earliest expiry among held reservations as far as this instance knows
+   * (null: none held; undefined: not read yet). It may be earlier than the
+   * truth (a hold it names was since committed or released), never later, so
+   * `expireDue` can skip its query until then without missing a due hold.
+   */
+  private nextExpiry: number | null | undefined;
+  /** The alarm this instance last saw set (undefined: unknown), so a reservation need not read it back. */
+  private alarmAt: number | null | undefined;
 
   constructor(ctx: DurableObjectState, env: CatalogEnv) {
     super(ctx, env);
@@ -54,13 +63,15 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
     const available = stock.on_hand - stock.reserved;
     if (!Number.isInteger(qty) || qty < 1 || qty > available) return { ok: false, reason: "insufficient", available };
     const expiresAt = now + Math.min(Math.max(Math.floor(ttlSeconds), 1), MAX_TTL_SECONDS) * 1000;
-    this.ctx.storage.transactionSync(() => {
+    const seq = this.ctx.storage.transactionSync(() => {
       this.sql.exec("INSERT INTO reservations (id, qty, expires_at, state, closed_at) VALUES (?, ?, ?, 'held', NULL)", reservationId, qty, expiresAt);
       this.sql.exec("UPDATE stock SET reserved = reserved + ? WHERE id = 1", qty);
-      this.log("reserve", -qty, "reserved", reservationId);
+      return this.log("reserve", -qty, "reserved", reservationId);
     });
+    if (this.nextExpiry !== undefined && (this.nextExpiry === null || expiresAt < this.nextExpiry)) this.nextExpiry = expiresAt;
     await this.scheduleAlarm(expiresAt);
-    return { ok: true, expiresAt, snapshot: this.snapshot() };
+    // The counters this transaction left, without reading them back (nothing else ran in between).
+    return { ok: true, expiresAt, snapshot: snapshotOf({ ...stock, reserved: stock.reserved + qty }, seq) };
   }
 
   /**
@@ -149,30 +160,41 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
 
   /** Expires due holds (idempotent: alarms are at-least-once) and schedules the next one. */
   override async alarm(): Promise<void> {
+    this.alarmAt = undefined; // this run consumed the alarm; set again below
+    this.nextExpiry = undefined; // the alarm always looks at storage itself
     const now = Date.now();
     this.expireDue(now);
     this.sql.exec("DELETE FROM reservations WHERE state != 'held' AND closed_at < ?", now - KEEP_CLOSED_MS);
     this.sql.exec("DELETE FROM operations WHERE at < ?", now - KEEP_CLOSED_MS);
     const next = this.sql.exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM reservations WHERE state = 'held'").one().at;
-    if (next !== null) await this.ctx.storage.setAlarm(next);
-    else if (this.sql.exec("SELECT 1 FROM reservations LIMIT 1").toArray().length > 0) await this.ctx.storage.setAlarm(now + KEEP_CLOSED_MS);
+    if (next !== null) await this.setAlarm(next);
+    else if (this.sql.exec("SELECT 1 FROM reservations LIMIT 1").toArray().length > 0) await this.setAlarm(now + KEEP_CLOSED_MS);
   }
 
   private expireDue(now: number): void {
+    if (this.nextExpiry === null || (this.nextExpiry !== undefined && this.nextExpiry > now)) return;
     const due = this.sql.exec<{ id: string; qty: number }>("SELECT id, qty FROM reservations WHERE state = 'held' AND expires_at <= ?", now).toArray();
-    if (due.length === 0) return;
-    this.ctx.storage.transactionSync(() => {
-      for (const r of due) {
-        this.sql.exec("UPDATE reservations SET state = 'expired', closed_at = ? WHERE id = ?", now, r.id);
-        this.sql.exec("UPDATE stock SET reserved = reserved - ? WHERE id = 1", r.qty);
-        this.log("expire", r.qty, "hold expired", r.id);
-      }
-    });
+    if (due.length > 0) {
+      this.ctx.storage.transactionSync(() => {
+        for (const r of due) {
+          this.sql.exec("UPDATE reservations SET state = 'expired', closed_at = ? WHERE id = ?", now, r.id);
+          this.sql.exec("UPDATE stock SET reserved = reserved - ? WHERE id = 1", r.qty);
+          this.log("expire", r.qty, "hold expired", r.id);
+        }
+      });
+    }
+    this.nextExpiry = this.sql.exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM reservations WHERE state = 'held'").one().at;
   }
 
   private async scheduleAlarm(at: number): Promise<void> {
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+    if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
+    if (this.alarmAt === null || this.alarmAt > at) await this.setAlarm(at);
+  }
+
+  private async setAlarm(at: number): Promise<void> {
+    this.alarmAt = undefined; // unknown until the write is done (a failed write leaves it unknown)
+    await this.ctx.storage.setAlarm(at);
+    this.alarmAt = at;
   }
 
   private row(): StockRow | null {
@@ -187,7 +209,8 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
     return this.sql.exec("SELECT 1 FROM operations WHERE id = ?", id).toArray().length > 0;
   }
 
-  private log(kind: LedgerKind, delta: number, reason: string, ref: string | null): void {
-    this.sql.exec("INSERT INTO ledger (kind, delta, reason, ref, at) VALUES (?, ?, ?, ?, ?)", kind, delta, reason, ref, Date.now());
+  /** Appends to the ledger; returns the entry's sequence number. */
+  private log(kind: LedgerKind, delta: number, reason: string, ref: string | null): number {
+    return this.sql.exec<{ seq: number }>("INSERT INTO ledger (kind, delta, reason, ref, at) VALUES (?, ?, ?, ?, ?) RETURNING seq", kind, delta, reason, ref, Date.now()).one().seq;
   }
 }

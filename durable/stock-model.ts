@@ -116,8 +116,12 @@ export function readReservation(sql: SqlStorage, id: string): ReservationRow | n
 
 /** The counters as StockDO reports them (due holds must have been expired first). */
 export function readSnapshot(sql: SqlStorage): StockSnapshot {
-  const s = readStock(sql);
   const seq = sql.exec<{ seq: number | null }>("SELECT max(seq) AS seq FROM ledger").one().seq ?? 0;
+  return snapshotOf(readStock(sql), seq);
+}
+
+/** The snapshot of a stock row and the ledger's last sequence number. */
+export function snapshotOf(s: StockRow | null, seq: number): StockSnapshot {
   if (!s) return { sku: null, productId: null, status: "uninitialised", onHand: 0, reserved: 0, available: 0, sold: 0, initial: 0, adjusted: 0, seq };
   const reserved = s.reserved;
   return {

@@ -6,7 +6,8 @@
  *   machine, measured in the same run so figures from noisy machines compare;
  * - `bench-probe`: calls CatalogService.reserve over the same service binding
  *   the orders Worker uses, so reservations/s on one hot StockDO can be
- *   measured (the public API has no bare "reserve" route);
+ *   measured (the public API has no bare "reserve" route), and the StockDO
+ *   itself through a stub (`/reserve-object`), without the catalog's hop;
  * - `bench-ratelimit` (with `--rate-limiter memory`, the default): the
  *   gateway's Rate Limiting bindings as in-memory fixed-window counters
  *   reached over a service binding, with the limits of the gateway's config.
@@ -42,9 +43,16 @@ export default {
     if (url.pathname === "/rpc") return Response.json(await env.CATALOG.health());
     if (url.pathname === "/db") return Response.json(await env.CATALOG.databaseHealth());
     const sku = url.searchParams.get("sku");
-    if (url.pathname !== "/reserve" || !sku) return new Response("not found", { status: 404 });
+    const ttl = Number(url.searchParams.get("ttl") ?? 600);
     const id = "rsv_bench_" + crypto.randomUUID();
-    const result = await env.CATALOG.reserve(id, [{ sku, quantity: 1 }], Number(url.searchParams.get("ttl") ?? 600));
+    if (!sku) return new Response("not found", { status: 404 });
+    // The StockDO alone: the same call CatalogService.reserve makes, straight to the object.
+    if (url.pathname === "/reserve-object") {
+      const r = await env.STOCK.get(env.STOCK.idFromName(sku)).reserve(id, 1, ttl);
+      return Response.json({ ok: r.ok }, { status: r.ok ? 200 : 409 });
+    }
+    if (url.pathname !== "/reserve") return new Response("not found", { status: 404 });
+    const result = await env.CATALOG.reserve(id, [{ sku, quantity: 1 }], ttl);
     return Response.json(result, { status: result.ok ? 200 : 409 });
   },
 };`;
@@ -177,6 +185,7 @@ export function benchWorkers(outDir: string, db: BenchDatabase, ports: BenchPort
     script: PROBE_SCRIPT,
     ...compat,
     serviceBindings: { CATALOG: { name: "edgeshop-catalog", entrypoint: "CatalogService" } },
+    durableObjects: { STOCK: { className: "StockDO", scriptName: "edgeshop-catalog" } },
     unsafeDirectSockets: socket(ports.probe),
   };
   return [gateway, ...domains, hello, probe, ...extra];
