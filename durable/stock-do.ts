@@ -6,6 +6,15 @@ export type { StockSnapshot, StockOutcome } from "./stock-model.ts";
 /** Closed reservations are kept this long so late retries stay idempotent. */
 const KEEP_CLOSED_MS = 7 * 24 * 3600 * 1000;
 const MAX_TTL_SECONDS = 24 * 3600;
+/**
+ * Most holds one call or alarm run expires (and most old rows one alarm run
+ * deletes): a backlog (thousands of holds due at once) is worked off in short
+ * steps, with other calls served in between, instead of one long transaction
+ * that stalls the object. Holds still waiting their turn keep counting as
+ * reserved, which can only under-promise.
+ */
+const EXPIRE_BATCH = 256;
+const PURGE_BATCH = 1000;
 
 /**
  * One per SKU (`idFromName(sku)`). Every change is a synchronous SQL
@@ -164,16 +173,19 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
     this.nextExpiry = undefined; // the alarm always looks at storage itself
     const now = Date.now();
     this.expireDue(now);
-    this.sql.exec("DELETE FROM reservations WHERE state != 'held' AND closed_at < ?", now - KEEP_CLOSED_MS);
-    this.sql.exec("DELETE FROM operations WHERE at < ?", now - KEEP_CLOSED_MS);
+    const purge = (table: string, condition: string) =>
+      this.sql.exec(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${condition} LIMIT ?) RETURNING 1`, now - KEEP_CLOSED_MS, PURGE_BATCH).toArray().length;
+    const purged = Math.max(purge("reservations", "state != 'held' AND closed_at < ?"), purge("operations", "at < ?"));
     const next = this.sql.exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM reservations WHERE state = 'held'").one().at;
-    if (next !== null) await this.setAlarm(next);
+    // A due `next` (a backlog larger than one batch) runs the alarm again at once, after calls waiting meanwhile.
+    if (purged >= PURGE_BATCH) await this.setAlarm(now);
+    else if (next !== null) await this.setAlarm(next);
     else if (this.sql.exec("SELECT 1 FROM reservations LIMIT 1").toArray().length > 0) await this.setAlarm(now + KEEP_CLOSED_MS);
   }
 
   private expireDue(now: number): void {
     if (this.nextExpiry === null || (this.nextExpiry !== undefined && this.nextExpiry > now)) return;
-    const due = this.sql.exec<{ id: string; qty: number }>("SELECT id, qty FROM reservations WHERE state = 'held' AND expires_at <= ?", now).toArray();
+    const due = this.sql.exec<{ id: string; qty: number }>("SELECT id, qty FROM reservations WHERE state = 'held' AND expires_at <= ? ORDER BY expires_at LIMIT ?", now, EXPIRE_BATCH).toArray();
     if (due.length > 0) {
       this.ctx.storage.transactionSync(() => {
         for (const r of due) {

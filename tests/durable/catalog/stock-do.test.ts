@@ -95,6 +95,26 @@ describe("StockDO", () => {
     expect(await assertInvariant(stub)).toMatchObject({ onHand: 6, sold: 4 });
   });
 
+  it("works off a backlog of due holds in batches, the alarm running again until none is left", async () => {
+    const { stub } = await fresh("backlog", 1000);
+    const heldCount = () => runInDurableObject(stub, (_i: StockDO, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM reservations WHERE state = 'held'").one().n);
+    await runInDurableObject(stub, (_i: StockDO, state) => {
+      const past = Date.now() - 1;
+      for (let i = 0; i < 600; i++) state.storage.sql.exec("INSERT INTO reservations (id, qty, expires_at, state, closed_at) VALUES (?, 1, ?, 'held', NULL)", `b${i}`, past);
+      state.storage.sql.exec("UPDATE stock SET reserved = reserved + 600 WHERE id = 1");
+    });
+    await runInDurableObject(stub, async (_i: StockDO, state) => state.storage.setAlarm(Date.now()));
+    const remaining: number[] = [];
+    for (let run = 0; run < 10 && (remaining.at(-1) ?? 1) > 0; run++) {
+      await runDurableObjectAlarm(stub);
+      remaining.push(await heldCount());
+    }
+    // One batch per run: a long backlog never becomes one long transaction.
+    expect(remaining).toStrictEqual([344, 88, 0]);
+    expect((await ledgerKinds(stub)).filter((k) => k === "expire")).toHaveLength(600);
+    expect(await assertInvariant(stub)).toMatchObject({ onHand: 1000, reserved: 0, available: 1000 });
+  });
+
   it("adjusts within available only, idempotent by operation id", async () => {
     const { stub } = await fresh("adjust", 5);
     await stub.reserve("r1", 3, 60);
