@@ -67,6 +67,34 @@ describe("domain events: notifications and sales analytics", () => {
     expect(rows).toStrictEqual([{ day: today, sku, units: 0, revenue: { amount: 0, currency: "USD" } }]);
   });
 
+  it("applies a batch with duplicates, several SKUs and a cancellation as the events one by one would", async () => {
+    const admin = await adminToken();
+    const customer = await newCustomer();
+    const [a, b] = [unique("ord"), unique("ord")];
+    const [x, y] = [unique("SKU").toUpperCase(), unique("SKU").toUpperCase()];
+    const placedA = domainEvent("order.placed", { orderId: a, userId: customer.id, items: [{ sku: x, quantity: 2, lineTotal: { amount: 2000, currency: "USD" } }] });
+    const bItems = [
+      { sku: x, quantity: 1, lineTotal: { amount: 1000, currency: "USD" } },
+      { sku: y, quantity: 4, lineTotal: { amount: 800, currency: "USD" } },
+    ];
+    const placedB = domainEvent("order.placed", { orderId: b, userId: customer.id, items: bItems });
+    const cancelledB = domainEvent("order.cancelled", { orderId: b, userId: customer.id, items: bItems });
+    // One sendBatch: delivered to the consumer together (a duplicate inside the batch included).
+    await queue().sendBatch([placedA, placedA, placedB, cancelledB].map((body) => ({ body })));
+
+    const notes = await eventually(
+      async () => (await api<{ items: Notification[] }>("GET", `/v1/admin/notifications?orderId=${b}`, { token: admin })).body.items,
+      (items) => items.length === 2 && items.every((n) => n.status === "sent"),
+    );
+    expect(notes.map((n) => n.eventId).sort()).toStrictEqual([placedB.id, cancelledB.id].sort());
+    const forA = (await api<{ items: Notification[] }>("GET", `/v1/admin/notifications?orderId=${a}`, { token: admin })).body.items;
+    expect(forA).toStrictEqual([expect.objectContaining({ eventId: placedA.id, status: "sent", recipient: customer.email })]);
+    const today = placedA.occurredAt.slice(0, 10);
+    const report = await api<{ items: { sku: string; units: number; revenue: { amount: number } }[] }>("GET", `/v1/admin/analytics/sales?from=${today}&to=${today}`, { token: admin });
+    const bySku = Object.fromEntries(report.body.items.filter((i) => i.sku === x || i.sku === y).map((i) => [i.sku, [i.units, i.revenue.amount]]));
+    expect(bySku).toStrictEqual({ [x]: [2, 2000], [y]: [0, 0] });
+  });
+
   it("moves a poison message to the dead-letter queue after retries, visible to admins", async () => {
     const admin = await adminToken();
     const marker = unique("poison");

@@ -3,7 +3,7 @@ import { deadLetters } from "../../../shared/db/schema/index.ts";
 import { DomainEventSchema, type DomainEvent } from "../../../shared/events.ts";
 import { traceArgOf } from "../../../shared/trace.ts";
 import { tracedMethod } from "../../../shared/traced-calls.ts";
-import { notify, recordSales } from "./consumers.ts";
+import { applyBatch, notify, recordSales } from "./consumers.ts";
 import { logOnlyProvider } from "./email.ts";
 
 /**
@@ -25,27 +25,48 @@ export async function handleBatch(batch: MessageBatch<unknown>, env: EventsEnv):
       }
       return;
     }
+    const parsed: { message: Message<unknown>; event: DomainEvent }[] = [];
     for (const message of batch.messages) {
-      const parsed = DomainEventSchema.safeParse(message.body);
-      if (!parsed.success) {
+      const r = DomainEventSchema.safeParse(message.body);
+      if (r.success) parsed.push({ message, event: r.data });
+      else {
         console.error(JSON.stringify({ level: "error", worker: "events", msg: "malformed event", messageId: message.id, attempts: message.attempts }));
         message.retry();
-        continue;
       }
+    }
+    // The whole batch in a few statements; should any fail, each event on its own, so one bad event retries alone.
+    if (parsed.length > 1 && (await appliedTogether(db, parsed.map((p) => p.event), env))) {
+      for (const p of parsed) p.message.ack();
+      return;
+    }
+    for (const { message, event } of parsed) {
       try {
-        await consumeTraced(parsed.data, env, async (event) => {
-          await notify(db, event, logOnlyProvider);
-          await recordSales(db, event);
+        await consumeTraced(event, env, async (e) => {
+          await notify(db, e, logOnlyProvider);
+          await recordSales(db, e);
         });
         message.ack();
       } catch (err) {
-        console.error(JSON.stringify({ level: "error", worker: "events", msg: "event not applied, will retry", eventId: parsed.data.id, error: String(err) }));
+        console.error(JSON.stringify({ level: "error", worker: "events", msg: "event not applied, will retry", eventId: event.id, error: String(err) }));
         message.retry();
       }
     }
   } finally {
     await pool.end().catch(() => undefined);
   }
+}
+
+/**
+ * Applies `events` as one batch (`applyBatch`); each event still gets its
+ * own log line under its own trace, timed over the batch. False when the
+ * batch failed (nothing is acknowledged; the caller goes event by event).
+ */
+async function appliedTogether(db: Parameters<typeof applyBatch>[0], events: DomainEvent[], env: EventsEnv): Promise<boolean> {
+  const applied = applyBatch(db, events, logOnlyProvider);
+  const outcomes = await Promise.allSettled(events.map((e) => consumeTraced(e, env, () => applied)));
+  if (outcomes.every((o) => o.status === "fulfilled")) return true;
+  console.error(JSON.stringify({ level: "error", worker: "events", msg: "batch not applied, applying events one by one", events: events.length, error: String(outcomes.find((o) => o.status === "rejected")?.reason) }));
+  return false;
 }
 
 /**
