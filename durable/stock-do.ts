@@ -185,16 +185,24 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
 
   private expireDue(now: number): void {
     if (this.nextExpiry === null || (this.nextExpiry !== undefined && this.nextExpiry > now)) return;
-    const due = this.sql.exec<{ id: string; qty: number }>("SELECT id, qty FROM reservations WHERE state = 'held' AND expires_at <= ? ORDER BY expires_at LIMIT ?", now, EXPIRE_BATCH).toArray();
-    if (due.length > 0) {
-      this.ctx.storage.transactionSync(() => {
-        for (const r of due) {
-          this.sql.exec("UPDATE reservations SET state = 'expired', closed_at = ? WHERE id = ?", now, r.id);
-          this.sql.exec("UPDATE stock SET reserved = reserved - ? WHERE id = 1", r.qty);
-          this.log("expire", r.qty, "hold expired", r.id);
-        }
-      });
-    }
+    // Three statements however many holds are due: mark them (oldest first, one batch), give their units back, log each.
+    this.ctx.storage.transactionSync(() => {
+      const expired = this.sql
+        .exec<{ id: string; qty: number }>(
+          "UPDATE reservations SET state = 'expired', closed_at = ? WHERE rowid IN (SELECT rowid FROM reservations WHERE state = 'held' AND expires_at <= ? ORDER BY expires_at LIMIT ?) RETURNING id, qty",
+          now,
+          now,
+          EXPIRE_BATCH,
+        )
+        .toArray();
+      if (expired.length === 0) return;
+      this.sql.exec("UPDATE stock SET reserved = reserved - ? WHERE id = 1", expired.reduce((n, r) => n + r.qty, 0));
+      this.sql.exec(
+        "INSERT INTO ledger (kind, delta, reason, ref, at) SELECT 'expire', j.value ->> '$.qty', 'hold expired', j.value ->> '$.id', ? FROM json_each(?) AS j ORDER BY j.key",
+        Date.now(),
+        JSON.stringify(expired),
+      );
+    });
     this.nextExpiry = this.sql.exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM reservations WHERE state = 'held'").one().at;
   }
 

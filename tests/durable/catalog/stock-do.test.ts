@@ -111,7 +111,12 @@ describe("StockDO", () => {
     }
     // One batch per run: a long backlog never becomes one long transaction.
     expect(remaining).toStrictEqual([344, 88, 0]);
-    expect((await ledgerKinds(stub)).filter((k) => k === "expire")).toHaveLength(600);
+    const expiries = await runInDurableObject(stub, (_i: StockDO, state) =>
+      state.storage.sql.exec<{ delta: number; ref: string; reason: string }>("SELECT delta, ref, reason FROM ledger WHERE kind = 'expire' ORDER BY seq").toArray(),
+    );
+    expect(expiries).toHaveLength(600);
+    expect(new Set(expiries.map((e) => e.ref)).size).toBe(600);
+    expect(expiries.every((e) => e.delta === 1 && e.reason === "hold expired" && /^b\d+$/.test(e.ref))).toBe(true);
     expect(await assertInvariant(stub)).toMatchObject({ onHand: 1000, reserved: 0, available: 1000 });
   });
 
