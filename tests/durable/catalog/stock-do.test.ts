@@ -109,8 +109,10 @@ describe("StockDO", () => {
       await runDurableObjectAlarm(stub);
       remaining.push(await heldCount());
     }
-    // One batch per run: a long backlog never becomes one long transaction.
-    expect(remaining).toStrictEqual([344, 88, 0]);
+    // One batch per run (a long backlog never becomes one long transaction), the alarm running again
+    // at once while holds are due (it may also fire on its own between these runs).
+    expect(remaining[0]).toBe(600 - 256);
+    expect(remaining.at(-1)).toBe(0);
     const expiries = await runInDurableObject(stub, (_i: StockDO, state) =>
       state.storage.sql.exec<{ delta: number; ref: string; reason: string }>("SELECT delta, ref, reason FROM ledger WHERE kind = 'expire' ORDER BY seq").toArray(),
     );
