@@ -4,7 +4,6 @@ import { openDb } from "../../shared/db/client.ts";
 import { catalogMeta, inventory, products } from "../../shared/db/schema/index.ts";
 import { adminToken, api as call, newCustomer, problemOf, unique } from "./client.ts";
 import { eventually } from "./orders-support.ts";
-import { fastReads } from "../../workers/gateway/src/fast-reads.ts";
 
 let admin = "";
 let customer = "";
@@ -128,38 +127,6 @@ describe("products: create and get", () => {
 
   it("answers 404 for an unknown product", async () => {
     expect(await api("GET", "/v1/products/prd_00000000000000000000000000ff")).toStrictEqual({ status: 404, body: problem(404, "NOT_FOUND") });
-  });
-});
-
-describe("products: the gateway's fast path for cached reads", () => {
-  it("answers a cached anonymous read from memory with the full path's status, body and headers", async () => {
-    const p = await product((await category()).id);
-    const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
-    const headers = { origin: "https://shop.example", "x-request-id": "fast-read-1", traceparent: `00-${traceId}-00f067aa0ba902b7-01` };
-    const full = await call<ProductBody>("GET", `/v1/products/${p.id}`, { headers }); // a miss: the full path
-    const served = fastReads.served;
-    const fast = await call<ProductBody>("GET", `/v1/products/${p.id}`, { headers });
-    expect(fastReads.served).toBe(served + 1);
-    expect([fast.status, fast.body]).toStrictEqual([full.status, full.body]);
-    const perRequest = new Set(["traceparent", "date"]);
-    const named = (h: Headers) => [...h].filter(([k]) => !perRequest.has(k));
-    expect(named(fast.headers)).toStrictEqual(named(full.headers));
-    expect(fast.headers.get("x-request-id")).toBe("fast-read-1");
-    expect(fast.headers.get("traceparent")).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
-  });
-
-  it("leaves reads with a token, a query or after a write to the full path", async () => {
-    const p = await product((await category()).id);
-    await call("GET", `/v1/products/${p.id}`);
-    const served = fastReads.served;
-    expect((await call("GET", `/v1/products/${p.id}`, { token: customer })).status).toBe(200);
-    expect((await call("GET", `/v1/products/${p.id}?x=1`)).status).toBe(200);
-    const patched = await api("PATCH", `/v1/products/${p.id}`, { token: admin, body: { title: "Renamed lamp" } });
-    expect(patched.status).toBe(200);
-    expect(fastReads.served).toBe(served);
-    // The write dropped the cached copy: the next read is the full path's, and shows the write.
-    expect(((await call<ProductBody>("GET", `/v1/products/${p.id}`)).body as ProductBody).title).toBe("Renamed lamp");
-    expect(fastReads.served).toBe(served);
   });
 });
 

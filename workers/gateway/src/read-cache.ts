@@ -49,15 +49,9 @@ export class ReadCache {
     skusOf: (v: T) => readonly string[],
     waitUntil?: (p: Promise<unknown>) => void,
   ): Promise<Result<string>> {
-    const body = this.peek(key, ttlMs);
-    if (body !== undefined) return { ok: true, value: body };
-    return this.loads.run(key, () => this.fetch(key, load, skusOf), waitUntil);
-  }
-
-  /** The cached JSON for `key` when it is younger than `ttlMs`, without loading anything. */
-  peek(key: string, ttlMs: number): string | undefined {
     const hit = this.entries.get(key);
-    return hit && this.now() - hit.fetchedAt < ttlMs ? hit.body : undefined;
+    if (hit && this.now() - hit.fetchedAt < ttlMs) return { ok: true, value: hit.body };
+    return this.loads.run(key, () => this.fetch(key, load, skusOf), waitUntil);
   }
 
   private async fetch<T>(key: string, load: () => Promise<Result<T>>, skusOf: (v: T) => readonly string[]): Promise<Result<string>> {

@@ -5,11 +5,6 @@ import type { AppEnv } from "../context.ts";
 
 const VALID_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-/** The client's `x-request-id` when it is sane (word characters, `.:-`, at most 128), else undefined. */
-export function validRequestId(incoming: string | null | undefined): string | undefined {
-  return incoming && VALID_REQUEST_ID.test(incoming) ? incoming : undefined;
-}
-
 /**
  * Gives every request an id (the client's `x-request-id` when it is sane) and
  * a trace (the client's W3C `traceparent` continued, or a new one), stamps
@@ -20,7 +15,8 @@ export function validRequestId(incoming: string | null | undefined): string | un
 export function requestContext(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = Date.now();
-    const requestId = validRequestId(c.req.header("x-request-id")) ?? crypto.randomUUID();
+    const incoming = c.req.header("x-request-id");
+    const requestId = incoming && VALID_REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
     const trace = continueTrace(c.req.header("traceparent"));
     c.set("requestId", requestId);
     c.set("traceId", trace.traceId);
