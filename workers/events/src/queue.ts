@@ -3,7 +3,7 @@ import { deadLetters } from "../../../shared/db/schema/index.ts";
 import { DomainEventSchema, type DomainEvent } from "../../../shared/events.ts";
 import { traceArgOf } from "../../../shared/trace.ts";
 import { tracedMethod } from "../../../shared/traced-calls.ts";
-import { applyBatch, notify, recordSales } from "./consumers.ts";
+import { applyEvents } from "./consumers.ts";
 import { logOnlyProvider } from "./email.ts";
 
 /**
@@ -41,10 +41,7 @@ export async function handleBatch(batch: MessageBatch<unknown>, env: EventsEnv):
     }
     for (const { message, event } of parsed) {
       try {
-        await consumeTraced(event, env, async (e) => {
-          await notify(db, e, logOnlyProvider);
-          await recordSales(db, e);
-        });
+        await consumeTraced(event, env, (e) => applyEvents(db, [e], logOnlyProvider));
         message.ack();
       } catch (err) {
         console.error(JSON.stringify({ level: "error", worker: "events", msg: "event not applied, will retry", eventId: event.id, error: String(err) }));
@@ -57,12 +54,12 @@ export async function handleBatch(batch: MessageBatch<unknown>, env: EventsEnv):
 }
 
 /**
- * Applies `events` as one batch (`applyBatch`); each event still gets its
+ * Applies `events` as one batch (`applyEvents`); each event still gets its
  * own log line under its own trace, timed over the batch. False when the
  * batch failed (nothing is acknowledged; the caller goes event by event).
  */
-async function appliedTogether(db: Parameters<typeof applyBatch>[0], events: DomainEvent[], env: EventsEnv): Promise<boolean> {
-  const applied = applyBatch(db, events, logOnlyProvider);
+async function appliedTogether(db: Parameters<typeof applyEvents>[0], events: DomainEvent[], env: EventsEnv): Promise<boolean> {
+  const applied = applyEvents(db, events, logOnlyProvider);
   const outcomes = await Promise.allSettled(events.map((e) => consumeTraced(e, env, () => applied)));
   if (outcomes.every((o) => o.status === "fulfilled")) return true;
   console.error(JSON.stringify({ level: "error", worker: "events", msg: "batch not applied, applying events one by one", events: events.length, error: String(outcomes.find((o) => o.status === "rejected")?.reason) }));
