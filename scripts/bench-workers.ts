@@ -43,16 +43,10 @@ export default {
     // the cost of a database round trip from a Worker call, apart from everything else.
     if (url.pathname === "/rpc") return Response.json(await env.CATALOG.health());
     if (url.pathname === "/db") return Response.json(await env.CATALOG.databaseHealth());
-    // Nothing, and one log line shaped like a traced call's: what a log line costs workerd's thread.
-    if (url.pathname === "/noop") return new Response("ok");
-    if (url.pathname === "/log") {
-      console.log(JSON.stringify({ level: "info", worker: "bench-probe", method: "log", traceId: "0af7651916cd43dd8448eb211c80319c", spanId: "b7ad6b7169203331", parentSpanId: "", requestId: "bench", status: "ok", durationMs: 0, version: "bench" }));
-      return new Response("ok");
-    }
     const sku = url.searchParams.get("sku");
+    if (!sku) return new Response("not found", { status: 404 });
     const ttl = Number(url.searchParams.get("ttl") ?? 600);
     const id = "rsv_bench_" + crypto.randomUUID();
-    if (!sku) return new Response("not found", { status: 404 });
     // The StockDO alone: the same call CatalogService.reserve makes, straight to the object.
     if (url.pathname === "/reserve-object") {
       const r = await env.STOCK.get(env.STOCK.idFromName(sku)).reserve(id, 1, ttl);
