@@ -132,15 +132,16 @@ async function benchDbSession(probeUrl: string, durationS: number, figures: Benc
   const probe = new HttpClient(probeUrl, 64);
   try {
     const cpuPerCall: number[] = [];
-    for (const [name, path] of [["RPC only (probe -> catalog.health)", "/rpc"], ["RPC + Postgres session (select 1)", "/db"]] as const) {
+    for (const [name, path] of [["RPC only (probe -> catalog.health)", "/rpc"], ["RPC + Postgres session (select 1)", "/db"], ["RPC + Postgres HTTP query (select 1)", "/db-http"]] as const) {
       const r = await closedLoop(probe, 8, durationS, () => (ctx) => ctx.step(path, "GET", path).then(() => undefined));
       const s = r.recorder.overall().summary();
       const w = r.cpu.workerd;
       if (w !== undefined && s.count > 0) cpuPerCall.push((w * 10 * r.durationS) / s.count);
       figures.push({ name, value: r.perSecond, unit: "calls/s", p50: s.p50, p95: s.p95, p99: s.p99, note: `8 concurrent; ${cpuNote(r, s.count, "call")}` });
     }
-    const [rpc, db] = cpuPerCall;
+    const [rpc, db, http] = cpuPerCall;
     if (rpc !== undefined && db !== undefined) figures.push({ name: "one Postgres session, workerd CPU", value: Math.round((db - rpc) * 100) / 100, unit: "ms/session" });
+    if (rpc !== undefined && http !== undefined) figures.push({ name: "one Postgres HTTP query, workerd CPU", value: Math.round((http - rpc) * 100) / 100, unit: "ms/query" });
   } finally {
     probe.close();
   }

@@ -42,7 +42,9 @@ export default {
     // One RPC, and one RPC that opens a Postgres session (pool, WebSocket, startup, select 1, end):
     // the cost of a database round trip from a Worker call, apart from everything else.
     if (url.pathname === "/rpc") return Response.json(await env.CATALOG.health());
-    if (url.pathname === "/db") return Response.json(await env.CATALOG.databaseHealth());
+    if (url.pathname === "/db") return Response.json(await env.CATALOG.databaseHealth("session"));
+    // The same select over Neon's HTTP query path: one fetch, no session.
+    if (url.pathname === "/db-http") return Response.json(await env.CATALOG.databaseHealth("http"));
     const sku = url.searchParams.get("sku");
     if (!sku) return new Response("not found", { status: 404 });
     const ttl = Number(url.searchParams.get("ttl") ?? 600);

@@ -12,9 +12,14 @@
  * With `serialize`, the proxy lets one connection talk at a time: from its
  * first message until Postgres is idle again (ReadyForQuery 'I' with no
  * query outstanding), so a whole transaction runs uninterrupted.
+ *
+ * The same port answers Neon's HTTP query path (`POST /sql`, see
+ * neon-http-sql.ts), under the same turnstile.
  */
+import { createServer } from "node:http";
 import { connect, type Socket } from "node:net";
 import { WebSocketServer, type WebSocket, type RawData } from "ws";
+import { SqlOverHttp } from "./neon-http-sql.ts";
 import { BackendStream, FrontendStream } from "./pg-wire.ts";
 
 export interface WsProxy {
@@ -128,23 +133,41 @@ function relay(ws: WebSocket, target: string, turnstile: Turnstile | undefined):
  */
 export async function startWsProxy(port: number, options: { serialize?: boolean } = {}): Promise<WsProxy> {
   const turnstile = options.serialize ? new Turnstile() : undefined;
-  const server = new WebSocketServer({ host: "127.0.0.1", port, perMessageDeflate: false });
+  const sql = new SqlOverHttp(async (fn) => {
+    if (!turnstile) return fn();
+    const owner = {};
+    await turnstile.acquire(owner);
+    try {
+      return await fn();
+    } finally {
+      turnstile.release(owner);
+    }
+  }, Boolean(turnstile));
+  const http = createServer((req, res) => {
+    if (new URL(req.url ?? "/", "http://proxy").pathname === "/sql") return void sql.handle(req, res);
+    res.writeHead(404).end();
+  });
+  http.keepAliveTimeout = 60_000;
+  const server = new WebSocketServer({ server: http, perMessageDeflate: false });
   server.on("connection", (ws, req) => {
     const url = new URL(req.url ?? "/", "http://proxy");
     relay(ws, url.searchParams.get("address") ?? "", turnstile);
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("listening", resolve);
-    server.once("error", reject);
+    http.once("listening", resolve);
+    http.once("error", reject);
+    http.listen(port, "127.0.0.1");
   });
-  const address = server.address();
+  const address = http.address();
   return {
     port: typeof address === "object" && address ? address.port : port,
     connections: () => server.clients.size,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const client of server.clients) client.terminate();
-        server.close(() => resolve());
-      }),
+    close: async () => {
+      for (const client of server.clients) client.terminate();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await sql.close();
+    },
   };
 }

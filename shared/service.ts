@@ -3,6 +3,7 @@ import { sql } from "drizzle-orm";
 import { currentTrace } from "./trace.ts";
 import { rpcMethodNames, tracedEnv, tracedMethod } from "./traced-calls.ts";
 import { openDb, type Database, type DatabaseEnv, type OpenDatabase } from "./db/client.ts";
+import { httpDb, type HttpDatabase } from "./db/http.ts";
 
 /** Test-only switch for `injectFault`; never set outside tests. */
 export interface FaultEnv {
@@ -35,7 +36,7 @@ function callState(instance: object): CallState {
 }
 
 /** Runtime handler and helper of the base class that are not RPC methods. */
-const NOT_RPC = new Set(["fetch", "db"]);
+const NOT_RPC = new Set(["fetch", "db", "httpDb"]);
 
 function versionOf(self: unknown): string {
   return (self as { env: VersionEnv }).env.CF_VERSION_METADATA.id;
@@ -102,10 +103,19 @@ export abstract class DomainService<E extends DatabaseEnv & VersionEnv> extends 
     return { status: "ok", version: this.env.CF_VERSION_METADATA.id };
   }
 
-  /** `select 1` against Postgres; the gateway reports it as `database`. */
-  async databaseHealth(): Promise<ServiceHealth> {
+  /** The HTTP query path, for one-shot statements and batches (no session to end). */
+  protected httpDb(): HttpDatabase {
+    return httpDb(this.env);
+  }
+
+  /**
+   * `select 1` against Postgres; the gateway reports it as `database`. `via`
+   * picks the path: a WebSocket session (transactions) or the HTTP query path
+   * (one-shot writes); the bench prices both.
+   */
+  async databaseHealth(via: "session" | "http" = "session"): Promise<ServiceHealth> {
     try {
-      await this.db().execute(sql`select 1`);
+      await (via === "http" ? this.httpDb() : this.db()).execute(sql`select 1`);
       return { status: "ok", version: this.env.CF_VERSION_METADATA.id };
     } catch (err) {
       console.error(JSON.stringify({ level: "error", msg: "database health check failed", error: String(err), cause: String((err as { cause?: unknown }).cause) }));

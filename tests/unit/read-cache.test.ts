@@ -101,6 +101,23 @@ describe("ReadCache", () => {
     expect(cache.size).toBe(4);
   });
 
+  it("an entry reloaded showing other SKUs is dropped by its new SKUs, not its old ones", async () => {
+    const { cache, advance } = cacheWithClock();
+    let shown = "OLD";
+    let calls = 0;
+    const load = async (): Promise<Result<Doc>> => ok({ key: "products/a", skus: [shown], version: ++calls });
+    await cache.read("products/a", TTL, load, skusOf);
+    advance(TTL);
+    shown = "NEW"; // the product now shows another variant
+    await cache.read("products/a", TTL, load, skusOf);
+    cache.invalidateSkus(["OLD"]);
+    expect(cache.size).toBe(1);
+    cache.invalidateSkus(["NEW"]);
+    expect(cache.size).toBe(0);
+    await cache.read("products/a", TTL, load, skusOf);
+    expect(calls).toBe(3);
+  });
+
   it("clear drops every entry", async () => {
     const { cache } = cacheWithClock();
     const a = loader("products/a", ["A1"]);

@@ -131,7 +131,9 @@ describe("OrderDO saga", () => {
     const who = { userId: b.userId, role: "customer" as const };
     const result = await runInDurableObject(b.order, async (instance: OrderDO) => {
       const holder = instance as unknown as { env: OrdersEnv };
-      holder.env = { ...holder.env, NEON_WS_PROXY: "127.0.0.1:9/v1" }; // nothing listens there
+      const down = new URL(holder.env.DATABASE_URL);
+      down.port = "9"; // nothing listens there: the proxy is up, Postgres is not
+      holder.env = { ...holder.env, DATABASE_URL: down.toString() };
       return instance.place(b.input);
     });
     expect(result.ok && result.value.status).toBe("paid");

@@ -64,7 +64,7 @@ class CatalogServiceBase extends DomainService<CatalogEnv> {
     const created = await insertProduct(db, input);
     if (!created.ok) return created;
     const snaps = await Promise.all(input.variants.map((v) => this.stockOf(v.sku).initialise(v.sku, v.initialStock, created.value)));
-    syncLater(this.later, () => this.db(), snaps);
+    syncLater(this.later, () => this.httpDb(), snaps);
     await bumpVersion(db, created.value);
     return this.freshProduct(created.value, db);
   }
@@ -95,7 +95,7 @@ class CatalogServiceBase extends DomainService<CatalogEnv> {
   async adjustInventory(sku: string, input: AdjustmentInput): Promise<Result<Inventory>> {
     const r = await adjustInventory(this.stockOf, () => this.db(), sku, input);
     if (!r.ok) return r;
-    syncLater(this.later, () => this.db(), [r.value]);
+    syncLater(this.later, () => this.httpDb(), [r.value]);
     return ok(toInventory(r.value, sku));
   }
 
@@ -104,7 +104,8 @@ class CatalogServiceBase extends DomainService<CatalogEnv> {
   /** Price snapshots for carts: versioned like product documents, so a warm add-to-cart costs no Postgres read. */
   async getVariants(skus: string[]): Promise<Record<string, VariantInfo>> {
     const key = `variants?${[...new Set(skus)].sort().map(encodeURIComponent).join(",")}`;
-    return cached(key, () => variantInfo(this.db(), skus), this.cacheOptions(() => true));
+    // One query on a miss (a cold add-to-cart): the HTTP path, not a session.
+    return cached(key, () => variantInfo(this.httpDb(), skus), this.cacheOptions(() => true));
   }
 
   async getAvailability(skus: string[]): Promise<Record<string, number>> {
@@ -117,7 +118,7 @@ class CatalogServiceBase extends DomainService<CatalogEnv> {
 
   async commit(reservationId: string, skus: string[]): Promise<Result<null>> {
     const { result, changed } = await commitAll(this.stockOf, reservationId, skus);
-    syncLater(this.later, () => this.db(), changed);
+    syncLater(this.later, () => this.httpDb(), changed);
     return result;
   }
 
@@ -127,7 +128,7 @@ class CatalogServiceBase extends DomainService<CatalogEnv> {
 
   async restock(operationId: string, items: StockItem[], reason: string): Promise<Result<null>> {
     const { result, changed } = await restockAll(this.stockOf, operationId, items, reason);
-    syncLater(this.later, () => this.db(), changed);
+    syncLater(this.later, () => this.httpDb(), changed);
     return result;
   }
 

@@ -27,6 +27,8 @@ const MAX_ENTRIES = 5000;
 
 export class ReadCache {
   private readonly entries = new Map<string, Entry>();
+  /** SKU -> keys of the entries showing it, so an invalidation touches only those. */
+  private readonly keysBySku = new Map<string, Set<string>>();
   private readonly loads = new SingleFlight<Result<string>>();
   /**
    * Invalidation clock: a fetch that started before an invalidation of one of
@@ -70,13 +72,29 @@ export class ReadCache {
   }
 
   private store(key: string, entry: Entry): void {
-    this.entries.delete(key);
+    this.drop(key);
     this.entries.set(key, entry);
+    for (const sku of entry.skus) {
+      let keys = this.keysBySku.get(sku);
+      if (!keys) this.keysBySku.set(sku, (keys = new Set()));
+      keys.add(key);
+    }
     // Oldest first: Map keeps insertion order, and a refreshed key moves to the end.
     while (this.entries.size > MAX_ENTRIES) {
       const oldest = this.entries.keys().next().value;
       if (oldest === undefined) break;
-      this.entries.delete(oldest);
+      this.drop(oldest);
+    }
+  }
+
+  private drop(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    for (const sku of entry.skus) {
+      const keys = this.keysBySku.get(sku);
+      keys?.delete(key);
+      if (keys?.size === 0) this.keysBySku.delete(sku);
     }
   }
 
@@ -86,9 +104,10 @@ export class ReadCache {
     this.generation++;
     this.loads.detach(); // a fetch that started before this may show what it replaced
     if (this.skuInvalidatedAt.size > MAX_ENTRIES) return this.clear();
-    for (const s of skus) this.skuInvalidatedAt.set(s, this.generation);
-    const changed = new Set(skus);
-    for (const [key, entry] of this.entries) if (entry.skus.some((s) => changed.has(s))) this.entries.delete(key);
+    for (const s of skus) {
+      this.skuInvalidatedAt.set(s, this.generation);
+      for (const key of [...(this.keysBySku.get(s) ?? [])]) this.drop(key);
+    }
   }
 
   /** Drops everything (a product, price or category changed). */
@@ -97,6 +116,7 @@ export class ReadCache {
     this.loads.detach();
     this.skuInvalidatedAt.clear();
     this.entries.clear();
+    this.keysBySku.clear();
   }
 
   get size(): number {

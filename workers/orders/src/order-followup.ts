@@ -1,4 +1,4 @@
-import { createDb } from "../../../shared/db/client.ts";
+import { httpDb } from "../../../shared/db/http.ts";
 import { fail, ok, type Result } from "../../../shared/errors.ts";
 import type { Order } from "../../../shared/schemas/orders.ts";
 import { deliverOrder } from "./order-outbox.ts";
@@ -69,7 +69,7 @@ export async function followUp(h: FollowUpHost): Promise<boolean> {
   const snapshot = loadState(sql) ?? s;
   if (snapshot.recorded && snapshot.deliveredVersion < snapshot.version) {
     try {
-      await deliverOrder(createDb(h.env, h.ctx), snapshot);
+      await deliverOrder(httpDb(h.env), snapshot);
       const now = loadState(sql) ?? snapshot;
       now.deliveredVersion = Math.max(now.deliveredVersion, snapshot.version);
       now.outboxAttempts = 0;

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Database } from "../../../shared/db/client.ts";
+import type { HttpDatabase } from "../../../shared/db/http.ts";
 import { orderItems, orders, orderStatusHistory, paymentRow, payments, paymentUpsert } from "../../../shared/db/schema/index.ts";
 import { toOrder, type OrderState } from "./order-state.ts";
 
@@ -12,16 +12,18 @@ export function backoffMs(attempts: number): number {
 }
 
 /**
- * Writes the order's current copy to Postgres in one transaction: the order
+ * Writes the order's current copy to Postgres in one transaction (a batch:
+ * one fetch on the HTTP query path): the order
  * row (applied only when its version is newer, so a late, older delivery
  * never wins), its lines and status history (insert-or-ignore: their keys
  * are fixed by the OrderDO) and its payment row (the payments module's
  * forward-only upsert). Safe to repeat any number of times.
  */
-export async function deliverOrder(db: Database, s: OrderState): Promise<void> {
+export async function deliverOrder(db: HttpDatabase, s: OrderState): Promise<void> {
   const o = toOrder(s);
-  await db.transaction(async (tx) => {
-    await tx
+  const payment = s.payment ? [db.insert(payments).values(paymentRow(s.payment)).onConflictDoUpdate(paymentUpsert)] : [];
+  await db.batch([
+    db
       .insert(orders)
       .values({
         id: o.id,
@@ -52,8 +54,8 @@ export async function deliverOrder(db: Database, s: OrderState): Promise<void> {
           updatedAt: sql`excluded.updated_at`,
         },
         setWhere: sql`${orders.version} < excluded.version`,
-      });
-    await tx
+      }),
+    db
       .insert(orderItems)
       .values(
         o.items.map((i, position) => ({
@@ -67,11 +69,11 @@ export async function deliverOrder(db: Database, s: OrderState): Promise<void> {
           currency: i.unitPrice.currency,
         })),
       )
-      .onConflictDoNothing();
-    await tx
+      .onConflictDoNothing(),
+    db
       .insert(orderStatusHistory)
       .values(s.history.map((h) => ({ orderId: o.id, seq: h.seq, status: h.status, at: new Date(h.at) })))
-      .onConflictDoNothing();
-    if (s.payment) await tx.insert(payments).values(paymentRow(s.payment)).onConflictDoUpdate(paymentUpsert);
-  });
+      .onConflictDoNothing(),
+    ...payment,
+  ]);
 }

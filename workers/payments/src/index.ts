@@ -3,6 +3,7 @@ import { PaymentDO as PaymentDOClass } from "../../../durable/payment-do.ts";
 import { sentryOptions, sentryWhenConfigured } from "../../../shared/observability.ts";
 import type { PaymentOutcome, PaymentRecord } from "../../../durable/payment-do.ts";
 import { openDb } from "../../../shared/db/client.ts";
+import { httpDb } from "../../../shared/db/http.ts";
 import { fail, ok, type Result } from "../../../shared/errors.ts";
 import type { AuthorizeInput, PaymentSummary } from "../../../shared/schemas/payments.ts";
 import { DomainService } from "../../../shared/service.ts";
@@ -16,15 +17,12 @@ function paymentStub(env: PaymentsEnv, paymentId: string) {
   return env.PAYMENT.get(env.PAYMENT.idFromName(paymentId));
 }
 
-/** Copies a record to Postgres on its own pool, after the response; the OrderDO outbox retries it later if this fails. */
+/** Copies a record to Postgres after the response, one statement over HTTP; the OrderDO outbox retries it later if this fails. */
 async function persist(env: PaymentsEnv, record: PaymentRecord): Promise<void> {
-  const { db, pool } = openDb(env);
   try {
-    await savePayment(db, record);
+    await savePayment(httpDb(env), record);
   } catch (err) {
     console.error(JSON.stringify({ level: "error", worker: "payments", msg: "payment row not saved", paymentId: record.id, error: String((err as { cause?: unknown }).cause ?? err) }));
-  } finally {
-    await pool.end().catch(() => undefined);
   }
 }
 

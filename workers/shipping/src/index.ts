@@ -59,7 +59,7 @@ class ShippingServiceBase extends DomainService<ShippingEnv> {
   }
 
   async createShipment(orderId: string, userId: string): Promise<Result<Shipment>> {
-    const created = await createShipment(this.db(), orderId, userId);
+    const created = await createShipment(this.httpDb(), orderId, userId);
     if (!created.ok) return created;
     const published = await publishShipmentEvent(this.env.EVENTS_QUEUE, created.value, userId, "created");
     return published.ok ? created : published;

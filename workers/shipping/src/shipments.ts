@@ -1,7 +1,8 @@
-import { eq } from "drizzle-orm";
+import { eq, inArray, sql } from "drizzle-orm";
 import type { Database } from "../../../shared/db/client.ts";
 import { isUniqueViolation } from "../../../shared/db/client.ts";
-import { shipmentEvents, shipments, type ShipmentRow } from "../../../shared/db/schema/index.ts";
+import type { HttpDatabase } from "../../../shared/db/http.ts";
+import { shipmentEvents, shipments, type ShipmentEventRow, type ShipmentRow } from "../../../shared/db/schema/index.ts";
 import { fail, ok, type Result } from "../../../shared/errors.ts";
 import { newId } from "../../../shared/ids.ts";
 import type { Shipment, ShipmentEventStatus, ShipmentStatus } from "../../../shared/schemas/shipping.ts";
@@ -20,40 +21,45 @@ function trackingNumber(): string {
 
 /** The shipment with its history, oldest status first. */
 export async function toShipment(db: Database, row: ShipmentRow): Promise<Shipment> {
-  const events = await db.select().from(shipmentEvents).where(eq(shipmentEvents.shipmentId, row.id));
-  events.sort((a, b) => RANK[a.status] - RANK[b.status]);
+  return shipmentOf(row, await db.select().from(shipmentEvents).where(eq(shipmentEvents.shipmentId, row.id)));
+}
+
+function shipmentOf(row: ShipmentRow, events: ShipmentEventRow[]): Shipment {
+  const ordered = [...events].sort((a, b) => RANK[a.status] - RANK[b.status]);
   return {
     id: row.id,
     orderId: row.orderId,
     status: row.status,
     carrier: row.carrier,
     trackingNumber: row.trackingNumber,
-    events: events.map((e) => ({ status: e.status, at: e.at.toISOString() })),
+    events: ordered.map((e) => ({ status: e.status, at: e.at.toISOString() })),
   };
 }
 
 /**
  * Creates the order's shipment in `pending` with a fresh tracking number.
  * Idempotent by orderId: the unique key makes a retry (or a concurrent
- * duplicate) find the first shipment instead of creating a second.
+ * duplicate) find the first shipment instead of creating a second. One
+ * batch (one transaction, one fetch on the HTTP query path): the insert, its
+ * first event only if this insert made the row, and the order's shipment as
+ * it now is.
  */
-export async function createShipment(db: Database, orderId: string, userId: string): Promise<Result<Shipment>> {
+export async function createShipment(db: HttpDatabase, orderId: string, userId: string): Promise<Result<Shipment>> {
   const id = newId("shm");
+  const ofOrder = db.select({ id: shipments.id }).from(shipments).where(eq(shipments.orderId, orderId));
   try {
-    await db.transaction(async (tx) => {
-      const inserted = await tx
-        .insert(shipments)
-        .values({ id, orderId, userId, carrier: DEFAULT_CARRIER, trackingNumber: trackingNumber() })
-        .onConflictDoNothing({ target: shipments.orderId })
-        .returning({ id: shipments.id });
-      if (inserted.length > 0) await tx.insert(shipmentEvents).values({ shipmentId: id, status: "pending", source: "created" });
-    });
+    const [, , [row], events] = await db.batch([
+      db.insert(shipments).values({ id, orderId, userId, carrier: DEFAULT_CARRIER, trackingNumber: trackingNumber() }).onConflictDoNothing({ target: shipments.orderId }),
+      db.execute(sql`insert into ${shipmentEvents} (shipment_id, status, source) select ${shipments.id}, 'pending', 'created' from ${shipments} where ${shipments.id} = ${id}`),
+      db.select().from(shipments).where(eq(shipments.orderId, orderId)).limit(1),
+      db.select().from(shipmentEvents).where(inArray(shipmentEvents.shipmentId, ofOrder)),
+    ]);
+    return row ? ok(shipmentOf(row, events)) : fail("NOT_FOUND", "This order has no shipment yet.");
   } catch (err) {
     // A tracking-number collision (2^-64) is worth one retry, not a failure.
     if (!isUniqueViolation(err, "shipments_tracking_number_unique")) throw err;
     return createShipment(db, orderId, userId);
   }
-  return getShipmentForOrder(db, orderId);
 }
 
 export async function getShipmentForOrder(db: Database, orderId: string): Promise<Result<Shipment>> {
