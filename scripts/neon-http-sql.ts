@@ -65,18 +65,23 @@ export class SqlOverHttp {
       const pool = this.pool(connectionString);
       const answer = await this.exclusive(async () => {
         const client = await pool.connect();
+        let broken: Error | undefined;
         try {
           if ("queries" in body) return { results: await batch(client, body.queries, req, arrayMode) };
           return await run(client, body, arrayMode);
+        } catch (err) {
+          // Not a Postgres error: the connection itself failed or timed out, so it must not be reused.
+          if (!isPostgresError(err)) broken = err instanceof Error ? err : new Error(String(err));
+          throw err;
         } finally {
-          client.release();
+          client.release(broken);
         }
       });
       reply(res, 200, answer);
     } catch (err) {
       const e = err as Record<string, unknown> & { message?: string };
-      // A Postgres error (it has a SQLSTATE) is the client's; anything else means the database is unreachable.
-      if (typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code)) {
+      // A Postgres error is the client's; anything else means the database is unreachable.
+      if (isPostgresError(err)) {
         reply(res, 400, Object.fromEntries([["message", e.message], ...ERROR_FIELDS.map((f) => [f, e[f]])]));
       } else {
         reply(res, 503, { message: `database unreachable: ${e.message ?? String(err)}` });
@@ -93,7 +98,8 @@ export class SqlOverHttp {
     let pool = this.pools.get(connectionString);
     if (!pool) {
       const shape = this.serialised ? { max: 1, idleTimeoutMillis: 0 } : { max: 8, idleTimeoutMillis: 10_000 };
-      pool = new pg.Pool({ connectionString, ...shape, connectionTimeoutMillis: 5_000 });
+      // The Workers' own client-side bound (QUERY_TIMEOUT_MS): a stuck query fails instead of holding the connection.
+      pool = new pg.Pool({ connectionString, ...shape, connectionTimeoutMillis: 5_000, query_timeout: 15_000 });
       pool.on("error", () => undefined); // an idle connection the server closed: the pool replaces it
       this.pools.set(connectionString, pool);
     }
@@ -122,6 +128,11 @@ async function batch(client: pg.PoolClient, queries: QueryData[], req: IncomingM
     await client.query("ROLLBACK").catch(() => undefined);
     throw err;
   }
+}
+
+/** An error Postgres answered (an ErrorResponse with its SQLSTATE), as opposed to a connection failure. */
+function isPostgresError(err: unknown): boolean {
+  return err instanceof pg.DatabaseError;
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
