@@ -11,7 +11,11 @@ import type { DatabaseEnv } from "./client.ts";
  */
 export type HttpDatabase = NeonHttpDatabase;
 
-/** Locally, the same proxy that relays WebSockets answers `POST /sql` (scripts/neon-http-sql.ts). */
+/**
+ * Locally, the same proxy that relays WebSockets answers `POST /sql` (scripts/neon-http-sql.ts).
+ * `neonConfig.fetchEndpoint` is isolate-wide and read when a query is sent, which is sound because an
+ * isolate has one NEON_WS_PROXY; to take "Postgres" away in a test, point DATABASE_URL elsewhere.
+ */
 export function httpDb(env: DatabaseEnv): HttpDatabase {
   const proxy = env.NEON_WS_PROXY;
   if (proxy) neonConfig.fetchEndpoint = `http://${proxy.split("/")[0]}/sql`;
