@@ -1,6 +1,5 @@
 import { sql } from "drizzle-orm";
-import { inject } from "vitest";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
 import { isUniqueViolation, openDb } from "../../shared/db/client.ts";
 import { httpDb } from "../../shared/db/http.ts";
 import { paymentWebhookEvents } from "../../shared/db/schema/index.ts";
