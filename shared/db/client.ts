@@ -55,29 +55,6 @@ export function openDb(env: DatabaseEnv): OpenDatabase {
   return { db: drizzle(pool), pool };
 }
 
-const IDLE_BEFORE_END_MS = 1_000;
-
-/** Ends `pool` once it has had no active or waiting client for a while. */
-async function endWhenIdle(pool: Pool): Promise<void> {
-  let idleSince = Date.now();
-  while (Date.now() - idleSince < IDLE_BEFORE_END_MS) {
-    await new Promise((r) => setTimeout(r, 100));
-    if (pool.totalCount !== pool.idleCount || pool.waitingCount > 0) idleSince = Date.now();
-  }
-  await pool.end();
-}
-
-/**
- * For code outside an RPC method (Durable Objects, alarms, queue handlers):
- * a per-request client whose pool is ended through `ctx.waitUntil` once it
- * has been idle for a second, so connections never leak.
- */
-export function createDb(env: DatabaseEnv, ctx: { waitUntil(p: Promise<unknown>): void }): Database {
-  const { db, pool } = openDb(env);
-  ctx.waitUntil(endWhenIdle(pool).catch(() => undefined));
-  return db;
-}
-
 /** True when `err` is a Postgres unique-violation (SQLSTATE 23505), optionally on a named constraint. */
 export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   const e = findPgError(err);

@@ -1,6 +1,6 @@
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { drizzle, type NeonHttpDatabase } from "drizzle-orm/neon-http";
-import type { DatabaseEnv } from "./client.ts";
+import type { Database, DatabaseEnv } from "./client.ts";
 
 /**
  * Postgres over Neon's HTTP query path: each statement, or each `db.batch([...])`
@@ -10,6 +10,9 @@ import type { DatabaseEnv } from "./client.ts";
  * in one transaction keeps the WebSocket session (`openDb`).
  */
 export type HttpDatabase = NeonHttpDatabase;
+
+/** Either path, for a query that runs the same on both (a plain select or insert). */
+export type AnyDatabase = Database | HttpDatabase;
 
 /**
  * Locally, the same proxy that relays WebSockets answers `POST /sql` (scripts/neon-http-sql.ts).

@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import type { Database } from "../../../shared/db/client.ts";
 import { isUniqueViolation } from "../../../shared/db/client.ts";
-import type { HttpDatabase } from "../../../shared/db/http.ts";
+import type { AnyDatabase } from "../../../shared/db/http.ts";
 import { categories, products, variants } from "../../../shared/db/schema/index.ts";
 import { fail, ok, type Result } from "../../../shared/errors.ts";
 import { newId } from "../../../shared/ids.ts";
@@ -25,7 +25,7 @@ export async function createCategory(db: Database, input: CategoryInput): Promis
 }
 
 /** Price, title and weight of live SKUs (cart and checkout); unknown or deleted SKUs are absent. */
-export async function variantInfo(db: Database | HttpDatabase, skus: string[]): Promise<Record<string, VariantInfo>> {
+export async function variantInfo(db: AnyDatabase, skus: string[]): Promise<Record<string, VariantInfo>> {
   const unique = [...new Set(skus)];
   if (unique.length === 0) return {};
   const rows = await db

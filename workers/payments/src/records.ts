@@ -1,12 +1,12 @@
 import { asc, eq } from "drizzle-orm";
 import type { Database } from "../../../shared/db/client.ts";
-import type { HttpDatabase } from "../../../shared/db/http.ts";
+import type { AnyDatabase } from "../../../shared/db/http.ts";
 import { paymentRow, payments, paymentUpsert, paymentWebhookEvents, type PaymentRow } from "../../../shared/db/schema/index.ts";
 import type { PaymentStatus, PaymentSummary, WebhookEvent } from "../../../shared/schemas/payments.ts";
 import type { PaymentRecord } from "../../../durable/payment-do.ts";
 
 /** Copies a PaymentDO record to Postgres; idempotent and never moves a status backwards. */
-export async function savePayment(db: Pick<Database, "insert"> | Pick<HttpDatabase, "insert">, record: PaymentRecord): Promise<void> {
+export async function savePayment(db: Pick<AnyDatabase, "insert">, record: PaymentRecord): Promise<void> {
   const { providerRef, ...summary } = record;
   await db.insert(payments).values(paymentRow(summary, providerRef)).onConflictDoUpdate(paymentUpsert);
 }
