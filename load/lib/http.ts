@@ -60,17 +60,7 @@ export class HttpClient {
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
           res.on("end", () => {
-            const text = Buffer.concat(chunks).toString("utf8");
-            const type = String(res.headers["content-type"] ?? "");
-            let json: unknown;
-            if (type.includes("json") && text.length > 0) {
-              try {
-                json = JSON.parse(text);
-              } catch {
-                json = undefined;
-              }
-            }
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+            resolve(result(res.statusCode ?? 0, res.headers, Buffer.concat(chunks).toString("utf8")));
           });
           res.on("error", reject);
         },
@@ -89,7 +79,36 @@ export class HttpClient {
 }
 
 /** The machine-readable error code of a problem+json body, if any. */
+/**
+ * A response whose `json` is parsed on first use: a read benchmark that only
+ * counts statuses should not spend the load generator's CPU (on the cores
+ * the target runs on) parsing every body.
+ */
+function result(status: number, headers: HttpResult["headers"], text: string): HttpResult {
+  let parsed: { value: unknown } | undefined;
+  return {
+    status,
+    headers,
+    text,
+    get json() {
+      if (!parsed) parsed = { value: parseJson(headers, text) };
+      return parsed.value;
+    },
+  };
+}
+
+function parseJson(headers: HttpResult["headers"], text: string): unknown {
+  if (!String(headers["content-type"] ?? "").includes("json") || text.length === 0) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The problem+json `code` of an error response (only error bodies are parsed for it). */
 export function problemCode(res: HttpResult): string | undefined {
+  if (res.status < 400) return undefined;
   const body = res.json as { code?: unknown } | undefined;
   return typeof body?.code === "string" ? body.code : undefined;
 }

@@ -1,5 +1,7 @@
+import type { Context } from "hono";
 import type { Result } from "../../../shared/errors.ts";
 import { SingleFlight } from "../../../shared/single-flight.ts";
+import type { AppEnv } from "./context.ts";
 
 /**
  * Tier 1 of catalog reads: the finished JSON of public catalog responses
@@ -20,6 +22,8 @@ interface Entry {
   body: string;
   fetchedAt: number;
   skus: readonly string[];
+  /** The route that stored it (`/v1/products/:id`), for the fast path's log line. */
+  route: string;
 }
 
 export const DEFAULT_TTL_MS = 1000;
@@ -50,20 +54,27 @@ export class ReadCache {
     load: () => Promise<Result<T>>,
     skusOf: (v: T) => readonly string[],
     waitUntil?: (p: Promise<unknown>) => void,
+    route = key,
   ): Promise<Result<string>> {
-    const hit = this.entries.get(key);
-    if (hit && this.now() - hit.fetchedAt < ttlMs) return { ok: true, value: hit.body };
-    return this.loads.run(key, () => this.fetch(key, load, skusOf), waitUntil);
+    const hit = this.peek(key, ttlMs);
+    if (hit) return { ok: true, value: hit.body };
+    return this.loads.run(key, () => this.fetch(key, load, skusOf, route), waitUntil);
   }
 
-  private async fetch<T>(key: string, load: () => Promise<Result<T>>, skusOf: (v: T) => readonly string[]): Promise<Result<string>> {
+  /** The fresh entry for `key`, if there is one (no load). */
+  peek(key: string, ttlMs: number): { body: string; route: string } | undefined {
+    const hit = this.entries.get(key);
+    return hit && this.now() - hit.fetchedAt < ttlMs ? hit : undefined;
+  }
+
+  private async fetch<T>(key: string, load: () => Promise<Result<T>>, skusOf: (v: T) => readonly string[], route: string): Promise<Result<string>> {
     const fetchedAt = this.now();
     const generation = this.generation;
     const r = await load();
     if (!r.ok) return r;
     const body = JSON.stringify(r.value);
     const skus = skusOf(r.value);
-    if (!this.invalidatedSince(generation, skus)) this.store(key, { body, fetchedAt, skus });
+    if (!this.invalidatedSince(generation, skus)) this.store(key, { body, fetchedAt, skus, route });
     return { ok: true, value: body };
   }
 
@@ -127,9 +138,18 @@ export class ReadCache {
 /** The isolate's one cache: module scope outlives requests, which is the point. */
 export const catalogReads = new ReadCache();
 
-/** The request's waitUntil, for loads other requests may join. */
-export function later(c: { executionCtx: { waitUntil(p: Promise<unknown>): void } }): (p: Promise<unknown>) => void {
-  return (p) => c.executionCtx.waitUntil(p);
+/**
+ * The read cache's key of a request: its path and query exactly as sent, so
+ * the fast path (cached-read.ts) finds an entry without parsing or validating
+ * anything. Only a route that validated the same URL can have stored it.
+ */
+export function readKey(url: string): string {
+  return url.slice(url.indexOf("/", url.indexOf("//") + 2));
+}
+
+/** A public catalog read through this isolate's cache: `load` on a miss, keyed by the request's URL. */
+export function readThrough<T>(c: Context<AppEnv>, load: () => Promise<Result<T>>, skusOf: (v: T) => readonly string[]): Promise<Result<string>> {
+  return catalogReads.read(readKey(c.req.url), readTtl(c.env), load, skusOf, (p) => c.executionCtx.waitUntil(p), c.req.routePath);
 }
 
 /** `CATALOG_READ_TTL_MS`, or the default when unset or malformed. */

@@ -13,15 +13,20 @@ type LimiterName = "RATE_LIMIT_ANON" | "RATE_LIMIT_USER" | "RATE_LIMIT_AUTH" | "
  * checkout per user (stricter), other authenticated calls per user, the rest per IP.
  */
 export async function classify(c: Context<AppEnv>): Promise<{ limiter: LimiterName; key: string }> {
-  const ip = c.req.header("cf-connecting-ip") ?? "local";
+  const ipKey = anonymousKey(c.req.header("cf-connecting-ip"));
   const path = new URL(c.req.url).pathname;
-  if (path.startsWith("/v1/auth/")) return { limiter: "RATE_LIMIT_AUTH", key: `ip:${ip}` };
+  if (path.startsWith("/v1/auth/")) return { limiter: "RATE_LIMIT_AUTH", key: ipKey };
   const token = c.req.header("authorization")?.match(/^Bearer (\S+)$/)?.[1];
   const principal = token ? await verifyAccessToken(token, c.env) : null;
-  if (!principal) return { limiter: "RATE_LIMIT_ANON", key: `ip:${ip}` };
+  if (!principal) return { limiter: "RATE_LIMIT_ANON", key: ipKey };
   c.set("principal", principal);
   if (c.req.method === "POST" && path === "/v1/checkout") return { limiter: "RATE_LIMIT_CHECKOUT", key: `user:${principal.userId}` };
   return { limiter: "RATE_LIMIT_USER", key: `user:${principal.userId}` };
+}
+
+/** The limiter key of a caller without a token: its IP (Cloudflare's `cf-connecting-ip`). */
+export function anonymousKey(ip: string | null | undefined): string {
+  return `ip:${ip ?? "local"}`;
 }
 
 /**

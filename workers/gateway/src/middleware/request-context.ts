@@ -1,6 +1,6 @@
 import { captureException, captureMessage, withScope } from "@sentry/cloudflare";
 import type { Context, MiddlewareHandler } from "hono";
-import { continueTrace, runWithTrace, traceparent } from "../../../../shared/trace.ts";
+import { continueTrace, runWithTrace, traceparent, type TraceContext } from "../../../../shared/trace.ts";
 import type { AppEnv } from "../context.ts";
 
 const VALID_REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -15,8 +15,7 @@ const VALID_REQUEST_ID = /^[\w.:-]{1,128}$/;
 export function requestContext(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = Date.now();
-    const incoming = c.req.header("x-request-id");
-    const requestId = incoming && VALID_REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+    const requestId = requestIdOf(c.req.header("x-request-id"));
     const trace = continueTrace(c.req.header("traceparent"));
     c.set("requestId", requestId);
     c.set("traceId", trace.traceId);
@@ -38,21 +37,31 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
     }
     // 5xx that did not come from a thrown error (those are reported by onError).
     if (res.status >= 500 && !c.error) reportError(c, `HTTP ${res.status} on ${c.req.method} ${c.req.routePath}`);
-    console.log(
-      JSON.stringify({
-        level: res.status >= 500 ? "error" : "info",
-        worker: "gateway",
-        requestId,
-        traceId: trace.traceId,
-        spanId: trace.spanId,
-        method: c.req.method,
-        route: c.req.routePath,
-        status: res.status,
-        durationMs: Date.now() - started,
-        version: c.env.CF_VERSION_METADATA.id,
-      }),
-    );
+    logRequest({ requestId, trace, method: c.req.method, route: c.req.routePath, status: res.status, started, version: c.env.CF_VERSION_METADATA.id });
   };
+}
+
+/** The client's `x-request-id` when it is sane, else a new one. */
+export function requestIdOf(incoming: string | null | undefined): string {
+  return incoming && VALID_REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+}
+
+/** The one structured log line per request (also written by the cached-read fast path). */
+export function logRequest(r: { requestId: string; trace: TraceContext; method: string; route: string; status: number; started: number; version: string }): void {
+  console.log(
+    JSON.stringify({
+      level: r.status >= 500 ? "error" : "info",
+      worker: "gateway",
+      requestId: r.requestId,
+      traceId: r.trace.traceId,
+      spanId: r.trace.spanId,
+      method: r.method,
+      route: r.route,
+      status: r.status,
+      durationMs: Date.now() - r.started,
+      version: r.version,
+    }),
+  );
 }
 
 /**

@@ -4,7 +4,7 @@ import { CategoryInputSchema, CategorySchema } from "../../../../shared/schemas/
 import type { AppEnv } from "../context.ts";
 import { requireAuth } from "../middleware/auth.ts";
 import { bearer, jsonBody, jsonResponse, problems } from "../openapi.ts";
-import { catalogReads, later, readTtl, settled } from "../read-cache.ts";
+import { readThrough, settled } from "../read-cache.ts";
 import { send, sendJson } from "../respond.ts";
 
 const list = createRoute({
@@ -27,5 +27,5 @@ const create = createRoute({
 });
 
 export const categoryRoutes = new OpenAPIHono<AppEnv>()
-  .openapi(list, async (c) => sendJson(c, await catalogReads.read("categories", readTtl(c.env), async () => ok(await c.env.CATALOG.listCategories()), () => [], later(c))))
+  .openapi(list, async (c) => sendJson(c, await readThrough(c, async () => ok(await c.env.CATALOG.listCategories()), () => [])))
   .openapi(create, async (c) => send(c, await settled(c.env, await c.env.CATALOG.createCategory(c.req.valid("json"))), 201));

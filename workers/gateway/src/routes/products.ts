@@ -4,7 +4,7 @@ import { ProductCreateSchema, ProductListQuerySchema, ProductPatchSchema, Produc
 import type { AppEnv } from "../context.ts";
 import { requireAuth } from "../middleware/auth.ts";
 import { bearer, jsonBody, jsonResponse, problems } from "../openapi.ts";
-import { catalogReads, later, readTtl, settled } from "../read-cache.ts";
+import { readThrough, settled } from "../read-cache.ts";
 import { send, sendJson, sendNoContent } from "../respond.ts";
 
 const list = createRoute({
@@ -63,12 +63,11 @@ const skusOf = (p: Product) => p.variants.map((v) => v.sku);
 export const productRoutes = new OpenAPIHono<AppEnv>()
   .openapi(list, async (c) => {
     const query = c.req.valid("query");
-    const key = `products?${new URLSearchParams(Object.entries(query).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])))}`;
-    return sendJson(c, await catalogReads.read(key, readTtl(c.env), () => c.env.CATALOG.listProducts(query), (page) => page.items.flatMap(skusOf), later(c)));
+    return sendJson(c, await readThrough(c, () => c.env.CATALOG.listProducts(query), (page) => page.items.flatMap(skusOf)));
   })
   .openapi(get, async (c) => {
     const id = c.req.valid("param").id;
-    return sendJson(c, await catalogReads.read(`products/${id}`, readTtl(c.env), () => c.env.CATALOG.getProduct(id), skusOf, later(c)));
+    return sendJson(c, await readThrough(c, () => c.env.CATALOG.getProduct(id), skusOf));
   })
   // Writes answer once no cache can still show what they replaced (read-cache.ts).
   .openapi(create, async (c) => send(c, await settled(c.env, await c.env.CATALOG.createProduct(c.req.valid("json"))), 201))

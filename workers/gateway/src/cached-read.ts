@@ -1,0 +1,64 @@
+import { continueTrace, traceparent } from "../../../shared/trace.ts";
+import { anonymousKey } from "./middleware/rate-limit.ts";
+import { logRequest, requestIdOf } from "./middleware/request-context.ts";
+import { catalogReads, readKey, readTtl } from "./read-cache.ts";
+
+/**
+ * The fast path of the gateway's most frequent request: an anonymous GET of a
+ * public catalog read (a product, a page of products, the categories) whose
+ * JSON is already in this isolate's read cache (read-cache.ts). It answers
+ * before Hono runs: no routing, validation or middleware chain, which cost
+ * about as much as the rest of such a request together (`npm run profile`).
+ *
+ * It answers exactly what the full path would:
+ * - only URLs the full path validated and cached (the cache is keyed by the
+ *   URL as sent), and only while that entry is fresh;
+ * - the same rate limit (the anonymous limiter, keyed by client IP); when it
+ *   says no, the full path answers the 429;
+ * - the same headers: those of a cached read the full path answered in this
+ *   isolate (security, CORS, content type), with this request's id, trace
+ *   and version stamped as the full path does;
+ * - the same log line.
+ * Anything else (a token, a miss, another method, the tests' fault header)
+ * goes the full way.
+ */
+
+/** Response headers that differ per request: never part of the template. */
+const PER_REQUEST = new Set(["x-request-id", "traceparent", "x-edgeshop-version", "content-length"]);
+
+let template: [string, string][] | undefined;
+
+/** The fast path's answer, or undefined to take the full path. */
+export async function serveCachedRead(request: Request, env: GatewayEnv): Promise<Response | undefined> {
+  if (template === undefined || request.method !== "GET") return undefined;
+  const headers = request.headers;
+  if (headers.has("authorization") || headers.has("x-edgeshop-fault")) return undefined;
+  const hit = catalogReads.peek(readKey(request.url), readTtl(env));
+  if (!hit) return undefined;
+  const started = Date.now();
+  // A refusal, or a limiter that failed, is the full path's to answer (429, or a reported error).
+  const allowed = await env.RATE_LIMIT_ANON.limit({ key: anonymousKey(headers.get("cf-connecting-ip")) }).then(
+    (r) => r.success,
+    () => false,
+  );
+  if (!allowed) return undefined;
+  const requestId = requestIdOf(headers.get("x-request-id"));
+  const trace = continueTrace(headers.get("traceparent") ?? undefined);
+  const version = env.CF_VERSION_METADATA.id;
+  const out = new Headers(template);
+  out.set("x-request-id", requestId);
+  out.set("x-edgeshop-version", version);
+  out.set("traceparent", traceparent(trace));
+  logRequest({ requestId, trace, method: "GET", route: hit.route, status: 200, started, version });
+  return new Response(hit.body, { status: 200, headers: out });
+}
+
+/**
+ * Takes the fast path's header template from the first cached read the full
+ * path answers in this isolate: a 200 to a GET whose URL is now in the cache.
+ */
+export function learnFrom(request: Request, response: Response): void {
+  if (template !== undefined || request.method !== "GET" || response.status !== 200) return;
+  if (!catalogReads.peek(readKey(request.url), Number.POSITIVE_INFINITY)) return;
+  template = [...response.headers].filter(([name]) => !PER_REQUEST.has(name));
+}
