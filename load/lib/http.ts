@@ -78,7 +78,6 @@ export class HttpClient {
   }
 }
 
-/** The machine-readable error code of a problem+json body, if any. */
 /**
  * A response whose `json` is parsed on first use: a read benchmark that only
  * counts statuses should not spend the load generator's CPU (on the cores
