@@ -18,7 +18,8 @@ import { catalogReads, readKey, readTtl } from "./read-cache.ts";
  *   says no, the full path answers the 429;
  * - the same headers: those of a cached read the full path answered in this
  *   isolate (security, CORS, content type), with this request's id, trace
- *   and version stamped as the full path does;
+ *   and version stamped as the full path does (over HTTP/1.1 their names go
+ *   out in lower case, where the full path capitalises some; HTTP ignores case);
  * - the same log line.
  * Anything else (a token, a miss, another method, the tests' fault header)
  * goes the full way.
