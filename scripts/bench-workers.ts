@@ -34,6 +34,21 @@ export interface BenchDatabase {
 
 const HELLO_SCRIPT = `export default { fetch() { return new Response("hello world"); } };`;
 
+// A bare RPC target: what one service-binding call costs before edgeshop's own wrapping (trace, log line, Sentry).
+const BARE_SCRIPT = `
+import { WorkerEntrypoint } from "cloudflare:workers";
+export class Bare extends WorkerEntrypoint {
+  health() { return { status: "ok" }; }
+  healthLogged() {
+    console.log(JSON.stringify({ level: "info", worker: "bare", method: "healthLogged", status: "ok", durationMs: 0 }));
+    return { status: "ok" };
+  }
+}
+export default {
+  fetch() { return new Response("bare"); },
+  queue(batch) { batch.ackAll(); },
+};`;
+
 // Reserves one unit of ?sku= under a fresh id: one RPC to CatalogService, one StockDO call, as checkout does.
 const PROBE_SCRIPT = `
 export default {
@@ -42,6 +57,23 @@ export default {
     // One RPC, and one RPC that opens a Postgres session (pool, WebSocket, startup, select 1, end):
     // the cost of a database round trip from a Worker call, apart from everything else.
     if (url.pathname === "/rpc") return Response.json(await env.CATALOG.health());
+    // The same call to a bare entrypoint, without and with one log line: what edgeshop's wrapping adds per hop.
+    if (url.pathname === "/rpc-bare") return Response.json(await env.BARE.health());
+    if (url.pathname === "/rpc-bare-log") return Response.json(await env.BARE.healthLogged());
+    // Miniflare's emulated Cache API and Queues run on this same workerd: a lookup that hits, and one
+    // message sent and delivered (to the bare Worker, which acknowledges it), priced against /plain.
+    if (url.pathname === "/plain") return Response.json({ status: "ok" });
+    if (url.pathname === "/cache-match") {
+      const key = "https://probe.edgeshop.internal/doc";
+      const hit = await caches.default.match(key);
+      if (hit) return Response.json(JSON.parse(await hit.text()));
+      await caches.default.put(key, Response.json({ status: "ok" }, { headers: { "cache-control": "max-age=3600" } }));
+      return Response.json({ status: "ok" });
+    }
+    if (url.pathname === "/queue-send") {
+      await env.PROBE_QUEUE.send({ status: "ok" });
+      return Response.json({ status: "ok" });
+    }
     if (url.pathname === "/db") return Response.json(await env.CATALOG.databaseHealth("session"));
     // The same select over Neon's HTTP query path: one fetch, no session.
     if (url.pathname === "/db-http") return Response.json(await env.CATALOG.databaseHealth("http"));
@@ -163,11 +195,19 @@ export function benchWorkers(outDir: string, db: BenchDatabase, ports: BenchPort
     modules: true,
     script: PROBE_SCRIPT,
     ...compat,
-    serviceBindings: { CATALOG: { name: "edgeshop-catalog", entrypoint: "CatalogService" } },
+    serviceBindings: { CATALOG: { name: "edgeshop-catalog", entrypoint: "CatalogService" }, BARE: { name: "bench-bare", entrypoint: "Bare" } },
     durableObjects: { STOCK: { className: "StockDO", scriptName: "edgeshop-catalog" } },
+    queueProducers: { PROBE_QUEUE: { queueName: "bench-probe" } },
     unsafeDirectSockets: socket(ports.probe),
   };
-  return [gateway, ...domains, hello, probe];
+  const bare: LegacyWorkerOptions = {
+    name: "bench-bare",
+    modules: true,
+    script: BARE_SCRIPT,
+    ...compat,
+    queueConsumers: { "bench-probe": { maxBatchSize: 20, maxBatchTimeout: 1 } },
+  };
+  return [gateway, ...domains, hello, probe, bare];
 }
 
 /**

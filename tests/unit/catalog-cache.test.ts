@@ -6,7 +6,7 @@
  * connection attempt to a port nothing listens on.
  */
 import { inject } from "vitest";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { openDb, type OpenDatabase } from "../../shared/db/client.ts";
 import { cached, type CacheOptions } from "../../workers/catalog/src/cache.ts";
 
@@ -51,5 +51,27 @@ describe("catalog cache while Postgres is down", () => {
     await new Promise((r) => setTimeout(r, TTL_MS * 2));
     const read = cached(path, async () => Promise.reject(new Error("Postgres is down")), options(down), { product: path });
     await expect(read).rejects.toThrow("Postgres is down");
+  });
+});
+
+describe("catalog cache memory tier", () => {
+  it("keeps the price lookups of a 2,500-SKU shop in memory: reading them again costs no Cache API lookup", async () => {
+    const run = crypto.randomUUID();
+    const paths = Array.from({ length: 2500 }, (_, i) => `variants?memory-${run}-${i}`);
+    // A version trusted for the whole test: re-reading it would open the Cache API too.
+    const o = { ...options(up), ttlMs: 120_000 };
+    let computed = 0;
+    const compute = (path: string) => async () => ({ title: `${path} ${++computed}` });
+    for (const path of paths) await cached(path, compute(path), o);
+    expect(computed).toBe(paths.length);
+    await Promise.allSettled(pending);
+    const opened = vi.spyOn(caches, "open");
+    try {
+      for (const [i, path] of paths.entries()) expect(await cached(path, compute(path), o)).toStrictEqual({ title: `${path} ${i + 1}` });
+      expect(computed).toBe(paths.length);
+      expect(opened).not.toHaveBeenCalled();
+    } finally {
+      opened.mockRestore();
+    }
   });
 });

@@ -35,7 +35,14 @@ const DOC_TTL_SECONDS = 3600;
 const KEEP_VERSION_SECONDS = 24 * 3600;
 export const DEFAULT_READ_TTL_MS = 1000;
 
-const MEMORY_ENTRIES = 2000;
+/**
+ * Per-isolate memory tier, bounded by the documents' total length (JSON
+ * characters), least recently used out first. 8M characters is 8-16 MB of the
+ * isolate's 128 MB: every product document and price lookup of a 3,000-SKU
+ * catalog fits. It was 2,000 entries, which a shop of 3,000 SKUs overran with
+ * price lookups alone, so a third of add-to-carts went to the Cache API.
+ */
+const MEMORY_CHARS = 8_000_000;
 /** Beyond this many versions behind, an isolate forgets per-product knowledge instead of reading every change. */
 const MAX_CHANGES = 2000;
 /** Change rows older than this many versions are pruned (no isolate lags that far without resetting). */
@@ -56,16 +63,35 @@ interface Known {
 let known: Known | null = null;
 const versionLoads = new SingleFlight<string>();
 const memoDocs = new Map<string, string>();
+let memoChars = 0;
 const docLoads = new SingleFlight<string | null>();
 
-function remember(key: string, body: string): void {
+function forget(key: string): void {
+  const body = memoDocs.get(key);
+  if (body === undefined) return;
   memoDocs.delete(key);
+  memoChars -= body.length;
+}
+
+function remember(key: string, body: string): void {
+  forget(key);
+  if (body.length > MEMORY_CHARS) return;
   memoDocs.set(key, body);
-  while (memoDocs.size > MEMORY_ENTRIES) {
+  memoChars += body.length;
+  while (memoChars > MEMORY_CHARS) {
     const oldest = memoDocs.keys().next().value;
     if (oldest === undefined) break;
-    memoDocs.delete(oldest);
+    forget(oldest);
   }
+}
+
+/** The remembered document at `key`, now the most recently used. */
+function recall(key: string): string | undefined {
+  const body = memoDocs.get(key);
+  if (body === undefined) return undefined;
+  memoDocs.delete(key);
+  memoDocs.set(key, body);
+  return body;
 }
 
 async function store(): Promise<Cache> {
@@ -231,7 +257,7 @@ export async function cached<T>(path: string, compute: () => Promise<T>, o: Cach
     console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "cache read failed", error: String(err) }));
     return compute();
   }
-  const inMemory = memoDocs.get(key);
+  const inMemory = recall(key);
   if (inMemory !== undefined) return JSON.parse(inMemory) as T;
   const body = await docLoads.run(key, () => load(key, compute, o), o.waitUntil);
   // null: the value was not cacheable (an error result); this caller computes its own answer.
