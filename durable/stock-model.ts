@@ -29,7 +29,11 @@ export const STOCK_SCHEMA = [
      closed_at INTEGER
    )`,
   `CREATE INDEX IF NOT EXISTS reservations_held ON reservations (state, expires_at)`,
+  // The alarm's purge of closed rows past their keep time reads only those rows: without these two
+  // indexes, every alarm run scanned the week of reservations and operations the object keeps.
+  `CREATE INDEX IF NOT EXISTS reservations_closed ON reservations (closed_at) WHERE state != 'held'`,
   `CREATE TABLE IF NOT EXISTS operations (id TEXT PRIMARY KEY, at INTEGER NOT NULL)`,
+  `CREATE INDEX IF NOT EXISTS operations_at ON operations (at)`,
   `CREATE TABLE IF NOT EXISTS ledger (
      seq INTEGER PRIMARY KEY AUTOINCREMENT,
      kind TEXT NOT NULL,

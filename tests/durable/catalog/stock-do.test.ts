@@ -109,8 +109,8 @@ describe("StockDO", () => {
       await runDurableObjectAlarm(stub);
       remaining.push(await heldCount());
     }
-    // One batch per run (a long backlog never becomes one long transaction), the alarm running again
-    // at once while holds are due (it may also fire on its own between these runs).
+    // One batch per run (a long backlog never becomes one long transaction), the alarm set again
+    // while holds are due (it may also fire on its own between these runs).
     expect(remaining[0]).toBe(600 - 256);
     expect(remaining.at(-1)).toBe(0);
     const expiries = await runInDurableObject(stub, (_i: StockDO, state) =>
@@ -120,6 +120,59 @@ describe("StockDO", () => {
     expect(new Set(expiries.map((e) => e.ref)).size).toBe(600);
     expect(expiries.every((e) => e.delta === 1 && e.reason === "hold expired" && /^b\d+$/.test(e.ref))).toBe(true);
     expect(await assertInvariant(stub)).toMatchObject({ onHand: 1000, reserved: 0, available: 1000 });
+  });
+
+  it("an alarm run reads only the rows it expires or purges, however many closed ones the object keeps", async () => {
+    const { stub } = await fresh("purge-index", 100);
+    await stub.reserve("live", 1, 3600);
+    const rowsRead = await runInDurableObject(stub, async (instance: StockDO, state) => {
+      const now = Date.now();
+      // A week of a busy SKU's settled holds and adjustments, all still inside their keep time.
+      state.storage.sql.exec(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+         INSERT INTO reservations (id, qty, expires_at, state, closed_at) SELECT 'old-' || i, 1, ? - i, 'committed', ? - i FROM n`,
+        now, now,
+      );
+      state.storage.sql.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO operations (id, at) SELECT 'op-' || i, ? - i FROM n`, now);
+      let read = 0;
+      const real = state.storage.sql;
+      const counted = {
+        exec: (query: string, ...bindings: SqlStorageValue[]) => {
+          const cursor = real.exec(query, ...bindings);
+          const rows = cursor.toArray();
+          read += cursor.rowsRead;
+          return { toArray: () => rows, one: () => rows[0] };
+        },
+      };
+      const self = instance as unknown as { sql: unknown };
+      self.sql = counted;
+      try {
+        await instance.alarm();
+      } finally {
+        self.sql = real;
+      }
+      return read;
+    });
+    expect(rowsRead).toBeLessThan(50);
+    expect(await assertInvariant(stub)).toMatchObject({ reserved: 1 });
+  });
+
+  it("runs its alarm at most every quarter second while holds keep coming due (a hot SKU)", async () => {
+    const { stub } = await fresh("alarm-step", 100);
+    await stub.reserve("soon", 1, 60);
+    await stub.reserve("later", 1, 60);
+    await runInDurableObject(stub, async (_i: StockDO, state) => {
+      state.storage.sql.exec("UPDATE reservations SET expires_at = ? WHERE id = 'soon'", Date.now() - 1);
+      state.storage.sql.exec("UPDATE reservations SET expires_at = ? WHERE id = 'later'", Date.now() + 5);
+    });
+    // The alarm the holds scheduled (a minute out), run now.
+    const ranAt = Date.now();
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const next = await runInDurableObject(stub, (_i: StockDO, state) => state.storage.getAlarm());
+    expect(next).toBeGreaterThanOrEqual(ranAt + 250);
+    // A hold past its expiry stops counting at the next call all the same, before the alarm.
+    await new Promise((r) => setTimeout(r, 10));
+    expect(await assertInvariant(stub)).toMatchObject({ reserved: 0, available: 100 });
   });
 
   it("adjusts within available only, idempotent by operation id", async () => {

@@ -3,7 +3,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { CartDO } from "../../../durable/cart-do.ts";
 import { CART_IDLE_MS } from "../../../workers/orders/src/cart-store.ts";
-import { IN_FLIGHT_STALE_MS } from "../../../workers/orders/src/cart-checkout.ts";
+import { beginCheckout, completeCheckout, IN_FLIGHT_STALE_MS, oldestInFlight } from "../../../workers/orders/src/cart-checkout.ts";
 import { cartOf, stockedVariant, uid } from "./fixtures.ts";
 
 describe("CartDO", () => {
@@ -55,5 +55,38 @@ describe("CartDO", () => {
     });
     expect(await runDurableObjectAlarm(cart)).toBe(true);
     expect((await cart.beginCheckout("k1", "body-a", "req-2")).kind).toBe("start");
+  });
+
+  it("claims and settles a key reading a handful of rows however many checkouts the user made (indexed, not scanned)", async () => {
+    const cart = cartOf(uid("usr"));
+    const v = await stockedVariant(10);
+    await cart.addItem(v, 1, 10);
+    await runInDurableObject(cart, async (_i: CartDO, state) => {
+      const now = Date.now();
+      // A day of a busy account's finished checkouts, each with its stored response.
+      const response = JSON.stringify({ ok: true, value: { note: "x".repeat(1500) } });
+      state.storage.sql.exec(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+         INSERT INTO idempotency (key, body_hash, state, order_id, request_id, response, created_at, updated_at)
+         SELECT 'old-' || i, 'h', 'done', 'ord-' || i, 'req', ?, ? - i, ? - i FROM n`,
+        response, now, now,
+      );
+      // Every statement the claim, the alarm scheduling and the settlement run, with the rows each read.
+      let rowsRead = 0;
+      const counted = {
+        exec: (query: string, ...bindings: SqlStorageValue[]) => {
+          const cursor = state.storage.sql.exec(query, ...bindings);
+          const rows = cursor.toArray();
+          rowsRead += cursor.rowsRead;
+          return { toArray: () => rows, one: () => rows[0] };
+        },
+      } as unknown as SqlStorage;
+      const begun = beginCheckout(counted, "k-new", "body", "req-new", now);
+      expect(begun.kind).toBe("start");
+      expect(oldestInFlight(counted)).toBe(now);
+      if (begun.kind === "start") completeCheckout(counted, "k-new", begun.orderId, { ok: false, error: { code: "PAYMENT_DECLINED", message: "declined" } } as never, now);
+      expect(oldestInFlight(counted)).toBeUndefined();
+      expect(rowsRead).toBeLessThan(50);
+    });
   });
 });

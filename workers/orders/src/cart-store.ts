@@ -27,6 +27,9 @@ export function migrateCart(sql: SqlStorage): void {
   sql.exec(`CREATE TABLE IF NOT EXISTS idempotency (
     key TEXT PRIMARY KEY, body_hash TEXT NOT NULL, state TEXT NOT NULL, order_id TEXT,
     request_id TEXT NOT NULL, response TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL)`);
+  // Claiming a key, scheduling the alarm and pruning look up records by state and age: without this,
+  // each checkout scanned every record of the last 48 h (4 scans, stored responses included).
+  sql.exec(`CREATE INDEX IF NOT EXISTS idempotency_state ON idempotency (state, created_at)`);
 }
 
 function meta(sql: SqlStorage, k: string): string | undefined {
