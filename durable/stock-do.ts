@@ -185,7 +185,7 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
       this.sql.exec(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${condition} LIMIT ?) RETURNING 1`, now - KEEP_CLOSED_MS, PURGE_BATCH).toArray().length;
     const purged = Math.max(purge("reservations", "state != 'held' AND closed_at < ?"), purge("operations", "at < ?"));
     const next = this.sql.exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM reservations WHERE state = 'held'").one().at;
-    // A purge backlog runs again at once, after calls waiting meanwhile; holds come due one step apart at most.
+    // A purge backlog runs again at once (after calls waiting meanwhile); else the next due hold, one step away at the soonest.
     if (purged >= PURGE_BATCH) await this.setAlarm(now);
     else if (next !== null) await this.setAlarm(Math.max(next, now + ALARM_STEP_MS));
     else if (this.sql.exec("SELECT 1 FROM reservations LIMIT 1").toArray().length > 0) await this.setAlarm(now + KEEP_CLOSED_MS);

@@ -1,13 +1,16 @@
 /**
  * The Workers `npm run serve:bench` runs on one workerd: every edgeshop Worker
  * from the bundle `wrangler deploy` would upload, wired by each one's own
- * wrangler config, plus two bench-only Workers:
+ * wrangler config, plus three bench-only Workers:
  * - `bench-hello`: a bare hello-world, the ceiling of this workerd on this
  *   machine, measured in the same run so figures from noisy machines compare;
  * - `bench-probe`: calls CatalogService.reserve over the same service binding
  *   the orders Worker uses, so reservations/s on one hot StockDO can be
  *   measured (the public API has no bare "reserve" route), and the StockDO
- *   itself through a stub (`/reserve-object`), without the catalog's hop;
+ *   itself through a stub (`/reserve-object`), without the catalog's hop; its
+ *   other routes price one operation each (an RPC, a Postgres session or
+ *   query, an emulated Cache API lookup or queue message) for `db-session`;
+ * - `bench-bare`: a bare RPC target and queue consumer for those prices.
  * With `--rate-limiter memory` (the default) the gateway's Rate Limiting
  * bindings are in-memory fixed-window counters inside the gateway's own
  * isolate (a wrapped binding, scripts/bench-ratelimit-plugin.mjs), with the

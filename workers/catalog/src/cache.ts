@@ -39,8 +39,9 @@ export const DEFAULT_READ_TTL_MS = 1000;
  * Per-isolate memory tier, bounded by the documents' total length (JSON
  * characters), least recently used out first. 8M characters is 8-16 MB of the
  * isolate's 128 MB: every product document and price lookup of a 3,000-SKU
- * catalog fits. It was 2,000 entries, which a shop of 3,000 SKUs overran with
- * price lookups alone, so a third of add-to-carts went to the Cache API.
+ * catalog fits. It was 2,000 entries dropped in insertion order: a shop of
+ * 3,000 SKUs overran it with price lookups alone, and lookups read in a cycle
+ * missed every time (tests/unit/catalog-cache.test.ts).
  */
 const MEMORY_CHARS = 8_000_000;
 /** Beyond this many versions behind, an isolate forgets per-product knowledge instead of reading every change. */
