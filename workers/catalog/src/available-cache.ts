@@ -21,6 +21,8 @@ export const AVAILABLE_TTL_MS = 10_000;
 const MAX_ENTRIES = 20_000;
 const entries = new Map<string, { available: number; at: number }>();
 const changedAt = new Map<string, number>();
+/** When `changedAt` was last emptied: a read started before that cannot tell whether its SKU moved. */
+let changesForgottenAt = 0;
 let clock = 0;
 
 /** The remembered `available` of `sku` if younger than `ttlMs`. */
@@ -35,14 +37,17 @@ export function readStarted(): number {
 }
 
 export function remember(sku: string, available: number, started: number, at = Date.now()): void {
-  if ((changedAt.get(sku) ?? 0) > started) return; // the stock moved while we were reading
+  if (Math.max(changedAt.get(sku) ?? 0, changesForgottenAt) > started) return; // the stock moved (or may have) while we were reading
   if (entries.size >= MAX_ENTRIES) entries.clear();
   entries.set(sku, { available, at });
 }
 
 export function forget(sku: string): void {
   entries.delete(sku);
-  if (changedAt.size >= MAX_ENTRIES) changedAt.clear();
+  if (changedAt.size >= MAX_ENTRIES) {
+    changedAt.clear();
+    changesForgottenAt = ++clock;
+  }
   changedAt.set(sku, ++clock);
 }
 
