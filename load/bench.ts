@@ -142,21 +142,26 @@ async function benchDbSession(probeUrl: string, durationS: number, figures: Benc
   const before = figures.length;
   const probe = new HttpClient(probeUrl, 64);
   try {
-    const cpuPerCall: number[] = [];
+    // workerd CPU per call by path; a price is the difference between a row and the row it extends.
+    const cpu = new Map<string, number>();
     for (const [name, path] of [["probe answering by itself (floor of the rows below)", "/plain"], ["Cache API lookup that hits (Miniflare's emulator)", "/cache-match"], ["queue message sent and delivered (Miniflare's emulator)", "/queue-send"], ["RPC to a bare entrypoint (probe -> bare.health)", "/rpc-bare"], ["RPC to a bare entrypoint that logs one line", "/rpc-bare-log"], ["RPC only (probe -> catalog.health)", "/rpc"], ["RPC + Postgres session (select 1)", "/db"], ["RPC + Postgres HTTP query (select 1)", "/db-http"]] as const) {
       const r = await closedLoop(probe, 8, durationS, () => (ctx) => ctx.step(path, "GET", path).then(() => undefined));
       const s = r.recorder.overall().summary();
       const w = r.cpu.workerd;
-      if (w !== undefined && s.count > 0) cpuPerCall.push((w * 10 * r.durationS) / s.count);
+      if (w !== undefined && s.count > 0) cpu.set(path, (w * 10 * r.durationS) / s.count);
       figures.push({ name, value: r.perSecond, unit: "calls/s", p50: s.p50, p95: s.p95, p99: s.p99, note: `8 concurrent; ${cpuNote(r, s.count, "call")}` });
     }
-    const [plain, cacheMatch, queueSend, bare, bareLogged, rpc, db, http] = cpuPerCall;
-    if (plain !== undefined && cacheMatch !== undefined) figures.push({ name: "one emulated Cache API hit, workerd CPU", value: Math.round((cacheMatch - plain) * 100) / 100, unit: "ms/lookup" });
-    if (plain !== undefined && queueSend !== undefined) figures.push({ name: "one emulated queue message, workerd CPU", value: Math.round((queueSend - plain) * 100) / 100, unit: "ms/message" });
-    if (bare !== undefined && bareLogged !== undefined) figures.push({ name: "one log line in an RPC, workerd CPU", value: Math.round((bareLogged - bare) * 100) / 100, unit: "ms/line" });
-    if (bare !== undefined && rpc !== undefined) figures.push({ name: "edgeshop's wrapping of one RPC, workerd CPU", value: Math.round((rpc - bare) * 100) / 100, unit: "ms/call" });
-    if (rpc !== undefined && db !== undefined) figures.push({ name: "one Postgres session, workerd CPU", value: Math.round((db - rpc) * 100) / 100, unit: "ms/session" });
-    if (rpc !== undefined && http !== undefined) figures.push({ name: "one Postgres HTTP query, workerd CPU", value: Math.round((http - rpc) * 100) / 100, unit: "ms/query" });
+    for (const [name, path, base, unit] of [
+      ["one emulated Cache API hit, workerd CPU", "/cache-match", "/plain", "ms/lookup"],
+      ["one emulated queue message, workerd CPU", "/queue-send", "/plain", "ms/message"],
+      ["one log line in an RPC, workerd CPU", "/rpc-bare-log", "/rpc-bare", "ms/line"],
+      ["edgeshop's wrapping of one RPC, workerd CPU", "/rpc", "/rpc-bare", "ms/call"],
+      ["one Postgres session, workerd CPU", "/db", "/rpc", "ms/session"],
+      ["one Postgres HTTP query, workerd CPU", "/db-http", "/rpc", "ms/query"],
+    ] as const) {
+      const [measured, floor] = [cpu.get(path), cpu.get(base)];
+      if (measured !== undefined && floor !== undefined) figures.push({ name, value: Math.round((measured - floor) * 100) / 100, unit });
+    }
   } finally {
     probe.close();
   }

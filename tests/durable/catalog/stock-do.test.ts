@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { StockDO } from "../../../durable/stock-do.ts";
 import { RECONCILE_RESERVED, STOCK_UPGRADES, type StockSnapshot } from "../../../durable/stock-model.ts";
 import { reserveAll, type StockOf, type StockStub } from "../../../workers/catalog/src/stock.ts";
+import { countingSql } from "../../support/rows-read.ts";
 
 const stockEnv = env as unknown as { STOCK: DurableObjectNamespace<StockDO> };
 let n = 0;
@@ -134,24 +135,16 @@ describe("StockDO", () => {
         now, now,
       );
       state.storage.sql.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO operations (id, at) SELECT 'op-' || i, ? - i FROM n`, now);
-      let read = 0;
       const real = state.storage.sql;
-      const counted = {
-        exec: (query: string, ...bindings: SqlStorageValue[]) => {
-          const cursor = real.exec(query, ...bindings);
-          const rows = cursor.toArray();
-          read += cursor.rowsRead;
-          return { toArray: () => rows, one: () => rows[0] };
-        },
-      };
-      const self = instance as unknown as { sql: unknown };
-      self.sql = counted;
+      const counted = countingSql(real);
+      const self = instance as unknown as { sql: SqlStorage };
+      self.sql = counted.sql;
       try {
         await instance.alarm();
       } finally {
         self.sql = real;
       }
-      return read;
+      return counted.rowsRead();
     });
     expect(rowsRead).toBeLessThan(50);
     expect(await assertInvariant(stub)).toMatchObject({ reserved: 1 });

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { CartDO } from "../../../durable/cart-do.ts";
 import { CART_IDLE_MS } from "../../../workers/orders/src/cart-store.ts";
 import { beginCheckout, completeCheckout, IN_FLIGHT_STALE_MS, oldestInFlight } from "../../../workers/orders/src/cart-checkout.ts";
+import { countingSql } from "../../support/rows-read.ts";
 import { cartOf, stockedVariant, uid } from "./fixtures.ts";
 
 describe("CartDO", () => {
@@ -72,21 +73,13 @@ describe("CartDO", () => {
         response, now, now,
       );
       // Every statement the claim, the alarm scheduling and the settlement run, with the rows each read.
-      let rowsRead = 0;
-      const counted = {
-        exec: (query: string, ...bindings: SqlStorageValue[]) => {
-          const cursor = state.storage.sql.exec(query, ...bindings);
-          const rows = cursor.toArray();
-          rowsRead += cursor.rowsRead;
-          return { toArray: () => rows, one: () => rows[0] };
-        },
-      } as unknown as SqlStorage;
+      const { sql: counted, rowsRead } = countingSql(state.storage.sql);
       const begun = beginCheckout(counted, "k-new", "body", "req-new", now);
       expect(begun.kind).toBe("start");
       expect(oldestInFlight(counted)).toBe(now);
       if (begun.kind === "start") completeCheckout(counted, "k-new", begun.orderId, { ok: false, error: { code: "PAYMENT_DECLINED", message: "declined" } } as never, now);
       expect(oldestInFlight(counted)).toBeUndefined();
-      expect(rowsRead).toBeLessThan(50);
+      expect(rowsRead()).toBeLessThan(50);
     });
   });
 });
