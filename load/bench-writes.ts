@@ -13,6 +13,7 @@ import { pick } from "./lib/context.ts";
 import { runScenario } from "./lib/run.ts";
 import type { BenchState } from "./lib/target.ts";
 import { addToCart, checkout, clearCart } from "./scenarios/checkout-steps.ts";
+import { gcNote } from "./lib/gc-window.ts";
 
 /** Reservations/s on one fresh SKU with a million units: closed-loop max, then p99 at 500/s. */
 export async function benchReserve(http: HttpClient, probeUrl: string, durationS: number, figures: BenchFigure[]): Promise<BenchFigure[]> {
@@ -32,9 +33,10 @@ export async function benchReserve(http: HttpClient, probeUrl: string, durationS
       const s = max.recorder.overall().summary();
       figures.push({ name: `${label} (max)`, value: max.perSecond, unit: "reservations/s", p50: s.p50, p95: s.p95, p99: s.p99, note: `16 concurrent, ${max.recorder.totals().errors} errors; ${cpuNote(max, s.count, "reservation")}` });
       const rec = new Recorder();
+      const since = Date.now();
       await runOpenModel(probe, rec, { stages: [{ durationS, from: 500, to: 500 }], journey: () => (ctx) => ctx.step("reserve", "GET", path).then(() => undefined) });
       const h = rec.overall().summary();
-      figures.push({ name: `${label} at 500/s offered`, value: Math.round((h.count / durationS) * 10) / 10, unit: "reservations/s", p50: h.p50, p95: h.p95, p99: h.p99, note: `open model, ${rec.totals().errors} errors` });
+      figures.push({ name: `${label} at 500/s offered`, value: Math.round((h.count / durationS) * 10) / 10, unit: "reservations/s", p50: h.p50, p95: h.p95, p99: h.p99, note: `open model, ${rec.totals().errors} errors${gcNote(since, Date.now())}` });
     }
   } finally {
     probe.close();

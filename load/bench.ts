@@ -14,6 +14,7 @@ import { discoverCatalog } from "./lib/fixtures.ts";
 import { HttpClient } from "./lib/http.ts";
 import { runOpenModel } from "./lib/open-model.ts";
 import { Recorder } from "./lib/recorder.ts";
+import { gcNote, setGcTrace } from "./lib/gc-window.ts";
 import { pick } from "./lib/context.ts";
 import type { BenchState } from "./lib/target.ts";
 
@@ -53,9 +54,10 @@ async function readBench(name: string, http: HttpClient, durationS: number, path
   out.push({ name: `${name} max`, value: max.perSecond, unit: "req/s", p50: s.p50, p95: s.p95, p99: s.p99, note: `${CONCURRENCY} connections, closed loop${errors ? `, ${errors} errors` : ""}; ${cpuNote(max, s.count)}` });
   const half = Math.max(1, Math.round(max.perSecond / 2));
   const rec = new Recorder();
+  const since = Date.now();
   await runOpenModel(http, rec, { stages: [{ durationS, from: half, to: half }], journey: () => (ctx) => ctx.step(name, "GET", path(), { headers: readHeaders() }).then(() => undefined) });
   const h = rec.overall().summary();
-  out.push({ name: `${name} at 50% of max`, value: half, unit: "req/s offered", p50: h.p50, p95: h.p95, p99: h.p99, note: "open model, latency from intended send time" });
+  out.push({ name: `${name} at 50% of max`, value: half, unit: "req/s offered", p50: h.p50, p95: h.p95, p99: h.p99, note: `open model, latency from intended send time${gcNote(since, Date.now())}` });
   return max.perSecond;
 }
 
@@ -64,6 +66,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
   const want = (n: string) => !o.only || o.only.includes(n);
   const loadAvgAtStart = loadavg();
   if (o.local) setSamplePids(o.local.pids);
+  setGcTrace(o.local?.gcTrace);
   console.log(`load average before: ${loadAvgAtStart.map((l) => l.toFixed(2)).join(" / ")} on ${cpus().length} cores`);
   const figures: BenchFigure[] = [];
   const http = new HttpClient(o.target, 256);

@@ -27,6 +27,7 @@ import { createWriteStream, existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Log, LogLevel, Miniflare, convertV4MiniflareOptions, type LegacyWorkerOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { isGcTraceLine } from "./bench-gc.ts";
 import { ALL_WORKERS, GATEWAY, type WorkerInfo } from "./workers.ts";
 
 export interface BenchDatabase {
@@ -217,11 +218,18 @@ export function benchWorkers(outDir: string, db: BenchDatabase, ports: BenchPort
  * Keeps Worker warnings and errors on the console, drops per-request info
  * lines (they would flood it under load) and repeats of one message except
  * at 10, 100, 1000... occurrences; with `logFile`, every line also goes there.
+ * V8's GC trace lines (`--trace-gc`, see bench-gc.ts) go to `gcFile` only, each
+ * prefixed with the wall-clock milliseconds it was read at.
  */
-export function workerLogFilter(logFile?: string): (log: { level: string; message: string }) => void {
+export function workerLogFilter(logFile?: string, gcFile?: string): (log: { level: string; message: string }) => void {
   const seen = new Map<string, number>();
   const file = logFile ? createWriteStream(logFile, { flags: "a" }) : undefined;
+  const gc = gcFile ? createWriteStream(gcFile, { flags: "a" }) : undefined;
   return (log) => {
+    if (gc && isGcTraceLine(log.message)) {
+      gc.write(`${Date.now()} ${log.message.trimEnd()}\n`);
+      return;
+    }
     file?.write(`${log.message.trimEnd()}\n`);
     if (log.level !== "error" && log.level !== "warn") return;
     const n = (seen.get(log.message) ?? 0) + 1;
@@ -234,7 +242,7 @@ export function workerLogFilter(logFile?: string): (log: { level: string; messag
  * One workerd, through Miniflare, running `workers` from their bundles: loopback only, no Cloudflare
  * `cf` fetch, Worker log lines through `workerLogFilter(logFile)`, storage persisted in `persistDir`.
  */
-export function benchMiniflare(workers: LegacyWorkerOptions[], persistDir: string, logFile?: string, inspectorPort?: number): Miniflare {
+export function benchMiniflare(workers: LegacyWorkerOptions[], persistDir: string, logs: { logFile?: string; gcFile?: string }, inspectorPort?: number): Miniflare {
   // Miniflare 5 takes its own option shape; wrangler's per-Worker options are the v4 ("legacy") shape.
   return new Miniflare(
     convertV4MiniflareOptions({
@@ -242,7 +250,7 @@ export function benchMiniflare(workers: LegacyWorkerOptions[], persistDir: strin
       port: 0,
       log: new Log(LogLevel.WARN),
       cf: false,
-      handleStructuredLogs: workerLogFilter(logFile),
+      handleStructuredLogs: workerLogFilter(logs.logFile, logs.gcFile),
       resourcePersistencePath: persistDir,
       ...(inspectorPort === undefined ? {} : { inspectorPort }),
       workers,

@@ -147,7 +147,7 @@ async function main(): Promise<number> {
     const logFile = join(DIR, "workers.log");
     rmSync(logFile, { force: true });
     const workers = rehearsalWorkers(builds, { databaseUrl: workersUrl, neonWsProxy: proxy }, { host: "127.0.0.1", public: port, control: controlPort });
-    started.mf = benchMiniflare(workers, join(DIR, "data/workerd"), logFile);
+    started.mf = benchMiniflare(workers, join(DIR, "data/workerd"), { logFile });
     await started.mf.ready;
     const base = `http://127.0.0.1:${port}`;
     const ctl = `http://127.0.0.1:${controlPort}`;

@@ -19,6 +19,7 @@ import { parseArgs } from "node:util";
 import type { Miniflare } from "miniflare";
 import { startBenchPostgres, type BenchPostgres } from "./bench-postgres.ts";
 import { seedCatalog, seedCustomers, type SeedPlan } from "./bench-seed.ts";
+import { enableGcTrace } from "./bench-gc.ts";
 import { benchMiniflare, benchWorkers, bundleAll, type CacheMode, type RateLimiterMode } from "./bench-workers.ts";
 import { isLoopback, migrateDatabase, withDb } from "./db.ts";
 import { startWsProxy, type WsProxy } from "./neon-ws-proxy.ts";
@@ -59,6 +60,8 @@ const { values: args } = parseArgs({
     cache: { type: "string", default: "miniflare" },
     // Appends every Worker log line (the JSON request/call lines included) to this file.
     "log-file": { type: "string" },
+    // Appends V8's GC trace of every isolate to this file (bench-gc.ts; `npm run gc-pauses -- FILE` sums it up).
+    "trace-gc": { type: "string" },
     // pgbouncer: Workers reach the bench PostgreSQL through PgBouncer in transaction mode, as they reach
     // Neon's pooled endpoint in production (scripts/pgbouncer.ts); none: a direct connection per Worker call.
     pooler: { type: "string", default: "pgbouncer" },
@@ -138,10 +141,11 @@ async function main(): Promise<void> {
   const rateLimiter = args["rate-limiter"] as RateLimiterMode;
   if (rateLimiter !== "memory" && rateLimiter !== "miniflare") throw new Error("--rate-limiter is memory or miniflare");
   if (args.cache !== "miniflare" && args.cache !== "off") throw new Error("--cache is miniflare or off");
+  if (args["trace-gc"]) enableGcTrace(dataDir);
   started.mf = benchMiniflare(
     benchWorkers(buildDir, db, ports, latency, rateLimiter, args.cache as CacheMode),
     `${dataDir}/workerd`,
-    args["log-file"],
+    { logFile: args["log-file"], gcFile: args["trace-gc"] },
     args["inspect-port"] ? Number(args["inspect-port"]) : undefined,
   );
   await started.mf.ready;
@@ -170,6 +174,7 @@ async function main(): Promise<void> {
     pgPort: started.pg ? Number(args["pg-port"]) : null,
     rateLimiter: args["rate-limiter"],
     inspector: args["inspect-port"] ? `http://127.0.0.1:${args["inspect-port"]}` : null,
+    gcTrace: args["trace-gc"] ? resolve(args["trace-gc"]) : null,
     seed: seeded ?? plan,
     seedId,
     startedAt: new Date().toISOString(),

@@ -14,6 +14,8 @@ export interface BenchState {
   pgPort: number | null;
   seed: { products: number; customers: number };
   seedId: string;
+  /** `serve:bench --trace-gc FILE`: V8's GC trace of the bench's workerd. */
+  gcTrace?: string | null;
 }
 
 export const STATE_FILE = process.env.BENCH_STATE_FILE ?? ".tmp/bench/state.json";

@@ -1,0 +1,27 @@
+/**
+ * `serve:bench --trace-gc FILE`: V8's garbage-collection trace of every isolate on the bench's workerd,
+ * one line per collection with the wall-clock time it was read, so latency spikes can be laid beside
+ * the pauses (`npm run gc-pauses -- FILE` sums them up).
+ *
+ * V8 prints its trace with C stdio, which buffers a pipe in 4 KiB blocks: lines would arrive seconds
+ * late. workerd is started through `stdbuf -oL` (coreutils) so each line is read when it is written.
+ */
+import { chmodSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+
+/** A line of `--trace-gc`: `[pid:0xisolate(:n)]   12345 ms: Scavenge|Mark-Compact ...`. */
+const GC_LINE = /^\[\d+:0x[0-9a-f]+(?::\d+)?\]\s+\d+ ms: /;
+
+export function isGcTraceLine(message: string): boolean {
+  return GC_LINE.test(message);
+}
+
+/** Makes the next Miniflare start workerd with `--trace-gc`, line-buffered, through a wrapper in `dir`. */
+export function enableGcTrace(dir: string): void {
+  const workerd = (createRequire(import.meta.url)("workerd") as { default: string }).default;
+  const wrapper = `${dir}/workerd-trace-gc`;
+  writeFileSync(wrapper, `#!/bin/sh\nexec stdbuf -oL '${workerd}' "$@"\n`);
+  chmodSync(wrapper, 0o755);
+  process.env.MINIFLARE_WORKERD_PATH = wrapper;
+  process.env.MINIFLARE_WORKERD_V8_FLAGS = [process.env.MINIFLARE_WORKERD_V8_FLAGS, "--trace-gc"].filter(Boolean).join(" ");
+}
