@@ -8,7 +8,8 @@ import type {
 } from "../../../shared/schemas/catalog.ts";
 import { DomainService } from "../../../shared/service.ts";
 import { AVAILABLE_TTL_MS, forgettingChanges } from "./available-cache.ts";
-import { DEFAULT_READ_TTL_MS, bumpVersion, cached, type CacheOptions } from "./cache.ts";
+import { DEFAULT_READ_TTL_MS, cached, type CacheOptions } from "./cache.ts";
+import { bumpVersion } from "./catalog-version.ts";
 import { adjustInventory, getInventory, toInventory } from "./inventory.ts";
 import { syncLater } from "./inventory-sync.ts";
 import { createCategory, listCategories, productSummaries, variantInfo } from "./lookups.ts";
