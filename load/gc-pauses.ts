@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 /** `<read at ms> [pid:0xisolate(:n)]   <isolate ms> ms: <kind> <before> (<committed>) -> <after> (<committed>) MB, ... <pause> / <background> ms ...` */
 const LINE = /^(\d+) \[\d+:(0x[0-9a-f]+)(?::\d+)?\]\s+\d+ ms: ([A-Za-z -]+?)(?: \([a-z ]+\))? ([\d.]+) \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB,.*? ([\d.]+) \/ [\d.]+ ms/;
 
+/** One collection: when its line was read, which isolate, what kind, heap before and after, the pause. */
 export interface GcPause {
   at: number;
   isolate: string;
@@ -19,6 +20,7 @@ export interface GcPause {
   pauseMs: number;
 }
 
+/** Every collection in a trace file; lines that are not `--trace-gc` lines are skipped. */
 export function parseGcTrace(text: string): GcPause[] {
   const out: GcPause[] = [];
   for (const line of text.split("\n")) {
@@ -37,6 +39,7 @@ interface IsolateTotals {
   liveAfterFullMb: number | null;
 }
 
+/** Counts and pause totals per isolate; any collection that is not a scavenge counts as full. */
 export function totalsByIsolate(pauses: GcPause[]): Map<string, IsolateTotals> {
   const byIsolate = new Map<string, IsolateTotals>();
   for (const p of pauses) {

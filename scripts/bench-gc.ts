@@ -12,6 +12,7 @@ import { createRequire } from "node:module";
 /** A line of `--trace-gc`: `[pid:0xisolate(:n)]   12345 ms: Scavenge|Mark-Compact ...`. */
 const GC_LINE = /^\[\d+:0x[0-9a-f]+(?::\d+)?\]\s+\d+ ms: /;
 
+/** True for a line V8's `--trace-gc` printed (as workerd passes it on), false for a Worker's log line. */
 export function isGcTraceLine(message: string): boolean {
   return GC_LINE.test(message);
 }
