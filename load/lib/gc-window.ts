@@ -23,3 +23,20 @@ export function gcNote(since: number, until: number): string {
   const longest = full.reduce((m, p) => Math.max(m, p.pauseMs), 0).toFixed(0);
   return `; GC on workerd's thread: ${full.length} full${full.length ? ` (max ${longest} ms, ${sum(full)} ms in all)` : ""}, ${scavenges.length} scavenges (${sum(scavenges)} ms)`;
 }
+
+/**
+ * A report finding for [since, until] when serve:bench traces GC: how often and how long collections
+ * stopped workerd's thread, and their share of the run. Undefined without a trace.
+ */
+export function gcFinding(since: number, until: number): string | undefined {
+  if (!traceFile || !existsSync(traceFile)) return undefined;
+  const pauses = parseGcTrace(readFileSync(traceFile, "utf8")).filter((p) => p.at >= since && p.at <= until);
+  const full = pauses.filter((p) => p.kind !== "Scavenge");
+  const total = pauses.reduce((n, p) => n + p.pauseMs, 0);
+  const longest = pauses.reduce((m, p) => Math.max(m, p.pauseMs), 0);
+  const share = until > since ? (total / (until - since)) * 100 : 0;
+  return (
+    `Garbage collection stopped workerd's thread ${pauses.length} times (${full.length} full collections), longest ${longest.toFixed(0)} ms, ` +
+    `${share.toFixed(1)}% of the run; every Worker and Durable Object on it waits out each pause, so long ones show as latency spikes (npm run gc-pauses).`
+  );
+}

@@ -7,6 +7,7 @@ import { SCENARIOS } from "../scenarios/index.ts";
 import type { ScenarioEnv, ScenarioOptions } from "../scenarios/types.ts";
 import { adminToken, CustomerPool, discoverCatalog, type Catalog } from "./fixtures.ts";
 import { findings, stageResults } from "./findings.ts";
+import { gcFinding, setGcTrace } from "./gc-window.ts";
 import { HttpClient } from "./http.ts";
 import { runOpenModel, type Stage } from "./open-model.ts";
 import { PROFILES, type ProfileName } from "./profiles.ts";
@@ -63,6 +64,7 @@ export async function runScenario(o: RunOptions): Promise<{ report: RunReport; f
     const gates = gatesFor(scenario.name, profile.name);
     env.recorder = new Recorder();
     const sampler = sampleResources(o.local?.pids ?? {});
+    const runStartedAt = Date.now();
     console.log(`running ${scenario.name} / ${profile.name} against ${o.target}: ${stages.map((s) => `${s.durationS}s@${Math.round(s.from * 10) / 10}->${Math.round(s.to * 10) / 10}/s`).join(", ")}`);
     let stressStopAt: number | undefined;
     const { unfinished } = await runOpenModel(http, env.recorder, {
@@ -81,6 +83,8 @@ export async function runScenario(o: RunOptions): Promise<{ report: RunReport; f
           : undefined,
     });
     const resources = sampler.stop();
+    setGcTrace(o.local?.gcTrace);
+    const gc = gcFinding(runStartedAt, Date.now());
     const elapsed = env.recorder.elapsedS();
     await scenario.verify?.(env);
     if (unfinished > 0) env.recorder.check("every journey finished within the grace period", false, `${unfinished} still running or queued`);
@@ -96,7 +100,7 @@ export async function runScenario(o: RunOptions): Promise<{ report: RunReport; f
       slo: evaluate(gates, env.recorder, resources, [steadyFrom, Math.floor(elapsed)]),
       resources,
       stages: stageList,
-      findings: findings(profile.name, stageList, resources, sampler.cores),
+      findings: [...findings(profile.name, stageList, resources, sampler.cores), ...(gc ? [gc] : [])],
     });
     return { report, files: writeReport(report, o.outDir) };
   } finally {

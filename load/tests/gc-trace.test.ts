@@ -2,7 +2,8 @@
  * `serve:bench --trace-gc FILE` on a real workerd: a Worker that allocates enough to make V8 collect
  * garbage, started the way serve:bench starts workerd (scripts/bench-gc.ts) with the bench's log
  * filter, leaves GC lines in FILE, each stamped with the wall-clock time it was read, and
- * load/gc-pauses.ts reads them back per isolate. Plain Node test (`npm run test:load`).
+ * load/gc-pauses.ts reads them back per isolate, as do the bench's GC note and the reports' GC
+ * finding. Plain Node test (`npm run test:load`).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +14,7 @@ import { Miniflare, convertV4MiniflareOptions } from "miniflare";
 import { enableGcTrace } from "../../scripts/bench-gc.ts";
 import { workerLogFilter } from "../../scripts/bench-workers.ts";
 import { parseGcTrace, totalsByIsolate } from "../gc-pauses.ts";
+import { gcFinding, gcNote, setGcTrace } from "../lib/gc-window.ts";
 
 test("the GC trace reaches its own file, stamped as it is read, and parses per isolate", async () => {
   const dir = mkdtempSync(join(tmpdir(), "edgeshop-gc-"));
@@ -70,6 +72,12 @@ test("the GC trace reaches its own file, stamped as it is read, and parses per i
     }
     const totals = [...totalsByIsolate(pauses).values()];
     assert.equal(totals.reduce((n, t) => n + t.scavenges + t.full, 0), pauses.length);
+    // What a scenario report and a bench figure say about the same window.
+    setGcTrace(gcFile);
+    assert.match(gcFinding(started, Date.now()) ?? "", new RegExp(`^Garbage collection stopped workerd's thread ${pauses.length} times \\(\\d+ full collections\\), longest \\d+ ms, \\d+\\.\\d% of the run`));
+    assert.match(gcNote(started, Date.now()), /^; GC on workerd's thread: \d+ full.*, \d+ scavenges \(\d+ ms\)$/);
+    setGcTrace(undefined);
+    assert.equal(gcFinding(started, Date.now()), undefined);
     // Worker log lines stay in the log file; GC lines do not go there.
     const workerLog = readFileSync(logFile, "utf8");
     assert.match(workerLog, /a worker line/);
