@@ -39,18 +39,23 @@ interface IsolateTotals {
   liveAfterFullMb: number | null;
 }
 
-/** Counts and pause totals per isolate; any collection that is not a scavenge counts as full. */
+/** Any collection that is not a scavenge (mark-compact, mark-sweep) works on the whole heap. */
+export function isFullCollection(p: GcPause): boolean {
+  return p.kind !== "Scavenge";
+}
+
+/** Counts and pause totals per isolate. */
 export function totalsByIsolate(pauses: GcPause[]): Map<string, IsolateTotals> {
   const byIsolate = new Map<string, IsolateTotals>();
   for (const p of pauses) {
     const t = byIsolate.get(p.isolate) ?? { scavenges: 0, scavengeMs: 0, full: 0, fullMs: 0, longestMs: 0, liveAfterFullMb: null };
-    if (p.kind === "Scavenge") {
-      t.scavenges += 1;
-      t.scavengeMs += p.pauseMs;
-    } else {
+    if (isFullCollection(p)) {
       t.full += 1;
       t.fullMs += p.pauseMs;
       t.liveAfterFullMb = p.afterMb;
+    } else {
+      t.scavenges += 1;
+      t.scavengeMs += p.pauseMs;
     }
     t.longestMs = Math.max(t.longestMs, p.pauseMs);
     byIsolate.set(p.isolate, t);
