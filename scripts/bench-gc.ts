@@ -3,8 +3,10 @@
  * one line per collection with the wall-clock time it was read, so latency spikes can be laid beside
  * the pauses (`npm run gc-pauses -- FILE` sums them up).
  *
- * V8 prints its trace with C stdio, which buffers a pipe in 4 KiB blocks: lines would arrive seconds
- * late. workerd is started through `stdbuf -oL` (coreutils) so each line is read when it is written.
+ * V8 prints its trace with C stdio, which buffers a pipe: lines would arrive only when something else
+ * flushes workerd's stdout (a Worker's log line), seconds late on a quiet Worker. workerd is started
+ * through `stdbuf -oL` (coreutils) so each line is read when it is written; load/tests/gc-trace.test.ts
+ * fails without it.
  */
 import { chmodSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
