@@ -44,28 +44,50 @@ export async function benchReserve(http: HttpClient, probeUrl: string, durationS
   return figures.slice(before);
 }
 
-/** `shoppers` customers each looping add-to-cart + checkout (tok_visa) for durationS. */
-export async function benchCheckout(http: HttpClient, shoppers: number, durationS: number, figures: BenchFigure[], dataSetId?: string): Promise<BenchFigure[]> {
+/** A think time between half and one and a half times `meanMs` (0 stays 0). */
+function pause(meanMs: number): number {
+  return meanMs * (0.5 + Math.random());
+}
+
+/**
+ * `shoppers` customers each looping add-to-cart + checkout (tok_visa) for durationS.
+ * With `thinkMs` 0 they never pause, so the figure is the stack's saturation point
+ * (each shopper sends its next step the moment the last one answers); with a think
+ * time they pause after each step, as people (and Locust's users) do, so 50 of them
+ * are 50 concurrent shoppers rather than 50 request loops. Each pause is drawn
+ * between half and one and a half times `thinkMs` (Locust's `between`): with one
+ * fixed pause all shoppers stay in step and check out in waves of 50 at once.
+ */
+export async function benchCheckout(http: HttpClient, shoppers: number, durationS: number, figures: BenchFigure[], dataSetId?: string, thinkMs = 0): Promise<BenchFigure[]> {
   const before = figures.length;
   const [catalog, pool] = await Promise.all([discoverCatalog(http), CustomerPool.create(http, shoppers, dataSetId)]);
   const opts = await http.request("GET", "/v1/shipping/options?country=US");
   const optionId = (opts.json as { items: { id: string }[] }).items[0]?.id ?? "";
   await Promise.all(pool.tokens.map((t) => http.request("DELETE", "/v1/cart", { token: t })));
+  const started = new Set<number>();
   const run = await closedLoop(http, shoppers, durationS, (w) => async (ctx) => {
     const token = pool.tokens[w] as string;
+    if (thinkMs > 0 && !started.has(w)) {
+      started.add(w); // shoppers arrive spread over one round of pauses, not all in the same millisecond
+      await ctx.think(Math.random() * 2 * thinkMs);
+    }
     await addToCart(ctx, token, pick(catalog.skus));
+    await ctx.think(pause(thinkMs));
     const r = await checkout(ctx, token, optionId, true);
     if (r.status !== 201) await clearCart(ctx, token);
+    await ctx.think(pause(thinkMs));
   });
   const outcomes = run.recorder.outcomes("checkout");
   const paid = outcomes["201"] ?? 0;
-  figures.push({ name: `checkout, ${shoppers} concurrent shoppers`, value: Math.round((paid / run.durationS) * 10) / 10, unit: "checkouts/s", note: `outcomes ${JSON.stringify(outcomes)}; ${cpuNote(run, paid, "checkout (add+checkout)")}` });
+  const tag = thinkMs > 0 ? `@${shoppers} pausing ~${thinkMs / 1000} s` : `@${shoppers}`;
+  const who = thinkMs > 0 ? `${shoppers} concurrent shoppers pausing ${thinkMs / 2000}-${(thinkMs * 1.5) / 1000} s after each step` : `${shoppers} concurrent shoppers`;
+  figures.push({ name: `checkout, ${who}`, value: Math.round((paid / run.durationS) * 10) / 10, unit: "checkouts/s", note: `outcomes ${JSON.stringify(outcomes)}; ${cpuNote(run, paid, "checkout (add+checkout)")}` });
   for (const step of ["cart.add", "checkout"]) {
     const h = run.recorder.overall((n) => n === step).summary();
-    figures.push({ name: `  ${step} @${shoppers}`, value: h.count, unit: "requests", p50: h.p50, p95: h.p95, p99: h.p99 });
+    figures.push({ name: `  ${step} ${tag}`, value: h.count, unit: "requests", p50: h.p50, p95: h.p95, p99: h.p99 });
   }
   const journey = run.recorder.overall((n) => n === "cart.add" || n === "checkout").summary();
-  figures.push({ name: `  add+checkout per shopper @${shoppers} (sum of steps)`, value: run.perSecond, unit: "journeys/s", p50: journey.p50 });
+  figures.push({ name: `  add+checkout per shopper ${tag} (sum of steps)`, value: run.perSecond, unit: "journeys/s", p50: journey.p50 });
   return figures.slice(before);
 }
 
