@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 
-/** `<read at ms> [pid:0xisolate(:n)]   <isolate ms> ms: <kind> <before> (<committed>) -> <after> (<committed>) MB, ... <pause> / <background> ms ...` */
+/** `<read at ms> [pid:0xisolate(:n)]   <isolate ms> ms: <kind> <before> (<committed>) -> <after> (<committed>) MB, ... <pause> / <time in the embedder's GC callbacks> ms ...` */
 const LINE = /^(\d+) \[\d+:(0x[0-9a-f]+)(?::\d+)?\]\s+\d+ ms: ([A-Za-z -]+?)(?: \([a-z ]+\))? ([\d.]+) \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB,.*? ([\d.]+) \/ [\d.]+ ms/;
 
 /** One collection: when its line was read, which isolate, what kind, heap before and after, the pause. */
