@@ -9,7 +9,7 @@ import { catalogReads, readKey, readTtl } from "./read-cache.ts";
  * JSON is already in this isolate's read cache (read-cache.ts). It answers
  * before Hono runs: no routing, validation or middleware chain (in a
  * same-stack A/B, 0.33 against 0.44 ms of workerd CPU per product read; see
- * the README's Performance section).
+ * load/FINDINGS.md, 2026-11-26).
  *
  * It answers exactly what the full path would:
  * - only URLs the full path validated and cached (the cache is keyed by the
