@@ -86,6 +86,21 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", orderRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
+  // The document and the reference page are served by doc31 and Scalar, outside the typed routes, so they are named here.
+  app.openAPIRegistry.registerPath({
+    method: "get",
+    path: "/v1/openapi.json",
+    tags: ["Health"],
+    summary: "This OpenAPI 3.1 document",
+    responses: { 200: { description: "The OpenAPI document", content: { "application/json": { schema: { type: "object" } } } } },
+  });
+  app.openAPIRegistry.registerPath({
+    method: "get",
+    path: "/docs",
+    tags: ["Health"],
+    summary: "Interactive API reference (HTML)",
+    responses: { 200: { description: "The reference page", content: { "text/html": { schema: { type: "string" } } } } },
+  });
   app.doc31("/v1/openapi.json", (c) => ({
     openapi: "3.1.0",
     info: { title: "edgeshop API", version: c.env.CF_VERSION_METADATA.id, description: "E-commerce backend on Cloudflare Workers." },
@@ -107,6 +122,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
     }
     if (err instanceof HTTPException && err.status === 413) {
       return problemOf(c, "PAYLOAD_TOO_LARGE", "The body is larger than 1 MiB.");
+    }
+    if (err instanceof HTTPException && err.status === 415) {
+      return problemOf(c, "UNSUPPORTED_MEDIA_TYPE", "Send the body as JSON, with content-type: application/json.");
     }
     if (err instanceof DependencyUnavailable) {
       console.error(JSON.stringify({ level: "error", worker: "gateway", requestId: c.get("requestId"), msg: "dependency unavailable", service: err.service, error: err.message }));
