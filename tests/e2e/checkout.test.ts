@@ -45,6 +45,9 @@ describe("POST /v1/checkout", () => {
     expect(res.status).toBe(201);
     expect(res.body).toStrictEqual(paidOrder(c.userId, [[v!, 3], [w!, 1]]));
     expect(res.body.total.amount).toBe(res.body.subtotal.amount + res.body.shipping.amount);
+    // Shipping is the price the options list quotes, however much the cart weighs.
+    const listed = await api<{ items: { id: string; price: unknown }[] }>("GET", `/v1/shipping/options?country=${address.country}`);
+    expect(res.body.shipping).toStrictEqual(listed.body.items.find((o) => o.id === SHIPPING_OPTION)?.price);
     expect(res.headers.get("idempotent-replayed")).toBeNull();
     expect((await api<Cart>("GET", "/v1/cart", { token: c.token })).body.items).toStrictEqual([]);
     expect(await inventory(admin, v!.sku)).toStrictEqual({ sku: v!.sku, onHand: 7, reserved: 0, available: 7 });
@@ -87,6 +90,16 @@ describe("POST /v1/checkout", () => {
     const res = await checkout(c.token);
     expect(res.status).toBe(409);
     expect(res.body).toStrictEqual(problem(409, "CART_EMPTY"));
+  });
+
+  it("buys a cart once when two keys race for it: one 201, the others 409 CART_EMPTY", async () => {
+    const c = await customer();
+    const [v] = await product(admin, [10]);
+    await addToCart(c.token, v!.sku, 2);
+    const results = await Promise.all(Array.from({ length: 4 }, () => checkout(c.token)));
+    expect(results.map((r) => r.status).sort()).toStrictEqual([201, 409, 409, 409]);
+    for (const r of results.filter((x) => x.status === 409)) expect(r.body).toStrictEqual(problem(409, "CART_EMPTY"));
+    expect(await inventory(admin, v!.sku)).toStrictEqual({ sku: v!.sku, onHand: 8, reserved: 0, available: 8 });
   });
 
   it("is 400 for a shipping option that does not exist, holding nothing", async () => {

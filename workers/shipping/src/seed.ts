@@ -12,23 +12,18 @@ export const SEED_ZONES = [
   { id: "zone_row", name: "Rest of world", countries: [], isDefault: true },
 ];
 
-/** Default options per zone, USD minor units; heavier bands trade a higher base for a lower per-kg rate. */
+/**
+ * Default options per zone, USD minor units. Each is one flat band: the public
+ * contract lists one price per option, and checkout charges exactly that price
+ * (migration 0010). Weight bands are for options an admin configures.
+ */
 export const SEED_OPTIONS: { id: string; zoneId: string; name: string; estimatedDays: number; sortOrder: number; rates: RateBand[] }[] = [
-  { id: "ship_us_standard", zoneId: "zone_us", name: "Standard", estimatedDays: 5, sortOrder: 1, rates: [
-    { minWeightGrams: 0, baseAmount: 499, perKgAmount: 100 },
-    { minWeightGrams: 5000, baseAmount: 899, perKgAmount: 60 },
-  ] },
-  { id: "ship_us_express", zoneId: "zone_us", name: "Express", estimatedDays: 2, sortOrder: 2, rates: [
-    { minWeightGrams: 0, baseAmount: 1499, perKgAmount: 200 },
-    { minWeightGrams: 5000, baseAmount: 2499, perKgAmount: 120 },
-  ] },
-  { id: "ship_eu_standard", zoneId: "zone_eu", name: "Standard", estimatedDays: 7, sortOrder: 1, rates: [
-    { minWeightGrams: 0, baseAmount: 999, perKgAmount: 250 },
-    { minWeightGrams: 5000, baseAmount: 1999, perKgAmount: 150 },
-  ] },
-  { id: "ship_eu_express", zoneId: "zone_eu", name: "Express", estimatedDays: 3, sortOrder: 2, rates: [{ minWeightGrams: 0, baseAmount: 2499, perKgAmount: 400 }] },
-  { id: "ship_row_standard", zoneId: "zone_row", name: "International Standard", estimatedDays: 14, sortOrder: 1, rates: [{ minWeightGrams: 0, baseAmount: 1999, perKgAmount: 500 }] },
-  { id: "ship_row_express", zoneId: "zone_row", name: "International Express", estimatedDays: 5, sortOrder: 2, rates: [{ minWeightGrams: 0, baseAmount: 3999, perKgAmount: 800 }] },
+  { id: "ship_us_standard", zoneId: "zone_us", name: "Standard", estimatedDays: 5, sortOrder: 1, rates: [{ minWeightGrams: 0, baseAmount: 499, perKgAmount: 0 }] },
+  { id: "ship_us_express", zoneId: "zone_us", name: "Express", estimatedDays: 2, sortOrder: 2, rates: [{ minWeightGrams: 0, baseAmount: 1499, perKgAmount: 0 }] },
+  { id: "ship_eu_standard", zoneId: "zone_eu", name: "Standard", estimatedDays: 7, sortOrder: 1, rates: [{ minWeightGrams: 0, baseAmount: 999, perKgAmount: 0 }] },
+  { id: "ship_eu_express", zoneId: "zone_eu", name: "Express", estimatedDays: 3, sortOrder: 2, rates: [{ minWeightGrams: 0, baseAmount: 2499, perKgAmount: 0 }] },
+  { id: "ship_row_standard", zoneId: "zone_row", name: "International Standard", estimatedDays: 14, sortOrder: 1, rates: [{ minWeightGrams: 0, baseAmount: 1999, perKgAmount: 0 }] },
+  { id: "ship_row_express", zoneId: "zone_row", name: "International Express", estimatedDays: 5, sortOrder: 2, rates: [{ minWeightGrams: 0, baseAmount: 3999, perKgAmount: 0 }] },
 ];
 
 /**
