@@ -4,7 +4,8 @@ import { fail, ok, type Result } from "../shared/errors.ts";
 import type { Cart, CartVariant } from "../shared/schemas/cart.ts";
 import type { Order } from "../shared/schemas/orders.ts";
 import {
-  beginCheckout, completeCheckout, dropInFlight, IN_FLIGHT_STALE_MS, oldestInFlight, staleInFlight, type BeginCheckout,
+  beginCheckout, CART_BUSY_WAIT_MS, completeCheckout, dropInFlight, IN_FLIGHT_STALE_MS, isCartBusy, oldestInFlight, staleInFlight,
+  type BeginCheckout,
 } from "../workers/orders/src/cart-checkout.ts";
 import {
   CART_IDLE_MS, cartCurrency, clearLines, lastActivity, lineQuantity, MAX_LINE_QUANTITY, migrateCart, toCart, touch, upsertLine,
@@ -21,6 +22,8 @@ import {
 export class CartDO extends TracedDurableObject<OrdersEnv> {
   protected static override readonly worker = "orders/CartDO";
   private readonly sql: SqlStorage;
+  /** Checkouts waiting for this cart's running checkout to settle (see `beginCheckout`). */
+  private readonly waiting = new Set<() => void>();
 
   constructor(ctx: DurableObjectState, env: OrdersEnv) {
     super(ctx, env);
@@ -72,16 +75,38 @@ export class CartDO extends TracedDurableObject<OrdersEnv> {
     await this.changed();
   }
 
-  /** Claims an idempotency key and snapshots the lines, or says why not (see `beginCheckout`). */
+  /**
+   * Claims an idempotency key and snapshots the lines, or says why not (see
+   * `beginCheckout`). While another key's checkout of this cart runs, this
+   * one waits for it to settle (up to `CART_BUSY_WAIT_MS`) and then decides
+   * on the cart as that checkout left it, so two keys racing for one cart get
+   * one order and one CART_EMPTY rather than a bare conflict. The wait is a
+   * plain await: other calls to this cart go on meanwhile.
+   */
   async beginCheckout(key: string, bodyHash: string, requestId: string): Promise<BeginCheckout> {
-    const begun = beginCheckout(this.sql, key, bodyHash, requestId, Date.now());
-    if (begun.kind === "start") await this.schedule();
-    return begun;
+    const deadline = Date.now() + CART_BUSY_WAIT_MS;
+    for (;;) {
+      const begun = beginCheckout(this.sql, key, bodyHash, requestId, Date.now());
+      if (begun.kind === "start") await this.schedule();
+      const left = deadline - Date.now();
+      if (!isCartBusy(begun) || left <= 0) return begun;
+      // Woken when a checkout settles; the timer covers one settled by an alarm after a restart.
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          clearTimeout(timer);
+          this.waiting.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, Math.min(250, left));
+        this.waiting.add(wake);
+      });
+    }
   }
 
   /** Called by the OrderDO when its saga ends: stores the response, removes bought lines. */
   async completeCheckout(key: string, orderId: string, result: Result<Order>): Promise<void> {
     completeCheckout(this.sql, key, orderId, result, Date.now());
+    this.wakeWaiting();
     await this.schedule();
   }
 
@@ -90,13 +115,20 @@ export class CartDO extends TracedDurableObject<OrdersEnv> {
     for (const stale of staleInFlight(this.sql, now - IN_FLIGHT_STALE_MS)) {
       try {
         const known = await this.env.ORDER.get(this.env.ORDER.idFromName(stale.orderId)).recover();
-        if (!known) dropInFlight(this.sql, stale.key, stale.orderId);
+        if (!known) {
+          dropInFlight(this.sql, stale.key, stale.orderId);
+          this.wakeWaiting();
+        }
       } catch (err) {
         console.error(JSON.stringify({ level: "error", msg: "cart: recovering checkout failed", orderId: stale.orderId, error: String(err) }));
       }
     }
     if (now - lastActivity(this.sql) >= CART_IDLE_MS && oldestInFlight(this.sql) === undefined) clearLines(this.sql);
     await this.schedule();
+  }
+
+  private wakeWaiting(): void {
+    for (const wake of [...this.waiting]) wake();
   }
 
   private async changed(): Promise<Result<Cart>> {

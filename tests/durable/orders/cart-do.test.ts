@@ -43,7 +43,29 @@ describe("CartDO", () => {
     expect(first.kind).toBe("start");
     expect(await cart.beginCheckout("k1", "body-a", "req-2")).toMatchObject({ kind: "refused", error: { code: "IDEMPOTENCY_IN_PROGRESS" } });
     expect(await cart.beginCheckout("k1", "body-b", "req-3")).toMatchObject({ kind: "refused", error: { code: "IDEMPOTENCY_KEY_REUSED" } });
-    expect(await cart.beginCheckout("k2", "body-a", "req-4")).toMatchObject({ kind: "refused", error: { code: "CONFLICT" } });
+    await runInDurableObject(cart, (_i: CartDO, state) => {
+      expect(beginCheckout(state.storage.sql, "k2", "body-a", "req-4", Date.now())).toMatchObject({ kind: "refused", error: { code: "CONFLICT" } });
+    });
+  });
+
+  it("lets another key's checkout of a busy cart wait for the running one, then decide on the cart it left", async () => {
+    const cart = cartOf(uid("usr"));
+    const v = await stockedVariant(10);
+    await cart.addItem(v, 1, 10);
+    const first = await cart.beginCheckout("k1", "body-a", "req-1");
+    if (first.kind !== "start") throw new Error(`expected a start, got ${first.kind}`);
+    const second = cart.beginCheckout("k2", "body-a", "req-2");
+    const order = { id: first.orderId, items: [{ sku: v.sku, quantity: 1 }] };
+    await cart.completeCheckout("k1", first.orderId, { ok: true, value: order } as never);
+    expect(await second).toMatchObject({ kind: "done", result: { ok: false, error: { code: "CART_EMPTY" } } });
+
+    // After a failed first checkout the lines are still there, and the waiting one starts on them.
+    await cart.addItem(v, 1, 10);
+    const third = await cart.beginCheckout("k3", "body-a", "req-3");
+    if (third.kind !== "start") throw new Error(`expected a start, got ${third.kind}`);
+    const fourth = cart.beginCheckout("k4", "body-a", "req-4");
+    await cart.completeCheckout("k3", third.orderId, { ok: false, error: { code: "PAYMENT_DECLINED", detail: "declined" } });
+    expect(await fourth).toMatchObject({ kind: "start", lines: [{ sku: v.sku, quantity: 1 }] });
   });
 
   it("frees a key whose OrderDO never started, once it is stale", async () => {

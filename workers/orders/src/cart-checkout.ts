@@ -9,12 +9,27 @@ export const IDEMPOTENCY_KEEP_MS = 48 * 60 * 60 * 1000;
 /** An in-flight checkout older than this is asked about by the CartDO's alarm (its OrderDO may be gone). */
 export const IN_FLIGHT_STALE_MS = 60_000;
 
+/**
+ * How long a checkout waits for another key's checkout of the same cart to
+ * finish before it gives up with 409 CONFLICT. Checkouts of one cart run one
+ * at a time: the second then sees the cart the first left (usually empty,
+ * so 409 CART_EMPTY; after a failed first, the same lines).
+ */
+export const CART_BUSY_WAIT_MS = 10_000;
+
 /** What `CartDO.beginCheckout` decides, atomically, for one (user, key). */
 export type BeginCheckout =
   | { kind: "refused"; error: DomainError }
   | { kind: "replay"; requestId: string; result: Result<Order> }
   | { kind: "done"; requestId: string; result: Result<Order> }
   | { kind: "start"; orderId: string; paymentId: string; lines: CheckoutLine[] };
+
+const CART_BUSY = "Another checkout of this cart is still in progress; retry once it has finished.";
+
+/** True when `begun` was refused only because another key's checkout of this cart is running. */
+export function isCartBusy(begun: BeginCheckout): boolean {
+  return begun.kind === "refused" && begun.error.code === "CONFLICT";
+}
 
 interface RecordRow extends Record<string, SqlStorageValue> {
   key: string;
@@ -35,7 +50,9 @@ function record(sql: SqlStorage, key: string): RecordRow | undefined {
  * other request interleaves): a finished key replays, a different body is 422,
  * a running key is 409 and nothing is stored; otherwise the key is claimed
  * (in flight) and the cart lines are snapshotted for the saga. One checkout
- * runs per cart at a time, so two keys can not buy the same cart twice.
+ * runs per cart at a time, so two keys can not buy the same cart twice: while
+ * one runs, another key is refused as CONFLICT, which the CartDO turns into a
+ * wait (`CART_BUSY_WAIT_MS`).
  */
 export function beginCheckout(sql: SqlStorage, key: string, bodyHash: string, requestId: string, now: number): BeginCheckout {
   sql.exec(`DELETE FROM idempotency WHERE state = 'done' AND created_at < ?`, now - IDEMPOTENCY_KEEP_MS);
@@ -50,7 +67,7 @@ export function beginCheckout(sql: SqlStorage, key: string, bodyHash: string, re
     return { kind: "replay", requestId: existing.request_id, result: JSON.parse(existing.response) as Result<Order> };
   }
   const running = sql.exec(`SELECT key FROM idempotency WHERE state = 'in_flight' LIMIT 1`).toArray()[0];
-  if (running) return { kind: "refused", error: fail("CONFLICT", "Another checkout of this cart is in progress.").error };
+  if (running) return { kind: "refused", error: fail("CONFLICT", CART_BUSY).error };
   const lines = readLines(sql);
   if (lines.length === 0) {
     const result = fail("CART_EMPTY", "The cart is empty.");
