@@ -102,6 +102,21 @@ describe("POST /v1/orders/{id}/cancel", () => {
     expect(pays.body.items.map((p) => p.status)).toStrictEqual(["refunded"]);
   });
 
+  it("keeps a cancelled order's shipment from moving (409), so parcel and order never disagree", async () => {
+    const c = await customer();
+    const { order } = await paidOrder(c);
+    const shipment = await eventually(async () => {
+      const s = await api<{ id: string; status: string }>("GET", `/v1/orders/${order.id}/shipment`, { token: c.token });
+      expect(s.status).toBe(200);
+      return s.body;
+    }, 15_000);
+    expect((await api("POST", `/v1/orders/${order.id}/cancel`, { token: c.token })).status).toBe(200);
+    const moved = await api("POST", `/v1/shipments/${shipment.id}/events`, { token: admin, body: { status: "in_transit" } });
+    expect(moved).toStrictEqual({ status: 409, headers: expect.anything(), body: problem(409, "CONFLICT") });
+    expect((await api<{ status: string }>("GET", `/v1/orders/${order.id}/shipment`, { token: c.token })).body.status).toBe("pending");
+    expect((await api<Order>("GET", `/v1/orders/${order.id}`, { token: c.token })).body.status).toBe("cancelled");
+  });
+
   it("lets an admin cancel, is 404 for another customer and 401 without a token", async () => {
     const [c, other] = await Promise.all([customer(), customer()]);
     const { order } = await paidOrder(c);

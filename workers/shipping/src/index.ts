@@ -17,7 +17,7 @@ import { getOptionDetail, listOptions, priceQuote, quoteRows } from "./options.t
 import { cachedQuoteRows, clearQuoteCache } from "./quote-cache.ts";
 import { syncOrder } from "./order-sync.ts";
 import { publishShipmentEvent } from "./shipment-events.ts";
-import { advance, createShipment, findByTrackingNumber, getShipmentForOrder, toShipment } from "./shipments.ts";
+import { advance, createShipment, findById, findByTrackingNumber, getShipmentForOrder, toShipment } from "./shipments.ts";
 import { LOCAL_CARRIER_WEBHOOK_SECRET, verifyAndParseCarrierWebhook } from "./webhook.ts";
 
 /** RPC surface of the shipping Worker. Inputs arrive already validated by the gateway. */
@@ -69,9 +69,19 @@ class ShippingServiceBase extends DomainService<ShippingEnv> {
     return getShipmentForOrder(this.db(), orderId);
   }
 
-  /** Moves the shipment forward (never back) and brings its order along. */
+  /**
+   * Moves the shipment forward (never back) and brings its order along. The
+   * shipment of a cancelled (or failed) order does not move: 409, so parcel
+   * and order never disagree.
+   */
   async addEvent(shipmentId: string, status: ShipmentEventStatus, source = "admin"): Promise<Result<Shipment>> {
     const db = this.db();
+    const row = await findById(db, shipmentId);
+    if (!row) return fail("NOT_FOUND", "Shipment not found.");
+    const order = await this.env.ORDERS.getOrder({ userId: "shipping", role: "admin" }, row.orderId);
+    if (order.ok && (order.value.status === "cancelled" || order.value.status === "failed")) {
+      return fail("CONFLICT", `The order was ${order.value.status}: its shipment can no longer move.`);
+    }
     const moved = await advance(db, shipmentId, status, source);
     if (!moved.ok) return moved;
     await syncOrder(db, this.env.ORDERS, moved.value);

@@ -67,6 +67,11 @@ export async function getShipmentForOrder(db: Database, orderId: string): Promis
   return row ? ok(await toShipment(db, row)) : fail("NOT_FOUND", "This order has no shipment yet.");
 }
 
+export async function findById(db: Database, shipmentId: string): Promise<ShipmentRow | undefined> {
+  const [row] = await db.select().from(shipments).where(eq(shipments.id, shipmentId)).limit(1);
+  return row;
+}
+
 export async function findByTrackingNumber(db: Database, trackingNumber: string): Promise<ShipmentRow | undefined> {
   const [row] = await db.select().from(shipments).where(eq(shipments.trackingNumber, trackingNumber)).limit(1);
   return row;

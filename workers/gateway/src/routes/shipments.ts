@@ -26,7 +26,7 @@ const addEvent = createRoute({
   security: bearer,
   middleware: [requireAuth("admin")] as const,
   request: { params: IdParamSchema, ...jsonBody(ShipmentEventInputSchema) },
-  responses: { 200: jsonResponse(ShipmentSchema, "The shipment after the event"), ...problems(400, 401, 403, 404) },
+  responses: { 200: jsonResponse(ShipmentSchema, "The shipment after the event"), ...problems(400, 401, 403, 404, 409) },
 });
 
 export const shipmentRoutes = new OpenAPIHono<AppEnv>()
