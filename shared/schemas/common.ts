@@ -1,10 +1,11 @@
 import { z } from "@hono/zod-openapi";
+import { isCurrencyCode } from "./iso-codes.ts";
 
 /** Money: integer minor units plus an ISO 4217 code. Never a float. */
 export const MoneySchema = z
   .object({
     amount: z.number().int().min(0).max(100_000_000_00),
-    currency: z.string().regex(/^[A-Z]{3}$/, "ISO 4217 code, e.g. USD"),
+    currency: z.string().regex(/^[A-Z]{3}$/, { error: "ISO 4217 code, e.g. USD", abort: true }).refine(isCurrencyCode, "Not an ISO 4217 currency code"),
   })
   .openapi("Money", { example: { amount: 1999, currency: "USD" } });
 export type Money = z.infer<typeof MoneySchema>;

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { isCountryCode } from "./iso-codes.ts";
 
 export const RoleSchema = z.enum(["customer", "admin"]);
 
@@ -34,7 +35,8 @@ export type UpdateMeInput = z.infer<typeof UpdateMeSchema>;
 
 export const CountrySchema = z
   .string()
-  .regex(/^[A-Z]{2}$/, "ISO 3166-1 alpha-2 country code, e.g. US")
+  .regex(/^[A-Z]{2}$/, { error: "ISO 3166-1 alpha-2 country code, e.g. US", abort: true })
+  .refine(isCountryCode, "Not an ISO 3166-1 alpha-2 country code")
   .openapi({ example: "US" });
 
 export const AddressInputSchema = z

@@ -118,6 +118,10 @@ describe("products: create and get", () => {
     });
     const badPrice = { ...dup, variants: [{ ...dup.variants[0], price: { amount: 1.5, currency: "USD" } }] };
     expect(await api("POST", "/v1/products", { token: admin, body: badPrice })).toStrictEqual({ status: 400, body: problem(400, "VALIDATION_FAILED", [{ path: "variants.0.price.amount", message: expect.any(String) }]) });
+    for (const currency of ["XYZ", "usd"]) {
+      const badCurrency = { ...dup, variants: [{ ...dup.variants[0], price: { amount: 100, currency } }] };
+      expect(await api("POST", "/v1/products", { token: admin, body: badCurrency })).toStrictEqual({ status: 400, body: problem(400, "VALIDATION_FAILED", [{ path: "variants.0.price.currency", message: expect.any(String) }]) });
+    }
     const twice = { ...dup, variants: [dup.variants[0], dup.variants[0]] };
     expect(await api("POST", "/v1/products", { token: admin, body: twice })).toStrictEqual({ status: 400, body: problem(400, "VALIDATION_FAILED", [{ path: "variants.1.sku", message: expect.any(String) }]) });
     expect((await api("POST", "/v1/products", { token: admin, body: { ...dup, variants: [] } })).status).toBe(400);
