@@ -78,6 +78,25 @@ describe("POST /v1/checkout", () => {
     expect(JSON.stringify(res.body)).not.toContain(pan);
   });
 
+  it("refuses card data anywhere in the body (400 naming the field), never echoing it, and charges nothing", async () => {
+    const c = await customer();
+    const [v] = await product(admin, [5]);
+    await addToCart(c.token, v!.sku, 1);
+    const pan = "4242424242424242";
+    for (const [extra, path] of [
+      [{ card: { number: pan, cvc: "123" } }, "card"],
+      [{ cvc: "123" }, "cvc"],
+      [{ shippingAddress: { ...address, line2: pan } }, "shippingAddress.line2"],
+    ] as const) {
+      const res = await checkout(c.token, { ...checkoutBody(), ...extra });
+      expect(res.status).toBe(400);
+      expect(res.body).toStrictEqual(problem(400, "VALIDATION_FAILED", [{ path, message: expect.any(String) }]));
+      expect(JSON.stringify(res.body)).not.toContain(pan);
+    }
+    expect(await inventory(admin, v!.sku)).toStrictEqual({ sku: v!.sku, onHand: 5, reserved: 0, available: 5 });
+    expect((await checkout(c.token)).status).toBe(201);
+  });
+
   it("rejects a malformed body with 400 and a path per problem", async () => {
     const c = await customer();
     const res = await checkout(c.token, { shippingAddress: { ...address, country: "usa" }, paymentToken: "tok_visa" });

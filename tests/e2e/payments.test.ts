@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { openDb } from "../../shared/db/client.ts";
 import type { Order } from "../../shared/schemas/orders.ts";
 import type { WebhookEvent } from "../../shared/schemas/payments.ts";
-import { findPans } from "../../workers/payments/src/pan.ts";
+import { findPans } from "../../shared/pan.ts";
 import { signWebhook } from "../../workers/payments/src/webhook-signature.ts";
 import { addToCart, adminToken, api, checkout, checkoutBody, customer, eventually, problem, product, uid, type Customer } from "./orders-support.ts";
 

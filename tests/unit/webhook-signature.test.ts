@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { signWebhook, verifyAndParseWebhook, verifySignature } from "../../workers/payments/src/webhook-signature.ts";
-import { findPans, looksLikePan } from "../../workers/payments/src/pan.ts";
+import { findCardData, findPans, looksLikePan } from "../../shared/pan.ts";
 
 const secret = "whsec_local";
 const now = 1_790_000_000;
@@ -53,5 +53,18 @@ describe("looksLikePan", () => {
   it("findPans reports standalone Luhn-valid numbers only", () => {
     expect(findPans('{"card":"4242 4242 4242 4242","cvc":"123"}')).toStrictEqual(["4242424242424242"]);
     expect(findPans("pay_019a1234567890123456abcd ord_1234567890123456789 1763780000001")).toStrictEqual([]);
+  });
+
+  it("findCardData names the first field holding card data, and nothing in an ordinary body", () => {
+    const body = { shippingAddress: { name: "Ada", line1: "1 Main St", postalCode: "12345", country: "US" }, shippingOptionId: "ship_us_standard", paymentToken: "tok_visa" };
+    expect(findCardData(body)).toBeUndefined();
+    expect(findCardData({ ...body, card: { number: "4242424242424242" } })).toBe("card");
+    expect(findCardData({ ...body, cvc: "123" })).toBe("cvc");
+    expect(findCardData({ ...body, cardNumber: "x" })).toBe("cardNumber");
+    expect(findCardData({ ...body, shippingAddress: { ...body.shippingAddress, line2: "4242 4242 4242 4242" } })).toBe("shippingAddress.line2");
+    expect(findCardData({ ...body, notes: [1, 4242424242424242] })).toBe("notes.1");
+    expect(findCardData("4000000000000002")).toBe("body");
+    // Ids, timestamps and non-Luhn digit runs are not card numbers.
+    expect(findCardData({ id: "ord_1234567890123456789", at: 1763780000001, ref: "4242424242424241" })).toBeUndefined();
   });
 });

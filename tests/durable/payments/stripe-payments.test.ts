@@ -3,7 +3,7 @@ import { exports } from "cloudflare:workers";
 import { afterEach, describe, expect, inject, it, vi } from "vitest";
 import type { PaymentDO } from "../../../durable/payment-do.ts";
 import type { PaymentsService } from "../../../workers/payments/src/index.ts";
-import { findPans } from "../../../workers/payments/src/pan.ts";
+import { findPans } from "../../../shared/pan.ts";
 import type { FakeStripeCall } from "../../support/fake-stripe.ts";
 
 const payEnv = env as unknown as { PAYMENT: DurableObjectNamespace<PaymentDO> };

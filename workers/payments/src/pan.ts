@@ -1,33 +1,6 @@
 import { fail, type Result } from "../../../shared/errors.ts";
+import { looksLikePan } from "../../../shared/pan.ts";
 import type { AuthorizeInput, PaymentSummary } from "../../../shared/schemas/payments.ts";
-
-/** 13-19 digits, optionally grouped by spaces or dashes: what a card number looks like. */
-const PAN_SHAPE = /(?:\d[ -]?){12,18}\d/;
-/** The same, standing alone (not a digit run inside an id such as `pay_019a...`). */
-const STANDALONE_PAN = /(?<![0-9A-Za-z_])(?:\d[ -]?){12,18}\d(?![0-9A-Za-z_])/g;
-
-function luhnValid(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 1) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-    sum += d;
-  }
-  return sum % 10 === 0;
-}
-
-/** True when `text` contains a digit run shaped like a card number anywhere (strict: used on input). */
-export function looksLikePan(text: string): boolean {
-  return PAN_SHAPE.test(text);
-}
-
-/**
- * Card numbers found in `text`: standalone 13-19 digit runs that pass the Luhn
- * check. Used to audit stored rows and logs without tripping over ids or timestamps.
- */
-export function findPans(text: string): string[] {
-  return [...text.matchAll(STANDALONE_PAN)].map((m) => m[0].replace(/[ -]/g, "")).filter(luhnValid);
-}
 
 /**
  * Rejects input edgeshop must never hold: a card number (or anything shaped

@@ -4,6 +4,7 @@ import { problemResponse } from "../../../../shared/errors.ts";
 import { CheckoutSchema, OrderSchema } from "../../../../shared/schemas/orders.ts";
 import type { AppEnv } from "../context.ts";
 import { principalOf, requireAuth } from "../middleware/auth.ts";
+import { refuseCardData } from "../middleware/refuse-card-data.ts";
 import { bearer, jsonBody, jsonResponse, problems } from "../openapi.ts";
 import { catalogReads } from "../read-cache.ts";
 import { problemOf } from "../respond.ts";
@@ -27,7 +28,7 @@ const checkout = createRoute({
     "Same key + same body replays the first response with `idempotent-replayed: true`; a different body is 422 " +
     "`IDEMPOTENCY_KEY_REUSED`; while the first is running 409 `IDEMPOTENCY_IN_PROGRESS`. Keys are per user and kept at least 24 h.",
   security: bearer,
-  middleware: [requireAuth("customer"), requireIdempotencyKey()] as const,
+  middleware: [requireAuth("customer"), requireIdempotencyKey(), refuseCardData()] as const,
   request: {
     headers: z.object({ "idempotency-key": z.string().min(1).max(255).openapi({ param: { name: "idempotency-key", in: "header" }, description: "Idempotency-Key: 1-255 characters, unique per checkout attempt" }) }),
     ...jsonBody(CheckoutSchema),
