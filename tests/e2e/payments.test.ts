@@ -213,6 +213,23 @@ describe("POST /v1/webhooks/payments", () => {
     expect(await payments().getPayment(input.paymentId)).toMatchObject({ status: "refunded" });
   });
 
+  it("cancels a paid order whose payment the provider refunded in full, returning its stock", async () => {
+    const c = await customer();
+    const [v] = await product(admin, [5]);
+    await addToCart(c.token, v!.sku, 2);
+    const order = (await checkout(c.token)).body;
+    expect(order.status).toBe("paid");
+    const body = event(order.payment.id, order.id, "payment.refunded", order.total.amount);
+    expect((await deliver(body)).status).toBe(200);
+    await eventually(async () => {
+      const now = await api<Order>("GET", `/v1/orders/${order.id}`, { token: c.token });
+      expect(now.body).toMatchObject({ status: "cancelled", payment: { status: "refunded" } });
+    }, 15_000);
+    expect((await api("GET", `/v1/inventory/${v!.sku}`, { token: admin })).body).toStrictEqual({ sku: v!.sku, onHand: 5, reserved: 0, available: 5 });
+    // The refund happened at the provider: the cancel did not ask it for a second one.
+    expect((await payments().providerCalls(order.payment.id)).filter((call) => call.op === "refund")).toStrictEqual([]);
+  });
+
   concurrently("exactly one of ten concurrent deliveries applies the event (RPC view)", async () => {
     const { input } = await authorized();
     const body = event(input.paymentId, input.orderId, "payment.failed");

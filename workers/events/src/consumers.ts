@@ -4,6 +4,7 @@ import { notifications, processedEvents, salesDaily, users } from "../../../shar
 import type { DomainEvent } from "../../../shared/events.ts";
 import { newId } from "../../../shared/ids.ts";
 import { renderEmail, type EmailProvider } from "./email.ts";
+import { cancelRefundedOrders } from "./refunds.ts";
 
 /** True when `consumer` already applied `eventId` (used by tests and admin views). */
 export async function wasProcessed(db: Database, consumer: string, eventId: string): Promise<boolean> {
@@ -20,11 +21,15 @@ export async function wasProcessed(db: Database, consumer: string, eventId: stri
  * - sales analytics: one transaction that claims the placed and cancelled
  *   orders' events (`processed_events`) and adds their units and revenue
  *   per day, SKU and currency, so a duplicate never counts twice.
+ * - refunds: a payment refunded at the provider cancels its paid order
+ *   (`cancelRefundedOrders`), first, so a failure retries before anything
+ *   else is recorded.
  * Duplicates within `events` count once. Throws when a statement fails.
  */
-export async function applyEvents(db: Database, events: DomainEvent[], provider: EmailProvider): Promise<void> {
+export async function applyEvents(db: Database, events: DomainEvent[], provider: EmailProvider, orders: EventsEnv["ORDERS"]): Promise<void> {
   const unique = [...new Map(events.map((e) => [e.id, e])).values()];
   if (unique.length === 0) return;
+  await cancelRefundedOrders(orders, unique);
   const userIds = [...new Set(unique.flatMap((e) => (e.data.userId ? [e.data.userId] : [])))];
   const emails = new Map(
     userIds.length === 0 ? [] : (await db.select({ id: users.id, email: users.email }).from(users).where(inArray(users.id, userIds))).map((u) => [u.id, u.email]),

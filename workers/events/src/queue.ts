@@ -41,7 +41,7 @@ export async function handleBatch(batch: MessageBatch<unknown>, env: EventsEnv):
     }
     for (const { message, event } of parsed) {
       try {
-        await consumeTraced(event, env, (e) => applyEvents(db, [e], logOnlyProvider));
+        await consumeTraced(event, env, (e) => applyEvents(db, [e], logOnlyProvider, env.ORDERS));
         message.ack();
       } catch (err) {
         console.error(JSON.stringify({ level: "error", worker: "events", msg: "event not applied, will retry", eventId: event.id, error: String(err) }));
@@ -59,7 +59,7 @@ export async function handleBatch(batch: MessageBatch<unknown>, env: EventsEnv):
  * batch failed (nothing is acknowledged; the caller goes event by event).
  */
 async function appliedTogether(db: Parameters<typeof applyEvents>[0], events: DomainEvent[], env: EventsEnv): Promise<boolean> {
-  const applied = applyEvents(db, events, logOnlyProvider);
+  const applied = applyEvents(db, events, logOnlyProvider, env.ORDERS);
   const outcomes = await Promise.allSettled(events.map((e) => consumeTraced(e, env, () => applied)));
   if (outcomes.every((o) => o.status === "fulfilled")) return true;
   console.error(JSON.stringify({ level: "error", worker: "events", msg: "batch not applied, applying events one by one", events: events.length, error: String(outcomes.find((o) => o.status === "rejected")?.reason) }));
