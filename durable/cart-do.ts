@@ -8,7 +8,7 @@ import {
   type BeginCheckout,
 } from "../workers/orders/src/cart-checkout.ts";
 import {
-  CART_IDLE_MS, cartCurrency, clearLines, lastActivity, lineQuantity, MAX_LINE_QUANTITY, migrateCart, toCart, touch, upsertLine,
+  CART_IDLE_MS, cartCurrency, clearLines, lastActivity, lineQuantity, MAX_LINE_QUANTITY, migrateCart, refreshLines, toCart, touch, upsertLine,
 } from "../workers/orders/src/cart-store.ts";
 
 /**
@@ -37,6 +37,12 @@ export class CartDO extends TracedDurableObject<OrdersEnv> {
   }
 
   async getCart(): Promise<Cart> {
+    return toCart(this.sql, Date.now());
+  }
+
+  /** The cart after its lines take the catalog's current prices (`variants`, looked up by the caller). */
+  async refreshPrices(variants: CartVariant[]): Promise<Cart> {
+    refreshLines(this.sql, variants);
     return toCart(this.sql, Date.now());
   }
 

@@ -34,6 +34,19 @@ describe("GET /v1/cart", () => {
     expect((await api("GET", "/v1/cart", { token: admin })).body).toStrictEqual(problem(403, "FORBIDDEN"));
   });
 
+  it("shows the catalog's current price once an admin changed it, and keeps lines of other SKUs as they are", async () => {
+    const c = await customer();
+    const [v, w] = await product(admin, [5, 5]);
+    await addToCart(c.token, v!.sku, 2);
+    await addToCart(c.token, w!.sku, 1);
+    const patched = await api("PATCH", `/v1/products/${v!.productId}`, { token: admin, body: { variants: [{ sku: v!.sku, price: { amount: 9900, currency: "USD" } }] } });
+    expect(patched.status).toBe(200);
+    const now = { ...v!, price: { amount: 9900, currency: "USD" } };
+    const cart = await api<Cart>("GET", "/v1/cart", { token: c.token });
+    expect(cart.body.items).toStrictEqual([line(now, 2), line(w!, 1)]);
+    expect(cart.body.subtotal).toStrictEqual({ amount: 9900 * 2 + w!.price.amount, currency: "USD" });
+  });
+
   it("shows each customer only their own cart", async () => {
     const [a, b] = await Promise.all([customer(), customer()]);
     const [v] = await product(admin, [5]);

@@ -104,6 +104,31 @@ describe("POST /v1/checkout", () => {
     expect((res.body as unknown as { errors: { path: string }[] }).errors.map((e) => e.path).sort()).toStrictEqual(["shippingAddress.country", "shippingOptionId"]);
   });
 
+  it("charges the catalog's current price when it changed after the line was added", async () => {
+    const c = await customer();
+    const [v] = await product(admin, [5]);
+    await addToCart(c.token, v!.sku, 2);
+    expect((await api("PATCH", `/v1/products/${v!.productId}`, { token: admin, body: { variants: [{ sku: v!.sku, price: { amount: 9900, currency: "USD" } }] } })).status).toBe(200);
+    const res = await checkout(c.token);
+    expect(res.status).toBe(201);
+    expect(res.body).toStrictEqual(paidOrder(c.userId, [[{ ...v!, price: { amount: 9900, currency: "USD" } }, 2]]));
+    const pays = await payments(c.token, res.body.id);
+    expect(pays).toMatchObject([{ status: "captured", amount: res.body.total }]);
+  });
+
+  it("refuses a product deleted after it was added (404 UNKNOWN_SKU naming it), holding and charging nothing", async () => {
+    const c = await customer();
+    const [v] = await product(admin, [5]);
+    const [w] = await product(admin, [5]);
+    await addToCart(c.token, v!.sku, 1);
+    await addToCart(c.token, w!.sku, 1);
+    expect((await api("DELETE", `/v1/products/${v!.productId}`, { token: admin })).status).toBe(204);
+    const res = await checkout(c.token);
+    expect(res.body).toStrictEqual(problem(404, "UNKNOWN_SKU", [{ path: v!.sku, message: expect.any(String) }]));
+    expect(await inventory(admin, w!.sku)).toStrictEqual({ sku: w!.sku, onHand: 5, reserved: 0, available: 5 });
+    expect((await api<Order[]>("GET", "/v1/orders", { token: c.token })).body).toStrictEqual({ items: [], nextCursor: null });
+  });
+
   it("is 409 CART_EMPTY for an empty cart", async () => {
     const c = await customer();
     const res = await checkout(c.token);

@@ -87,6 +87,20 @@ export function upsertLine(sql: SqlStorage, v: CartVariant, quantity: number): v
   );
 }
 
+/**
+ * Brings lines to the catalog's current price, title and weight (`variants`
+ * of SKUs in the cart; others are ignored). Not activity: the idle window
+ * and `updatedAt` stay as they were.
+ */
+export function refreshLines(sql: SqlStorage, variants: readonly CartVariant[]): void {
+  for (const v of variants) {
+    sql.exec(
+      `UPDATE lines SET product_id = ?, title = ?, unit_amount = ?, currency = ?, weight_grams = ? WHERE sku = ?`,
+      v.productId, v.title, v.price.amount, v.price.currency, v.weightGrams, v.sku,
+    );
+  }
+}
+
 export function setLineQuantity(sql: SqlStorage, sku: string, quantity: number): void {
   if (quantity <= 0) sql.exec(`DELETE FROM lines WHERE sku = ?`, sku);
   else sql.exec(`UPDATE lines SET quantity = ? WHERE sku = ?`, quantity, sku);

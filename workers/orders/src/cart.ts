@@ -17,8 +17,28 @@ async function lookUp(env: OrdersEnv, sku: string): Promise<{ variant: CartVaria
   return { variant: { sku: v.sku, productId: v.productId, title: v.title, price: v.price, weightGrams: v.weightGrams }, available };
 }
 
+/**
+ * The user's cart at the catalog's current prices: a line keeps the price it
+ * was added at until the catalog's changes, and the cart shows what checkout
+ * will charge (checkout reprices the same way). Should the catalog not
+ * answer, the cart as stored.
+ */
 export async function getCart(env: OrdersEnv, userId: string): Promise<Cart> {
-  return cartOf(env, userId).getCart();
+  const stub = cartOf(env, userId);
+  const cart = await stub.getCart();
+  if (cart.items.length === 0) return cart;
+  let current: Record<string, CartVariant>;
+  try {
+    current = await env.CATALOG.getVariants(cart.items.map((i) => i.sku));
+  } catch (err) {
+    console.error(JSON.stringify({ level: "error", worker: "orders", msg: "cart: price look-up failed, showing stored prices", error: String(err) }));
+    return cart;
+  }
+  const changed = Object.values(current).filter((v) => {
+    const line = cart.items.find((i) => i.sku === v.sku);
+    return line && (line.unitPrice.amount !== v.price.amount || line.unitPrice.currency !== v.price.currency || line.title !== v.title);
+  });
+  return changed.length === 0 ? cart : stub.refreshPrices(changed);
 }
 
 /** Adds to the user's line for `sku`; 404 UNKNOWN_SKU, 409 OUT_OF_STOCK beyond what is available. */

@@ -1,5 +1,6 @@
 import type { DomainError } from "../../../shared/errors.ts";
 import type { CheckoutLine } from "../../../shared/schemas/cart.ts";
+import type { VariantInfo } from "../../../shared/schemas/catalog.ts";
 import type { Money } from "../../../shared/schemas/common.ts";
 import type { CheckoutInput, Order, OrderStatus, OrderStatusChange, ShippingAddress } from "../../../shared/schemas/orders.ts";
 import type { PaymentSummary } from "../../../shared/schemas/payments.ts";
@@ -89,6 +90,30 @@ export function initialState(input: PlaceOrderInput, now: Date): OrderState {
     history: [{ seq: 1, status: "pending", at }], version: 1, deliveredVersion: 0, recorded: false,
     cartNotified: false, shipmentCreated: false, outboxAttempts: 0, createdAt: at, updatedAt: at,
   };
+}
+
+/**
+ * Brings the order's lines to the catalog's prices and titles of now
+ * (`current`, from CatalogService.getVariants): a cart line keeps the price
+ * it was added at, and a shop that changed a price since charges the new
+ * one. Refuses (without changing `s`) a line whose SKU is no longer sold
+ * (404 UNKNOWN_SKU naming it) and lines that no longer share one currency.
+ */
+export function reprice(s: OrderState, current: Readonly<Record<string, VariantInfo>>): DomainError | null {
+  const gone = s.lines.filter((l) => !current[l.sku]).map((l) => l.sku);
+  if (gone.length > 0) {
+    return { code: "UNKNOWN_SKU", detail: "A product in the cart is no longer sold; remove it and check out again.", errors: gone.map((sku) => ({ path: sku, message: `${sku} is no longer sold` })) };
+  }
+  const lines = s.lines.map((l) => {
+    const v = current[l.sku] as VariantInfo;
+    return { ...l, productId: v.productId, title: v.title, unitPrice: v.price };
+  });
+  const currencies = new Set(lines.map((l) => l.unitPrice.currency));
+  if (currencies.size > 1) return { code: "VALIDATION_FAILED", detail: "The cart's products are now priced in different currencies.", errors: [{ path: "cart", message: "One currency per order" }] };
+  s.lines = lines;
+  s.currency = lines[0]?.unitPrice.currency ?? s.currency;
+  s.subtotal = lines.reduce((sum, l) => sum + l.unitPrice.amount * l.quantity, 0);
+  return null;
 }
 
 /** Moves the public status and appends it to the history (no-op when unchanged). */

@@ -1,6 +1,6 @@
 import { fail, type DomainError } from "../../../shared/errors.ts";
 import { compensate, refuse } from "./saga-compensate.ts";
-import { bump, money, setStatus, type OrderState } from "./order-state.ts";
+import { bump, money, reprice, setStatus, type OrderState } from "./order-state.ts";
 
 /** Reservations outlive a slow payment provider, and expire on their own if everything else fails. */
 export const RESERVATION_TTL_SECONDS = 300;
@@ -57,11 +57,12 @@ async function guard(h: SagaHost, step: () => Promise<void>): Promise<void> {
 }
 
 /**
- * Quote shipping and reserve stock at once (the quote needs no stock, the
- * reservation no price), saving a round trip on the hot path. Both are
- * persisted as possibly done before the calls; a refused quote releases a
- * reservation that was taken. The quote's error wins: it is the client's
- * input, so the answer does not depend on the stock of the moment.
+ * Quote shipping, reserve stock and look up today's prices at once (the
+ * quote needs no stock, the reservation no price), saving round trips on the
+ * hot path; the lines are then repriced (`reprice`). The reservation is
+ * persisted as possibly taken before the calls; any refusal releases it.
+ * The quote's error wins (it is the client's input, so the answer does not
+ * depend on the stock of the moment), then a SKU no longer sold, then stock.
  */
 async function quoteAndReserve(h: SagaHost): Promise<void> {
   const s = h.state;
@@ -71,12 +72,15 @@ async function quoteAndReserve(h: SagaHost): Promise<void> {
     h.save();
   }
   const weight = s.lines.reduce((w, l) => w + l.weightGrams * l.quantity, 0);
-  const [q, r] = await Promise.all([
+  const [q, r, current] = await Promise.all([
     h.env.SHIPPING.quote(s.shippingOptionId, s.country, weight),
     h.env.CATALOG.reserve(s.orderId, items(s), RESERVATION_TTL_SECONDS),
+    h.env.CATALOG.getVariants(s.lines.map((l) => l.sku)),
   ]);
   s.stock = r.ok ? "reserved" : "none"; // all-or-nothing: a refused reservation holds nothing
   if (!q.ok) return refuse(h, q.error);
+  const priced = reprice(s, current);
+  if (priced) return refuse(h, priced);
   if (q.value.price.currency !== s.currency) {
     return refuse(h, fail("VALIDATION_FAILED", "This shipping option is priced in another currency.", [{ path: "shippingOptionId", message: "Currency differs from the cart" }]).error);
   }
