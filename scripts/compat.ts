@@ -16,7 +16,7 @@ import { bundleBuild } from "./release/compat-build.ts";
 import type { Build } from "./release/compat-workers.ts";
 import { say } from "./release/exec.ts";
 import { RELEASE_TAG_PATTERN } from "./release/git.ts";
-import { checkoutPrevious, previousRelease, removeWorktree } from "./release/previous-build.ts";
+import { checkoutPrevious, commitOf, previousRelease, removeWorktree } from "./release/previous-build.ts";
 
 const MODES = ["old-gateway", "new-gateway"];
 /** Not part of "both": new gateway -> new services, to tell an incompatibility from a plain regression. */
@@ -59,6 +59,7 @@ async function main(): Promise<number> {
           COMPAT_NEW_ROOT: newBuild.root,
           COMPAT_NEW_BUNDLES: newBuild.bundles,
           COMPAT_TESTS_ROOT: tests === "old" ? oldBuild.root : newBuild.root,
+          COMPAT_REF_COMMIT: commitOf(ref),
         },
       });
       results.push(`${m}: ${run.status === 0 ? "passed" : `FAILED (exit ${run.status})`}`);
