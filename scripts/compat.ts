@@ -13,6 +13,7 @@ import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { parseArgs, stringFlag } from "./release/args.ts";
 import { bundleBuild } from "./release/compat-build.ts";
+import { expectedChanges } from "./release/compat-expected.ts";
 import type { Build } from "./release/compat-workers.ts";
 import { say } from "./release/exec.ts";
 import { RELEASE_TAG_PATTERN } from "./release/git.ts";
@@ -49,7 +50,9 @@ async function main(): Promise<number> {
     for (const m of modes) {
       const what = { "old-gateway": `${ref} gateway -> new services`, "new-gateway": `new gateway -> ${ref} services`, baseline: "new gateway -> new services" }[m];
       say(`compat ${m}: ${what}, ${tests} e2e tests`);
-      const run = spawnSync("npx", ["vitest", "run", "--config", resolve("scripts/release/compat.vitest.config.ts")], {
+      const skip = expectedChanges(newBuild.root, commitOf(ref), tests === "old");
+      const filter = skip ? ["--testNamePattern", skip.source] : [];
+      const run = spawnSync("npx", ["vitest", "run", "--config", resolve("scripts/release/compat.vitest.config.ts"), ...filter], {
         stdio: "inherit",
         env: {
           ...process.env,
@@ -59,7 +62,6 @@ async function main(): Promise<number> {
           COMPAT_NEW_ROOT: newBuild.root,
           COMPAT_NEW_BUNDLES: newBuild.bundles,
           COMPAT_TESTS_ROOT: tests === "old" ? oldBuild.root : newBuild.root,
-          COMPAT_REF_COMMIT: commitOf(ref),
         },
       });
       results.push(`${m}: ${run.status === 0 ? "passed" : `FAILED (exit ${run.status})`}`);

@@ -12,7 +12,6 @@ import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig, defineProject } from "vitest/config";
 import { testBindings as testBindingsOf } from "../../tests/harness/workers.ts";
 import { GATEWAY } from "../workers.ts";
-import { expectedChanges } from "./compat-expected.ts";
 import { hasWorker, inBuild, mixedAuxiliaryWorkers, type Build } from "./compat-workers.ts";
 
 const env = (name: string): string => {
@@ -24,14 +23,12 @@ const mode = env("COMPAT_MODE");
 const oldBuild: Build = { root: env("COMPAT_OLD_ROOT"), bundles: env("COMPAT_OLD_BUNDLES") };
 const newBuild: Build = { root: env("COMPAT_NEW_ROOT"), bundles: env("COMPAT_NEW_BUNDLES") };
 const testsRoot = env("COMPAT_TESTS_ROOT");
-const skipped = expectedChanges(newBuild.root, process.env.COMPAT_REF_COMMIT, testsRoot === oldBuild.root);
 const gatewayBuild = mode === "old-gateway" ? oldBuild : newBuild;
 
 export default defineConfig({
   test: {
     globalSetup: [join(newBuild.root, "scripts/release/compat-setup.ts")],
     silent: "passed-only",
-    ...(skipped ? { testNamePattern: skipped } : {}),
     projects: [
       defineProject({
         root: testsRoot,
