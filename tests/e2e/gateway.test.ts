@@ -74,6 +74,10 @@ describe("gateway", () => {
     const docs = await api<string>("GET", "/docs");
     expect(docs.status).toBe(200);
     expect(docs.body).toContain("/v1/openapi.json");
+    // An HTML page: it carries the document headers JSON responses leave out.
+    expect(docs.headers.get("x-frame-options")).toBe("SAMEORIGIN");
+    expect(docs.headers.get("cross-origin-opener-policy")).toBe("same-origin");
+    expect(spec.headers.get("cross-origin-opener-policy")).toBeNull();
   });
 
   it("documents every route the gateway serves in /v1/openapi.json", async () => {

@@ -203,17 +203,16 @@ const bearer = (token: string) => `Bearer ${token}`;
 // What every response must look like
 // ---------------------------------------------------------------------------
 
-/** Set on every response by the gateway's secureHeaders middleware (workers/gateway/src/app.ts). */
+/** Set on every API response by the gateway's secureHeaders middleware (API_HEADERS in workers/gateway/src/app.ts). */
 const SECURITY_HEADERS = {
-  "cross-origin-opener-policy": "same-origin",
-  "cross-origin-resource-policy": "cross-origin",
+  "content-security-policy": "frame-ancestors 'none'",
   "referrer-policy": "no-referrer",
   "strict-transport-security": "max-age=15552000; includeSubDomains",
   "x-content-type-options": "nosniff",
-  "x-frame-options": "SAMEORIGIN",
-  "x-permitted-cross-domain-policies": "none",
-  "x-xss-protection": "0",
+  "x-frame-options": "DENY",
 };
+/** HTML-document headers: only the /docs page carries them. */
+const DOCUMENT_ONLY_HEADERS = ["cross-origin-opener-policy", "origin-agent-cluster", "x-dns-prefetch-control", "x-download-options", "x-permitted-cross-domain-policies", "x-xss-protection"];
 
 /** Stack frames, SQL, driver and runtime error names, source file positions. */
 const LEAKS = /\bat [\w$.<>]+ \(|stack|SELECT |INSERT |UPDATE |DELETE FROM|postgres|drizzle|neon|pglite|TypeError|ReferenceError|SyntaxError|RangeError|\.ts:\d+|\.js:\d+|node_modules|workers\//i;
@@ -221,6 +220,7 @@ const LEAKS = /\bat [\w$.<>]+ \(|stack|SELECT |INSERT |UPDATE |DELETE FROM|postg
 function expectSecureResponse(res: ApiResponse): void {
   expect(Object.fromEntries(Object.keys(SECURITY_HEADERS).map((h) => [h, res.headers.get(h)]))).toStrictEqual(SECURITY_HEADERS);
   expect(res.headers.get("x-powered-by")).toBeNull();
+  expect(DOCUMENT_ONLY_HEADERS.filter((h) => res.headers.has(h))).toStrictEqual([]);
   expect(res.headers.get("x-request-id")).toEqual(expect.any(String));
   expect(res.headers.get("x-edgeshop-version")).toEqual(expect.any(String));
   if (res.status >= 400) {
