@@ -84,6 +84,15 @@ describe("GET /v1/orders/{id}", () => {
   });
 });
 
+/** The order's shipment, once the OrderDO's follow-up has created it. */
+function shipmentOf(token: string, orderId: string): Promise<{ id: string; status: string }> {
+  return eventually(async () => {
+    const s = await api<{ id: string; status: string }>("GET", `/v1/orders/${orderId}/shipment`, { token });
+    expect(s.status).toBe(200);
+    return s.body;
+  }, 15_000);
+}
+
 describe("POST /v1/orders/{id}/cancel", () => {
   it("refunds, returns the stock and marks the order cancelled; a second cancel is harmless", async () => {
     const c = await customer();
@@ -105,11 +114,7 @@ describe("POST /v1/orders/{id}/cancel", () => {
   it("keeps a cancelled order's shipment from moving (409), so parcel and order never disagree", async () => {
     const c = await customer();
     const { order } = await paidOrder(c);
-    const shipment = await eventually(async () => {
-      const s = await api<{ id: string; status: string }>("GET", `/v1/orders/${order.id}/shipment`, { token: c.token });
-      expect(s.status).toBe(200);
-      return s.body;
-    }, 15_000);
+    const shipment = await shipmentOf(c.token, order.id);
     expect((await api("POST", `/v1/orders/${order.id}/cancel`, { token: c.token })).status).toBe(200);
     const moved = await api("POST", `/v1/shipments/${shipment.id}/events`, { token: admin, body: { status: "in_transit" } });
     expect(moved).toStrictEqual({ status: 409, headers: expect.anything(), body: problem(409, "CONFLICT") });
@@ -130,11 +135,7 @@ describe("POST /v1/orders/{id}/cancel", () => {
   it("is 409 ORDER_NOT_CANCELLABLE once shipped, and the order follows the shipment to delivered", async () => {
     const c = await customer();
     const { order } = await paidOrder(c);
-    const shipment = await eventually(async () => {
-      const s = await api<{ id: string; status: string }>("GET", `/v1/orders/${order.id}/shipment`, { token: c.token });
-      expect(s.status).toBe(200);
-      return s.body;
-    }, 15_000);
+    const shipment = await shipmentOf(c.token, order.id);
     expect((await api("POST", `/v1/shipments/${shipment.id}/events`, { token: admin, body: { status: "in_transit" } })).status).toBe(200);
     expect((await api<Order>("GET", `/v1/orders/${order.id}`, { token: c.token })).body.status).toBe("shipped");
     const res = await api("POST", `/v1/orders/${order.id}/cancel`, { token: c.token });
