@@ -18,10 +18,10 @@ async function lookUp(env: OrdersEnv, sku: string): Promise<{ variant: CartVaria
 }
 
 /**
- * The user's cart at the catalog's current prices: a line keeps the price it
- * was added at until the catalog's changes, and the cart shows what checkout
- * will charge (checkout reprices the same way). Should the catalog not
- * answer, the cart as stored.
+ * The user's cart at the catalog's current prices: a line stores the price
+ * of when it was added, and takes the catalog's new one once that changed,
+ * so the cart shows what checkout will charge (checkout reprices the same
+ * way). Should the catalog not answer, the cart as stored.
  */
 export async function getCart(env: OrdersEnv, userId: string): Promise<Cart> {
   const stub = cartOf(env, userId);
