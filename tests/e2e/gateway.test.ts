@@ -75,9 +75,10 @@ describe("gateway", () => {
     expect(docs.status).toBe(200);
     expect(docs.body).toContain("/v1/openapi.json");
     // An HTML page: it carries the document headers JSON responses leave out.
-    expect(docs.headers.get("x-frame-options")).toBe("SAMEORIGIN");
-    expect(docs.headers.get("cross-origin-opener-policy")).toBe("same-origin");
-    expect(spec.headers.get("cross-origin-opener-policy")).toBeNull();
+    expect(docs.headers.get("origin-agent-cluster")).toBe("?1");
+    expect(docs.headers.get("x-download-options")).toBe("noopen");
+    expect(spec.headers.get("origin-agent-cluster")).toBeNull();
+    expect(spec.headers.get("x-frame-options")).toBe("SAMEORIGIN");
   });
 
   it("documents every route the gateway serves in /v1/openapi.json", async () => {

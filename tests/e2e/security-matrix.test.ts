@@ -205,14 +205,17 @@ const bearer = (token: string) => `Bearer ${token}`;
 
 /** Set on every API response by the gateway's secureHeaders middleware (API_HEADERS in workers/gateway/src/app.ts). */
 const SECURITY_HEADERS = {
-  "content-security-policy": "frame-ancestors 'none'",
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-resource-policy": "cross-origin",
   "referrer-policy": "no-referrer",
   "strict-transport-security": "max-age=15552000; includeSubDomains",
   "x-content-type-options": "nosniff",
-  "x-frame-options": "DENY",
+  "x-frame-options": "SAMEORIGIN",
+  "x-permitted-cross-domain-policies": "none",
+  "x-xss-protection": "0",
 };
 /** HTML-document headers: only the /docs page carries them. */
-const DOCUMENT_ONLY_HEADERS = ["cross-origin-opener-policy", "origin-agent-cluster", "x-dns-prefetch-control", "x-download-options", "x-permitted-cross-domain-policies", "x-xss-protection"];
+const DOCUMENT_ONLY_HEADERS = ["origin-agent-cluster", "x-dns-prefetch-control", "x-download-options"];
 
 /** Stack frames, SQL, driver and runtime error names, source file positions. */
 const LEAKS = /\bat [\w$.<>]+ \(|stack|SELECT |INSERT |UPDATE |DELETE FROM|postgres|drizzle|neon|pglite|TypeError|ReferenceError|SyntaxError|RangeError|\.ts:\d+|\.js:\d+|node_modules|workers\//i;
