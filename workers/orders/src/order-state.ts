@@ -76,10 +76,15 @@ export function toShippingAddress(a: CheckoutInput["shippingAddress"]): Shipping
   };
 }
 
+/** What the lines cost, in minor units of their (one) currency. */
+function subtotalOf(lines: readonly CheckoutLine[]): number {
+  return lines.reduce((sum, l) => sum + l.unitPrice.amount * l.quantity, 0);
+}
+
 /** A fresh saga at its first step, with the cart snapshot priced. */
 export function initialState(input: PlaceOrderInput, now: Date): OrderState {
   const currency = input.lines[0]?.unitPrice.currency ?? "USD";
-  const subtotal = input.lines.reduce((s, l) => s + l.unitPrice.amount * l.quantity, 0);
+  const subtotal = subtotalOf(input.lines);
   const at = now.toISOString();
   return {
     orderId: input.orderId, userId: input.userId, idempotencyKey: input.idempotencyKey, paymentId: input.paymentId,
@@ -112,7 +117,7 @@ export function reprice(s: OrderState, current: Readonly<Record<string, VariantI
   if (currencies.size > 1) return { code: "VALIDATION_FAILED", detail: "The cart's products are now priced in different currencies.", errors: [{ path: "cart", message: "One currency per order" }] };
   s.lines = lines;
   s.currency = lines[0]?.unitPrice.currency ?? s.currency;
-  s.subtotal = lines.reduce((sum, l) => sum + l.unitPrice.amount * l.quantity, 0);
+  s.subtotal = subtotalOf(lines);
   return null;
 }
 
