@@ -26,5 +26,10 @@ export function enableGcTrace(dir: string): void {
   writeFileSync(wrapper, `#!/bin/sh\nexec stdbuf -oL '${workerd}' "$@"\n`);
   chmodSync(wrapper, 0o755);
   process.env.MINIFLARE_WORKERD_PATH = wrapper;
-  process.env.MINIFLARE_WORKERD_V8_FLAGS = [process.env.MINIFLARE_WORKERD_V8_FLAGS, "--trace-gc"].filter(Boolean).join(" ");
+  addWorkerdV8Flags("--trace-gc");
+}
+
+/** V8 flags for the next workerd Miniflare starts (Miniflare reads MINIFLARE_WORKERD_V8_FLAGS). */
+export function addWorkerdV8Flags(...flags: string[]): void {
+  process.env.MINIFLARE_WORKERD_V8_FLAGS = [process.env.MINIFLARE_WORKERD_V8_FLAGS, ...flags].filter(Boolean).join(" ");
 }

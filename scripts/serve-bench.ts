@@ -19,7 +19,7 @@ import { parseArgs } from "node:util";
 import type { Miniflare } from "miniflare";
 import { startBenchPostgres, type BenchPostgres } from "./bench-postgres.ts";
 import { seedCatalog, seedCustomers, type SeedPlan } from "./bench-seed.ts";
-import { enableGcTrace } from "./bench-gc.ts";
+import { addWorkerdV8Flags, enableGcTrace } from "./bench-gc.ts";
 import { benchMiniflare, benchWorkers, bundleAll, type CacheMode, type RateLimiterMode } from "./bench-workers.ts";
 import { isLoopback, migrateDatabase, withDb } from "./db.ts";
 import { startWsProxy, type WsProxy } from "./neon-ws-proxy.ts";
@@ -60,6 +60,8 @@ const { values: args } = parseArgs({
     cache: { type: "string", default: "miniflare" },
     // Appends every Worker log line (the JSON request/call lines included) to this file.
     "log-file": { type: "string" },
+    // V8 writes /tmp/perf-<workerd pid>.map, so `npm run perf-breakdown` names JavaScript frames.
+    "perf-map": { type: "boolean", default: false },
     // Appends V8's GC trace of every isolate to this file (bench-gc.ts; `npm run gc-pauses -- FILE` sums it up).
     "trace-gc": { type: "string" },
     // pgbouncer: Workers reach the bench PostgreSQL through PgBouncer in transaction mode, as they reach
@@ -142,6 +144,7 @@ async function main(): Promise<void> {
   if (rateLimiter !== "memory" && rateLimiter !== "miniflare") throw new Error("--rate-limiter is memory or miniflare");
   if (args.cache !== "miniflare" && args.cache !== "off") throw new Error("--cache is miniflare or off");
   if (args["trace-gc"]) enableGcTrace(dataDir);
+  if (args["perf-map"]) addWorkerdV8Flags("--perf-basic-prof", "--interpreted-frames-native-stack");
   started.mf = benchMiniflare(
     benchWorkers(buildDir, db, ports, latency, rateLimiter, args.cache as CacheMode),
     `${dataDir}/workerd`,
