@@ -102,12 +102,21 @@ describe("GET and PATCH /v1/me", () => {
       .setAudience("someone-else")
       .setExpirationTime("1h")
       .sign(new TextEncoder().encode("local-dev-jwt-secret-change-me-0123456789"));
+    const otherSecret = await new SignJWT({ role: "admin" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject(customer.id)
+      .setIssuer("edgeshop")
+      .setAudience("edgeshop-api")
+      .setExpirationTime("1h")
+      .sign(new TextEncoder().encode("not-the-gateway-secret-0123456789abcdefgh"));
     const algNone = `${btoa(JSON.stringify({ alg: "none", typ: "JWT" })).replace(/=+$/, "")}.${payload}.`;
-    for (const token of [undefined, "garbage", expired, wrongAudience, algNone]) {
+    for (const token of [undefined, "garbage", expired, wrongAudience, otherSecret, algNone]) {
       const res = await api("GET", "/v1/me", token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(401);
       expect(res.body).toStrictEqual(problemOf(401, "UNAUTHENTICATED"));
     }
+    // The gateway keeps its imported key between requests: the real token still passes after all those.
+    expect((await api("GET", "/v1/me", { token: customer.token })).status).toBe(200);
   });
 
   it("changes the name only", async () => {
