@@ -69,7 +69,7 @@ if (samples.length === 0) {
 const share = (n: number) => `${((n / samples.length) * 100).toFixed(1).padStart(5)}%`;
 const count = <K>(keys: K[]) => [...keys.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<K, number>())].sort((a, b) => b[1] - a[1]);
 
-console.log(`\n${samples.length} samples of workerd's thread\n\nwhere the time goes:`);
+console.log(`\n${samples.length} samples of workerd (its threads together; the Workers all run on one)\n\nwhere the time goes:`);
 for (const [category, n] of count(samples.map(categoryOf))) console.log(`${share(n)}  ${category}`);
 
 // The JavaScript frame nearest the leaf: its own time plus the runtime work it called (e.g. a SQL statement).

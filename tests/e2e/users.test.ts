@@ -87,28 +87,14 @@ describe("GET and PATCH /v1/me", () => {
   it("is 401 without, with a malformed, an expired or a wrongly signed token", async () => {
     const customer = await newCustomer();
     const [, payload] = customer.token.split(".");
-    const expired = await new SignJWT({ role: "customer" })
-      .setProtectedHeader({ alg: "HS256" })
-      .setSubject(customer.id)
-      .setIssuer("edgeshop")
-      .setAudience("edgeshop-api")
-      .setIssuedAt(1_600_000_000)
-      .setExpirationTime(1_600_000_100)
-      .sign(new TextEncoder().encode("local-dev-jwt-secret-change-me-0123456789"));
-    const wrongAudience = await new SignJWT({ role: "admin" })
-      .setProtectedHeader({ alg: "HS256" })
-      .setSubject(customer.id)
-      .setIssuer("edgeshop")
-      .setAudience("someone-else")
-      .setExpirationTime("1h")
-      .sign(new TextEncoder().encode("local-dev-jwt-secret-change-me-0123456789"));
-    const otherSecret = await new SignJWT({ role: "admin" })
-      .setProtectedHeader({ alg: "HS256" })
-      .setSubject(customer.id)
-      .setIssuer("edgeshop")
-      .setAudience("edgeshop-api")
-      .setExpirationTime("1h")
-      .sign(new TextEncoder().encode("not-the-gateway-secret-0123456789abcdefgh"));
+    // A token as the users Worker signs them, with one thing changed.
+    const signed = (role: string, audience: string, expiry: number | string, secret = "local-dev-jwt-secret-change-me-0123456789", issuedAt?: number) => {
+      const builder = new SignJWT({ role }).setProtectedHeader({ alg: "HS256" }).setSubject(customer.id).setIssuer("edgeshop").setAudience(audience);
+      return (issuedAt === undefined ? builder : builder.setIssuedAt(issuedAt)).setExpirationTime(expiry).sign(new TextEncoder().encode(secret));
+    };
+    const expired = await signed("customer", "edgeshop-api", 1_600_000_100, undefined, 1_600_000_000);
+    const wrongAudience = await signed("admin", "someone-else", "1h");
+    const otherSecret = await signed("admin", "edgeshop-api", "1h", "not-the-gateway-secret-0123456789abcdefgh");
     const algNone = `${btoa(JSON.stringify({ alg: "none", typ: "JWT" })).replace(/=+$/, "")}.${payload}.`;
     for (const token of [undefined, "garbage", expired, wrongAudience, otherSecret, algNone]) {
       const res = await api("GET", "/v1/me", token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
