@@ -4,7 +4,7 @@ import { fail, ok, type Result } from "../shared/errors.ts";
 import type { Cart, CartVariant } from "../shared/schemas/cart.ts";
 import type { Order } from "../shared/schemas/orders.ts";
 import {
-  beginCheckout, CART_BUSY_WAIT_MS, completeCheckout, dropInFlight, IN_FLIGHT_STALE_MS, isCartBusy, oldestInFlight, staleInFlight,
+  beginCheckout, busyRefusal, CART_BUSY_WAIT_MS, completeCheckout, dropInFlight, IN_FLIGHT_STALE_MS, oldestInFlight, staleInFlight,
   type BeginCheckout,
 } from "../workers/orders/src/cart-checkout.ts";
 import {
@@ -94,8 +94,9 @@ export class CartDO extends TracedDurableObject<OrdersEnv> {
     for (;;) {
       const begun = beginCheckout(this.sql, key, bodyHash, requestId, Date.now());
       if (begun.kind === "start") await this.schedule();
+      if (begun.kind !== "busy") return begun;
       const left = deadline - Date.now();
-      if (!isCartBusy(begun) || left <= 0) return begun;
+      if (left <= 0) return busyRefusal;
       // Woken when a checkout settles; the timer covers one settled by an alarm after a restart.
       await new Promise<void>((resolve) => {
         const wake = (): void => {

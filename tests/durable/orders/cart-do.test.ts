@@ -3,7 +3,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { CartDO } from "../../../durable/cart-do.ts";
 import { CART_IDLE_MS } from "../../../workers/orders/src/cart-store.ts";
-import { beginCheckout, completeCheckout, IN_FLIGHT_STALE_MS, oldestInFlight } from "../../../workers/orders/src/cart-checkout.ts";
+import { beginCheckout, CART_BUSY_WAIT_MS, completeCheckout, IN_FLIGHT_STALE_MS, oldestInFlight } from "../../../workers/orders/src/cart-checkout.ts";
 import { countingSql } from "../../support/rows-read.ts";
 import { cartOf, stockedVariant, uid } from "./fixtures.ts";
 
@@ -44,7 +44,7 @@ describe("CartDO", () => {
     expect(await cart.beginCheckout("k1", "body-a", "req-2")).toMatchObject({ kind: "refused", error: { code: "IDEMPOTENCY_IN_PROGRESS" } });
     expect(await cart.beginCheckout("k1", "body-b", "req-3")).toMatchObject({ kind: "refused", error: { code: "IDEMPOTENCY_KEY_REUSED" } });
     await runInDurableObject(cart, (_i: CartDO, state) => {
-      expect(beginCheckout(state.storage.sql, "k2", "body-a", "req-4", Date.now())).toMatchObject({ kind: "refused", error: { code: "CONFLICT" } });
+      expect(beginCheckout(state.storage.sql, "k2", "body-a", "req-4", Date.now())).toStrictEqual({ kind: "busy" });
     });
   });
 
@@ -66,6 +66,16 @@ describe("CartDO", () => {
     const fourth = cart.beginCheckout("k4", "body-a", "req-4");
     await cart.completeCheckout("k3", third.orderId, { ok: false, error: { code: "PAYMENT_DECLINED", detail: "declined" } });
     expect(await fourth).toMatchObject({ kind: "start", lines: [{ sku: v.sku, quantity: 1 }] });
+  });
+
+  it("refuses another key with 409 CONFLICT once the running checkout outlasts the wait", async () => {
+    const cart = cartOf(uid("usr"));
+    const v = await stockedVariant(10);
+    await cart.addItem(v, 1, 10);
+    expect((await cart.beginCheckout("k1", "body-a", "req-1")).kind).toBe("start");
+    const started = Date.now();
+    expect(await cart.beginCheckout("k2", "body-a", "req-2")).toMatchObject({ kind: "refused", error: { code: "CONFLICT" } });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(CART_BUSY_WAIT_MS - 50);
   });
 
   it("frees a key whose OrderDO never started, once it is stale", async () => {

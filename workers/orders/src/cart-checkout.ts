@@ -17,19 +17,26 @@ export const IN_FLIGHT_STALE_MS = 60_000;
  */
 export const CART_BUSY_WAIT_MS = 10_000;
 
-/** What `CartDO.beginCheckout` decides, atomically, for one (user, key). */
+/** What `CartDO.beginCheckout` answers, atomically, for one (user, key). */
 export type BeginCheckout =
   | { kind: "refused"; error: DomainError }
   | { kind: "replay"; requestId: string; result: Result<Order> }
   | { kind: "done"; requestId: string; result: Result<Order> }
   | { kind: "start"; orderId: string; paymentId: string; lines: CheckoutLine[] };
 
-const CART_BUSY = "Another checkout of this cart is still in progress; retry once it has finished.";
+/**
+ * What `beginCheckout` (the function) decides: one of the answers, or "busy"
+ * while another key's checkout of this cart runs. The CartDO waits out a
+ * busy cart and never answers "busy": after `CART_BUSY_WAIT_MS` it refuses
+ * with `busyRefusal`.
+ */
+export type BeginDecision = BeginCheckout | { kind: "busy" };
 
-/** True when `begun` was refused only because another key's checkout of this cart is running. */
-export function isCartBusy(begun: BeginCheckout): boolean {
-  return begun.kind === "refused" && begun.error.code === "CONFLICT";
-}
+/** The answer to a key that waited `CART_BUSY_WAIT_MS` for another checkout of its cart. */
+export const busyRefusal: BeginCheckout = {
+  kind: "refused",
+  error: fail("CONFLICT", "Another checkout of this cart is still in progress; retry once it has finished.").error,
+};
 
 interface RecordRow extends Record<string, SqlStorageValue> {
   key: string;
@@ -51,10 +58,10 @@ function record(sql: SqlStorage, key: string): RecordRow | undefined {
  * a running key is 409 and nothing is stored; otherwise the key is claimed
  * (in flight) and the cart lines are snapshotted for the saga. One checkout
  * runs per cart at a time, so two keys can not buy the same cart twice: while
- * one runs, another key is refused as CONFLICT, which the CartDO turns into a
- * wait (`CART_BUSY_WAIT_MS`).
+ * one runs, another key gets "busy", which the CartDO turns into a wait
+ * (`CART_BUSY_WAIT_MS`).
  */
-export function beginCheckout(sql: SqlStorage, key: string, bodyHash: string, requestId: string, now: number): BeginCheckout {
+export function beginCheckout(sql: SqlStorage, key: string, bodyHash: string, requestId: string, now: number): BeginDecision {
   sql.exec(`DELETE FROM idempotency WHERE state = 'done' AND created_at < ?`, now - IDEMPOTENCY_KEEP_MS);
   const existing = record(sql, key);
   if (existing) {
@@ -67,7 +74,7 @@ export function beginCheckout(sql: SqlStorage, key: string, bodyHash: string, re
     return { kind: "replay", requestId: existing.request_id, result: JSON.parse(existing.response) as Result<Order> };
   }
   const running = sql.exec(`SELECT key FROM idempotency WHERE state = 'in_flight' LIMIT 1`).toArray()[0];
-  if (running) return { kind: "refused", error: fail("CONFLICT", CART_BUSY).error };
+  if (running) return { kind: "busy" };
   const lines = readLines(sql);
   if (lines.length === 0) {
     const result = fail("CART_EMPTY", "The cart is empty.");
