@@ -26,7 +26,7 @@ import { spawn } from "node:child_process";
 import { createWriteStream, existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Log, LogLevel, Miniflare, convertV4MiniflareOptions, type LegacyWorkerOptions } from "miniflare";
-import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
 import { isGcTraceLine } from "./bench-gc.ts";
 import { ALL_WORKERS, GATEWAY, type WorkerInfo } from "./workers.ts";
 
@@ -171,9 +171,26 @@ export interface BenchPorts {
  */
 export type CacheMode = "miniflare" | "off";
 
-export function benchWorkers(outDir: string, db: BenchDatabase, ports: BenchPorts, providerLatencyMs?: number, rateLimiter: RateLimiterMode = "memory", cache: CacheMode = "miniflare"): LegacyWorkerOptions[] {
+export interface BenchWorkerOptions {
+  /** The test payment provider's simulated latency; unset: the payments config's. */
+  providerLatencyMs?: number;
+  rateLimiter?: RateLimiterMode;
+  cache?: CacheMode;
+  /** The gateway's `TRACE_SAMPLE_RATE`; unset: production's (`productionTraceSampleRate`). */
+  traceSampleRate?: string;
+}
+
+/** `TRACE_SAMPLE_RATE` of the gateway's `[env.production]`: the bench logs as production does. */
+export function productionTraceSampleRate(): string {
+  const vars = (unstable_readConfig({ config: GATEWAY.config, env: "production" }, { hideWarnings: true }) as unknown as { vars: Record<string, unknown> }).vars;
+  return String(vars.TRACE_SAMPLE_RATE ?? "1");
+}
+
+export function benchWorkers(outDir: string, db: BenchDatabase, ports: BenchPorts, options: BenchWorkerOptions = {}): LegacyWorkerOptions[] {
+  const { providerLatencyMs, rateLimiter = "memory", cache = "miniflare" } = options;
   const socket = (port: number) => [{ host: ports.host, port }];
   const gateway: LegacyWorkerOptions = { ...workerOptions(GATEWAY, outDir, db), unsafeDirectSockets: socket(ports.gateway) };
+  gateway.bindings = { ...(gateway.bindings as Record<string, string>), TRACE_SAMPLE_RATE: options.traceSampleRate ?? productionTraceSampleRate() };
   const limits = gateway.ratelimits as RateLimitConfig | undefined;
   if (rateLimiter === "memory" && limits) {
     delete gateway.ratelimits;

@@ -20,7 +20,7 @@ import type { Miniflare } from "miniflare";
 import { startBenchPostgres, type BenchPostgres } from "./bench-postgres.ts";
 import { seedCatalog, seedCustomers, type SeedPlan } from "./bench-seed.ts";
 import { addWorkerdV8Flags, enableGcTrace } from "./bench-gc.ts";
-import { benchMiniflare, benchWorkers, bundleAll, type CacheMode, type RateLimiterMode } from "./bench-workers.ts";
+import { benchMiniflare, benchWorkers, bundleAll, productionTraceSampleRate, type CacheMode, type RateLimiterMode } from "./bench-workers.ts";
 import { isLoopback, migrateDatabase, withDb } from "./db.ts";
 import { startWsProxy, type WsProxy } from "./neon-ws-proxy.ts";
 import { startPgBouncer, stopStalePgBouncer, type PgBouncer } from "./pgbouncer.ts";
@@ -60,6 +60,8 @@ const { values: args } = parseArgs({
     cache: { type: "string", default: "miniflare" },
     // Appends every Worker log line (the JSON request/call lines included) to this file.
     "log-file": { type: "string" },
+    // The gateway's TRACE_SAMPLE_RATE (share of requests whose calls between Workers log a line); default production's.
+    "trace-sample-rate": { type: "string" },
     // V8 writes /tmp/perf-<workerd pid>.map, so `npm run perf-breakdown` names JavaScript frames.
     "perf-map": { type: "boolean", default: false },
     // Appends V8's GC trace of every isolate to this file (bench-gc.ts; `npm run gc-pauses -- FILE` sums it up).
@@ -143,10 +145,13 @@ async function main(): Promise<void> {
   const rateLimiter = args["rate-limiter"] as RateLimiterMode;
   if (rateLimiter !== "memory" && rateLimiter !== "miniflare") throw new Error("--rate-limiter is memory or miniflare");
   if (args.cache !== "miniflare" && args.cache !== "off") throw new Error("--cache is miniflare or off");
+  const traceSampleRate = args["trace-sample-rate"] ?? productionTraceSampleRate();
+  const rate = Number(traceSampleRate);
+  if (traceSampleRate.trim() === "" || !(rate >= 0 && rate <= 1)) throw new Error("--trace-sample-rate is a number from 0 to 1");
   if (args["trace-gc"]) enableGcTrace(dataDir);
   if (args["perf-map"]) addWorkerdV8Flags("--perf-basic-prof", "--interpreted-frames-native-stack");
   started.mf = benchMiniflare(
-    benchWorkers(buildDir, db, ports, latency, rateLimiter, args.cache as CacheMode),
+    benchWorkers(buildDir, db, ports, { providerLatencyMs: latency, rateLimiter, cache: args.cache as CacheMode, traceSampleRate }),
     `${dataDir}/workerd`,
     { logFile: args["log-file"], gcFile: args["trace-gc"] },
     args["inspect-port"] ? Number(args["inspect-port"]) : undefined,
@@ -176,6 +181,7 @@ async function main(): Promise<void> {
     pids: { serveBench: process.pid, postgres: started.pg?.pid ?? null, pgbouncer: started.pooler?.pid ?? null },
     pgPort: started.pg ? Number(args["pg-port"]) : null,
     rateLimiter: args["rate-limiter"],
+    traceSampleRate,
     inspector: args["inspect-port"] ? `http://127.0.0.1:${args["inspect-port"]}` : null,
     gcTrace: args["trace-gc"] ? resolve(args["trace-gc"]) : null,
     seed: seeded ?? plan,
@@ -190,6 +196,7 @@ async function main(): Promise<void> {
       `  gateway      ${state.gateway}`,
       `  hello-world  ${state.hello}`,
       `  probe        ${state.probe}/reserve?sku=...`,
+      `  span logs    calls between Workers for ${Math.round(rate * 1000) / 10}% of requests (TRACE_SAMPLE_RATE; production's unless --trace-sample-rate), and every error and slow call; the gateway logs every request`,
       `  rate limits  ${args["rate-limiter"] === "memory" ? "in-memory stand-in for the Rate Limiting binding (--rate-limiter miniflare: Miniflare's emulator)" : "Miniflare's Rate Limiting emulator"}`,
       `  database     ${started.pg ? `PostgreSQL 15 on 127.0.0.1:${args["pg-port"]} (${dataDir}/postgres)` : "DATABASE_URL"}`,
       `  pooler       ${started.pooler ? `PgBouncer (transaction mode) on 127.0.0.1:${started.pooler.port}; Workers connect through it` : "none: a direct Postgres connection per Worker call"}`,

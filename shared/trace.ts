@@ -22,11 +22,34 @@ function randomHex(bytes: number): string {
   return out;
 }
 
-/** Continues a valid incoming `traceparent` (new span id) or starts a new trace. */
-export function continueTrace(header: string | undefined): TraceContext {
+/**
+ * Continues a valid incoming `traceparent` (new span id) or starts a new trace.
+ * Inside the system (no `sampleRate`) the caller's flags are kept, so a whole
+ * trace is sampled or not as one. At the edge (`sampleRate` from the gateway's
+ * config) a client's "sampled" flag is honoured, and otherwise this trace is
+ * sampled with probability `sampleRate` (head sampling, as in OpenTelemetry).
+ */
+export function continueTrace(header: string | undefined, sampleRate?: number): TraceContext {
   const m = header?.trim().toLowerCase().match(TRACEPARENT);
   const traceId = m?.[1] && !/^0+$/.test(m[1]) ? m[1] : randomHex(16);
-  return { traceId, spanId: randomHex(8), flags: m?.[3] ?? "01" };
+  if (sampleRate === undefined) return { traceId, spanId: randomHex(8), flags: m?.[3] ?? "01" };
+  const sampled = (m?.[3] !== undefined && isSampledFlags(m[3])) || sampleRate >= 1 || Math.random() < sampleRate;
+  return { traceId, spanId: randomHex(8), flags: sampled ? "01" : "00" };
+}
+
+function isSampledFlags(flags: string): boolean {
+  return (Number.parseInt(flags, 16) & 1) === 1;
+}
+
+/** Whether a trace is sampled (W3C flag bit 0): its calls write span lines (see traced-calls.ts). */
+export function isSampled(t: TraceContext): boolean {
+  return isSampledFlags(t.flags);
+}
+
+/** `TRACE_SAMPLE_RATE` as a probability: 1 (every trace) when unset or not a number in [0, 1]. */
+export function traceSampleRate(value: string | undefined): number {
+  const rate = Number(value);
+  return value !== undefined && value.trim() !== "" && Number.isFinite(rate) && rate >= 0 && rate <= 1 ? rate : 1;
 }
 
 export function traceparent(t: TraceContext): string {

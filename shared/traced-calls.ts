@@ -1,19 +1,22 @@
 /**
  * Trace propagation across service bindings and Durable Object stubs, and one
- * structured log line per incoming call.
+ * structured log line per incoming call of a sampled trace.
  *
  * Outgoing: `tracedEnv(env)` hands out service bindings and Durable Object
  * stubs that append the current trace (AsyncLocalStorage) as a last, marked
  * argument. Incoming: `tracedMethod` takes that argument off, runs the method
  * under the caller's trace id with a new span, and logs
- * `{worker, method, traceId, spanId, parentSpanId, requestId, status, durationMs, version}`.
+ * `{worker, method, traceId, spanId, parentSpanId, requestId, status, durationMs, version}`
+ * (plus `refused: <code>` when it answered `{ ok: false }`) when the trace is
+ * sampled (the gateway's `TRACE_SAMPLE_RATE`), the call threw or refused, or
+ * it took `SLOW_CALL_MS` or more.
  *
  * Compatibility: a callee built before this existed sees the envelope as one
  * more argument, harmless as long as callers pass every positional parameter
  * (docs/deployments.md, compatibility rules).
  */
 import { getClient, getIsolationScope } from "@sentry/cloudflare";
-import { currentTrace, runWithTrace, startTrace, takeTraceArg, withTraceArg, type CallTrace } from "./trace.ts";
+import { currentTrace, isSampled, runWithTrace, startTrace, takeTraceArg, withTraceArg, type CallTrace } from "./trace.ts";
 
 /** Service bindings (RPC to domain Workers) whose calls carry the trace. */
 const SERVICE_BINDINGS = new Set(["USERS", "CATALOG", "ORDERS", "PAYMENTS", "SHIPPING", "FAVOURITES", "EVENTS"]);
@@ -91,7 +94,21 @@ export interface CallLabel {
   version: (self: unknown) => string;
 }
 
-function logCall(label: CallLabel, self: unknown, method: string, trace: CallTrace & { parentSpanId?: string }, started: number, error: unknown): void {
+/** A call this slow writes its line even in a trace that is not sampled. */
+export const SLOW_CALL_MS = 1_000;
+
+/** The code of an expected failure crossing RPC as a value (`{ ok: false, error: { code } }`), else undefined. */
+function refusalOf(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null || (value as { ok?: unknown }).ok !== false) return undefined;
+  const code = (value as { error?: { code?: unknown } }).error?.code;
+  return typeof code === "string" ? code : "refused";
+}
+
+function logCall(label: CallLabel, self: unknown, method: string, trace: CallTrace & { parentSpanId?: string }, started: number, error: unknown, value?: unknown): void {
+  const durationMs = Date.now() - started;
+  const refused = error === undefined ? refusalOf(value) : undefined;
+  // Head sampling: an unsampled trace keeps only its errors, refusals and slow calls (and the gateway's request line).
+  if (error === undefined && refused === undefined && durationMs < SLOW_CALL_MS && !isSampled(trace)) return;
   console.log(
     JSON.stringify({
       level: error === undefined ? "info" : "error",
@@ -103,7 +120,8 @@ function logCall(label: CallLabel, self: unknown, method: string, trace: CallTra
       requestId: trace.requestId,
       status: error === undefined ? "ok" : "error",
       ...(error === undefined ? {} : { error: error instanceof Error ? error.name : "thrown" }),
-      durationMs: Date.now() - started,
+      ...(refused === undefined ? {} : { refused }),
+      durationMs,
       version: label.version(self),
     }),
   );
@@ -135,7 +153,7 @@ export function tracedMethod<F extends (...args: never[]) => unknown>(original: 
     if (result instanceof Promise) {
       return result.then(
         (value) => {
-          logCall(label, this, method, trace, started, undefined);
+          logCall(label, this, method, trace, started, undefined, value);
           return value;
         },
         (err: unknown) => {
@@ -144,7 +162,7 @@ export function tracedMethod<F extends (...args: never[]) => unknown>(original: 
         },
       );
     }
-    logCall(label, this, method, trace, started, undefined);
+    logCall(label, this, method, trace, started, undefined, result);
     return result;
   } as unknown as F;
 }

@@ -1,5 +1,6 @@
-import { exports } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
 import { createApp } from "../../workers/gateway/src/app.ts";
 import { api, problemOf } from "./client.ts";
 
@@ -32,6 +33,26 @@ describe("gateway", () => {
     for (const headers of [{}, { traceparent: "garbage" }] as Record<string, string>[]) {
       const started = await api("GET", "/health", { headers });
       expect(started.headers.get("traceparent")).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    }
+  });
+
+  it("samples traces as TRACE_SAMPLE_RATE says, unless the client asked for its trace, and logs every request", async () => {
+    const app = createApp();
+    const unsampledEnv = { ...env, TRACE_SAMPLE_RATE: "0" } as unknown as GatewayEnv;
+    const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
+    try {
+      const ctx = createExecutionContext();
+      const plain = await app.fetch(new Request("http://edgeshop.test/v1/categories"), unsampledEnv, ctx);
+      expect(plain.status).toBe(200);
+      expect(plain.headers.get("traceparent")).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+      const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+      const asked = await app.fetch(new Request("http://edgeshop.test/v1/categories", { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } }), unsampledEnv, ctx);
+      expect(asked.headers.get("traceparent")).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+      await waitOnExecutionContext(ctx);
+      const lines = log.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>).filter((l) => l.worker === "gateway");
+      expect(lines.map((l) => [l.route, l.status])).toStrictEqual([["/v1/categories", 200], ["/v1/categories", 200]]);
+    } finally {
+      log.mockRestore();
     }
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import { tracedMethod, tracedStub } from "../../shared/traced-calls.ts";
-import { continueTrace, currentTrace, runWithTrace, takeTraceArg, traceparent, withTraceArg } from "../../shared/trace.ts";
+import { SLOW_CALL_MS, tracedMethod, tracedStub } from "../../shared/traced-calls.ts";
+import { continueTrace, currentTrace, isSampled, runWithTrace, takeTraceArg, traceSampleRate, traceparent, withTraceArg } from "../../shared/trace.ts";
 import { DomainEventSchema, domainEvent } from "../../shared/events.ts";
 import { consumeTraced } from "../../workers/events/src/queue.ts";
 
@@ -21,6 +21,35 @@ describe("W3C trace context", () => {
       expect(t.traceId).not.toMatch(/^0+$/);
       expect(t.flags).toBe("01");
     }
+  });
+});
+
+describe("head sampling at the edge", () => {
+  const header = (flags: string) => `00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-${flags}`;
+
+  it("samples a new trace as the rate says, and honours a client's sampled flag", () => {
+    expect(continueTrace(undefined, 0).flags).toBe("00");
+    expect(continueTrace(undefined, 1).flags).toBe("01");
+    expect(continueTrace(header("00"), 0).flags).toBe("00");
+    expect(continueTrace(header("00"), 1).flags).toBe("01");
+    const asked = continueTrace(header("01"), 0);
+    expect(asked).toMatchObject({ traceId: "4bf92f3577b34da6a3ce929d0e0e4736", flags: "01" });
+    expect(isSampled(asked)).toBe(true);
+    const sampled = Array.from({ length: 4000 }, () => isSampled(continueTrace(undefined, 0.25))).filter(Boolean).length;
+    expect(sampled).toBeGreaterThan(800);
+    expect(sampled).toBeLessThan(1200);
+  });
+
+  it("keeps the caller's decision inside the system (no rate: flags as sent)", () => {
+    expect(continueTrace(header("00")).flags).toBe("00");
+    const caller = { ...continueTrace(header("00")), requestId: "req-u" };
+    const received = takeTraceArg(runWithTrace(caller, () => withTraceArg([])));
+    expect(received && isSampled(received)).toBe(false);
+  });
+
+  it("reads TRACE_SAMPLE_RATE as a probability, 1 when unset or malformed", () => {
+    expect([undefined, "", " ", "abc", "-0.1", "1.5", "NaN"].map(traceSampleRate)).toStrictEqual([1, 1, 1, 1, 1, 1, 1]);
+    expect(["0", "0.1", "1"].map(traceSampleRate)).toStrictEqual([0, 0.1, 1]);
   });
 });
 
@@ -80,6 +109,44 @@ describe("trace propagation across calls", () => {
       await expect(failing()).rejects.toThrow("boom");
       expect(JSON.parse(lines[0] ?? "{}")).toMatchObject({ method: "fail", status: "error", error: "TypeError", parentSpanId: "" });
     } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
+describe("span lines of an unsampled trace", () => {
+  const label = { worker: "test", version: () => "v1" };
+  const unsampled = () => runWithTrace({ ...continueTrace(undefined, 0), requestId: "req-u" }, () => withTraceArg([]));
+
+  it("writes none for a quick call that succeeded, and one for a call that threw, refused or was slow", async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
+    let now = 1_000_000;
+    const clock = vi.spyOn(Date, "now").mockImplementation(() => now);
+    try {
+      const quick = tracedMethod(async () => "done", "quick", label);
+      await expect((quick as (...a: unknown[]) => Promise<string>)(...unsampled())).resolves.toBe("done");
+      expect(lines).toStrictEqual([]);
+
+      const failing = tracedMethod(async () => {
+        throw new TypeError("boom");
+      }, "fail", label);
+      await expect((failing as (...a: unknown[]) => Promise<never>)(...unsampled())).rejects.toThrow("boom");
+      expect(lines.map((l) => JSON.parse(l) as Record<string, unknown>)).toMatchObject([{ method: "fail", status: "error", requestId: "req-u" }]);
+
+      const refusing = tracedMethod(async () => ({ ok: false, error: { code: "OUT_OF_STOCK", detail: "none left" } }), "reserve", label);
+      await expect((refusing as (...a: unknown[]) => Promise<unknown>)(...unsampled())).resolves.toMatchObject({ ok: false });
+      expect(JSON.parse(lines[1] ?? "{}")).toMatchObject({ method: "reserve", status: "ok", refused: "OUT_OF_STOCK", requestId: "req-u" });
+
+      const slow = tracedMethod(async () => {
+        now += SLOW_CALL_MS;
+        return "late";
+      }, "slow", label);
+      await expect((slow as (...a: unknown[]) => Promise<string>)(...unsampled())).resolves.toBe("late");
+      expect(JSON.parse(lines[2] ?? "{}")).toMatchObject({ method: "slow", status: "ok", durationMs: SLOW_CALL_MS, requestId: "req-u" });
+      expect(lines).toHaveLength(3);
+    } finally {
+      clock.mockRestore();
       spy.mockRestore();
     }
   });

@@ -1,4 +1,4 @@
-import { continueTrace, traceparent } from "../../../shared/trace.ts";
+import { continueTrace, traceparent, traceSampleRate } from "../../../shared/trace.ts";
 import { anonymousKey } from "./middleware/rate-limit.ts";
 import { logRequest, requestIdOf } from "./middleware/request-context.ts";
 import { catalogReads, readKey, readTtl } from "./read-cache.ts";
@@ -45,7 +45,7 @@ export async function serveCachedRead(request: Request, env: GatewayEnv): Promis
   );
   if (!allowed) return undefined;
   const requestId = requestIdOf(headers.get("x-request-id"));
-  const trace = continueTrace(headers.get("traceparent") ?? undefined);
+  const trace = continueTrace(headers.get("traceparent") ?? undefined, traceSampleRate(env.TRACE_SAMPLE_RATE));
   const version = env.CF_VERSION_METADATA.id;
   const out = new Headers(template);
   out.set("x-request-id", requestId);

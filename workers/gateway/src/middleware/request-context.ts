@@ -1,13 +1,14 @@
 import { captureException, captureMessage, withScope } from "@sentry/cloudflare";
 import type { Context, MiddlewareHandler } from "hono";
-import { continueTrace, runWithTrace, traceparent, type TraceContext } from "../../../../shared/trace.ts";
+import { continueTrace, runWithTrace, traceparent, traceSampleRate, type TraceContext } from "../../../../shared/trace.ts";
 import type { AppEnv } from "../context.ts";
 
 const VALID_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /**
  * Gives every request an id (the client's `x-request-id` when it is sane) and
- * a trace (the client's W3C `traceparent` continued, or a new one), stamps
+ * a trace (the client's W3C `traceparent` continued, or a new one; sampled as
+ * `TRACE_SAMPLE_RATE` says unless the client asked for it), stamps
  * `x-request-id`, `x-edgeshop-version` and `traceparent` on every response,
  * errors included, then writes one structured log line. The trace is current
  * (AsyncLocalStorage) while the request runs, so calls to domain Workers carry it.
@@ -16,7 +17,7 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = Date.now();
     const requestId = requestIdOf(c.req.header("x-request-id"));
-    const trace = continueTrace(c.req.header("traceparent"));
+    const trace = continueTrace(c.req.header("traceparent"), traceSampleRate(c.env.TRACE_SAMPLE_RATE));
     c.set("requestId", requestId);
     c.set("traceId", trace.traceId);
     c.set("principal", undefined);
