@@ -138,6 +138,11 @@ export interface VariantInfo {
   weightGrams: number;
 }
 
+/** A variant as add to cart needs it: its price snapshot and what can be bought now. */
+export interface CartVariantInfo extends VariantInfo {
+  available: number;
+}
+
 export interface StockItem {
   sku: string;
   quantity: number;

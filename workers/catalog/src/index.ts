@@ -4,7 +4,7 @@ import { sentryOptions, sentryWhenConfigured } from "../../../shared/observabili
 import { fail, ok, type Result } from "../../../shared/errors.ts";
 import type { Page } from "../../../shared/pagination.ts";
 import type {
-  AdjustmentInput, Category, CategoryInput, Inventory, Product, ProductCreateInput, ProductListQuery, ProductPatchInput, StockItem, VariantInfo,
+  AdjustmentInput, CartVariantInfo, Category, CategoryInput, Inventory, Product, ProductCreateInput, ProductListQuery, ProductPatchInput, StockItem, VariantInfo,
 } from "../../../shared/schemas/catalog.ts";
 import { DomainService } from "../../../shared/service.ts";
 import { AVAILABLE_TTL_MS, forgettingChanges } from "./available-cache.ts";
@@ -111,6 +111,21 @@ class CatalogServiceBase extends DomainService<CatalogEnv> {
 
   async getAvailability(skus: string[]): Promise<Record<string, number>> {
     return availability(this.stockOf, skus);
+  }
+
+  /**
+   * `getVariants` and `getAvailability` in one call, for add to cart: one RPC
+   * hop instead of two on the path every shopper of a flash sale takes. A SKU
+   * is in the answer only when it is both sold and stocked.
+   */
+  async getCartVariants(skus: string[]): Promise<Record<string, CartVariantInfo>> {
+    const [variants, available] = await Promise.all([this.getVariants(skus), availability(this.stockOf, skus)]);
+    const out: Record<string, CartVariantInfo> = {};
+    for (const [sku, v] of Object.entries(variants)) {
+      const a = available[sku];
+      if (a !== undefined) out[sku] = { ...v, available: a };
+    }
+    return out;
   }
 
   async reserve(reservationId: string, items: StockItem[], ttlSeconds: number): Promise<Result<{ expiresAt: string }>> {

@@ -1,5 +1,6 @@
 import { fail, type Result } from "../../../shared/errors.ts";
 import type { Cart, CartVariant } from "../../../shared/schemas/cart.ts";
+import type { CartVariantInfo } from "../../../shared/schemas/catalog.ts";
 
 function cartOf(env: OrdersEnv, userId: string) {
   return env.CART.get(env.CART.idFromName(userId));
@@ -10,11 +11,26 @@ function cartOf(env: OrdersEnv, userId: string) {
  * call so no RPC ever runs inside the cart's critical section.
  */
 async function lookUp(env: OrdersEnv, sku: string): Promise<{ variant: CartVariant; available: number } | null> {
-  const [variants, availability] = await Promise.all([env.CATALOG.getVariants([sku]), env.CATALOG.getAvailability([sku])]);
-  const v = variants[sku];
-  const available = availability[sku];
-  if (!v || available === undefined) return null;
-  return { variant: { sku: v.sku, productId: v.productId, title: v.title, price: v.price, weightGrams: v.weightGrams }, available };
+  const v = (await cartVariants(env, sku))[sku];
+  if (!v) return null;
+  return { variant: { sku: v.sku, productId: v.productId, title: v.title, price: v.price, weightGrams: v.weightGrams }, available: v.available };
+}
+
+/**
+ * One catalog call (`getCartVariants`). A catalog of the release before it
+ * has no such method: during a rollout that meets one, the two calls it
+ * replaced answer instead (drop this fallback once every catalog has it).
+ */
+export async function cartVariants(env: Pick<OrdersEnv, "CATALOG">, sku: string): Promise<Record<string, CartVariantInfo>> {
+  try {
+    return await env.CATALOG.getCartVariants([sku]);
+  } catch (err) {
+    if (!/does not implement the method "getCartVariants"/.test(String(err))) throw err;
+    const [variants, availability] = await Promise.all([env.CATALOG.getVariants([sku]), env.CATALOG.getAvailability([sku])]);
+    const v = variants[sku];
+    const available = availability[sku];
+    return v && available !== undefined ? { [sku]: { ...v, available } } : {};
+  }
 }
 
 /**
