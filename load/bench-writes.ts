@@ -3,6 +3,7 @@
  * bench-probe Worker's CatalogService RPC), checkouts at fixed concurrency
  * with per-step percentiles, and the flash sale.
  */
+import { randomBytes } from "node:crypto";
 import type { BenchFigure } from "./bench.ts";
 import { closedLoop, cpuNote } from "./lib/closed-loop.ts";
 import { adminToken, CustomerPool, discoverCatalog } from "./lib/fixtures.ts";
@@ -88,6 +89,43 @@ export async function benchCheckout(http: HttpClient, shoppers: number, duration
   }
   const journey = run.recorder.overall((n) => n === "cart.add" || n === "checkout").summary();
   figures.push({ name: `  add+checkout per shopper ${tag} (sum of steps)`, value: run.perSecond, unit: "journeys/s", p50: journey.p50 });
+  return figures.slice(before);
+}
+
+/**
+ * What span lines cost (`--only trace-sampling`, not in the default run): one
+ * shopper looping add to cart + checkout on one stack, in six alternating
+ * rounds with a sampled `traceparent` (every call between Workers writes its
+ * line) and without one (the gateway's TRACE_SAMPLE_RATE decides). Interleaved
+ * on one stack because a stack's cost drifts as it runs (load/FINDINGS.md).
+ */
+export async function benchTraceSampling(http: HttpClient, durationS: number, figures: BenchFigure[], local: BenchState): Promise<BenchFigure[]> {
+  const before = figures.length;
+  const [catalog, pool] = await Promise.all([discoverCatalog(http), CustomerPool.create(http, 1, local.seedId)]);
+  const token = pool.tokens[0] as string;
+  const opts = await http.request("GET", "/v1/shipping/options?country=US");
+  const optionId = (opts.json as { items: { id: string }[] }).items[0]?.id ?? "";
+  await http.request("DELETE", "/v1/cart", { token });
+  const sides = { sampled: { cpuMs: 0, journeys: 0 }, rate: { cpuMs: 0, journeys: 0 } };
+  const roundS = Math.max(3, durationS / 2);
+  for (let round = 0; round < 6; round++) {
+    const side = round % 2 === 0 ? sides.sampled : sides.rate;
+    const headers = (): Record<string, string> => (side === sides.sampled ? { traceparent: `00-${randomBytes(16).toString("hex")}-${randomBytes(8).toString("hex")}-01` } : {});
+    const run = await closedLoop(http, 1, roundS, () => async (ctx) => {
+      const h = headers();
+      await addToCart(ctx, token, pick(catalog.skus), false, h);
+      const r = await checkout(ctx, token, optionId, true, h);
+      if (r.status !== 201) await clearCart(ctx, token);
+    }, 1);
+    side.cpuMs += (run.cpu.workerd ?? 0) * 10 * run.durationS; // percent of a core over the round, as ms
+    side.journeys += run.recorder.outcomes("checkout")["201"] ?? 0;
+  }
+  const perJourney = (s: { cpuMs: number; journeys: number }) => (s.journeys ? Math.round((s.cpuMs / s.journeys) * 100) / 100 : 0);
+  const rate = local.traceSampleRate ?? "?";
+  figures.push(
+    { name: "trace sampling: journey, every call logged", value: perJourney(sides.sampled), unit: "ms CPU/journey", note: `one shopper, add + checkout with a sampled traceparent; ${sides.sampled.journeys} journeys in 3 rounds` },
+    { name: `trace sampling: journey, TRACE_SAMPLE_RATE ${rate}`, value: perJourney(sides.rate), unit: "ms CPU/journey", note: `the same shopper without a traceparent, rounds alternating with the above; ${sides.rate.journeys} journeys` },
+  );
   return figures.slice(before);
 }
 

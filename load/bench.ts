@@ -9,7 +9,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { runPgbench } from "../scripts/bench-postgres.ts";
-import { benchCheckout, benchFlashSale, benchReserve } from "./bench-writes.ts";
+import { benchCheckout, benchFlashSale, benchReserve, benchTraceSampling } from "./bench-writes.ts";
 import { closedLoop, cpuNote, setSamplePids } from "./lib/closed-loop.ts";
 import { discoverCatalog } from "./lib/fixtures.ts";
 import { HttpClient } from "./lib/http.ts";
@@ -116,6 +116,8 @@ export async function runBench(o: BenchOptions): Promise<number> {
       for (const [shoppers, thinkMs] of [[10, 0], [50, 0], [50, 1000]] as const) push(await benchCheckout(http, shoppers, o.durationS, figures, o.local?.seedId, thinkMs));
     }
     if (want("flash-sale")) push(await benchFlashSale(o.target, o.local, figures));
+    // Opt-in: what span lines cost, sampled against the gateway's rate on one stack.
+    if (o.only?.includes("trace-sampling") && o.local) push(await benchTraceSampling(http, o.durationS, figures, o.local));
     if (want("pgbench") && o.local?.pgPort) {
       const tps = runPgbench(o.local.pgPort, 16, o.durationS);
       const f = { name: "pgbench TPC-B (16 clients, same PostgreSQL)", value: Math.round(tps), unit: "TPS" };

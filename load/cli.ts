@@ -22,7 +22,8 @@ const USAGE = `usage: npm run load -- <${Object.keys(SCENARIOS).join("|")}|bench
   --login-share F     share of shopper journeys that log in afresh (default 0.05)
   --max-in-flight N   concurrent journeys before arrivals queue (default 1000)
   --out DIR           report folder (default load/reports)
-  bench: --only hello,gateway-floor,product-get,product-list,reserve,checkout,flash-sale,pgbench  --duration S`;
+  bench: --only hello,gateway-floor,product-get,product-list,reserve,checkout,flash-sale,pgbench  --duration S
+         (--only trace-sampling: what span lines cost; only when named)`;
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({

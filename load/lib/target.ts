@@ -16,6 +16,8 @@ export interface BenchState {
   seedId: string;
   /** `serve:bench --trace-gc FILE`: V8's GC trace of the bench's workerd. */
   gcTrace?: string | null;
+  /** The gateway's TRACE_SAMPLE_RATE on the bench (production's unless `--trace-sample-rate`). */
+  traceSampleRate?: string;
 }
 
 export const STATE_FILE = process.env.BENCH_STATE_FILE ?? ".tmp/bench/state.json";

@@ -20,18 +20,18 @@ export async function shippingOption(ctx: JourneyContext): Promise<string> {
 }
 
 /** POST /v1/cart/items; `allowOutOfStock` makes 409 a normal outcome (a sold-out item). */
-export async function addToCart(ctx: JourneyContext, token: string, sku: string, allowOutOfStock = false): Promise<HttpResult> {
-  return ctx.step("cart.add", "POST", "/v1/cart/items", { token, body: { sku, quantity: 1 }, expect: allowOutOfStock ? [200, 409] : [200] });
+export async function addToCart(ctx: JourneyContext, token: string, sku: string, allowOutOfStock = false, headers: Record<string, string> = {}): Promise<HttpResult> {
+  return ctx.step("cart.add", "POST", "/v1/cart/items", { token, headers, body: { sku, quantity: 1 }, expect: allowOutOfStock ? [200, 409] : [200] });
 }
 
 /**
  * POST /v1/checkout with tok_visa and a fresh Idempotency-Key. 201 must be a
  * `paid` order; 409 OUT_OF_STOCK is a normal outcome when `allowOutOfStock`.
  */
-export async function checkout(ctx: JourneyContext, token: string, shippingOptionId: string, allowOutOfStock = false): Promise<CheckoutOutcome> {
+export async function checkout(ctx: JourneyContext, token: string, shippingOptionId: string, allowOutOfStock = false, headers: Record<string, string> = {}): Promise<CheckoutOutcome> {
   const res = await ctx.step("checkout", "POST", "/v1/checkout", {
     token,
-    headers: { "idempotency-key": randomUUID() },
+    headers: { ...headers, "idempotency-key": randomUUID() },
     body: { shippingAddress: ADDRESS, shippingOptionId, paymentToken: "tok_visa" },
     expect: allowOutOfStock ? [201, 409] : [201],
   });
