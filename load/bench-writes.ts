@@ -109,8 +109,9 @@ export async function benchTraceSampling(http: HttpClient, durationS: number, fi
   const sides = { sampled: { cpuMs: 0, journeys: 0 }, rate: { cpuMs: 0, journeys: 0 } };
   const roundS = Math.max(3, durationS / 2);
   for (let round = 0; round < 6; round++) {
-    const side = round % 2 === 0 ? sides.sampled : sides.rate;
-    const headers = (): Record<string, string> => (side === sides.sampled ? { traceparent: `00-${randomBytes(16).toString("hex")}-${randomBytes(8).toString("hex")}-01` } : {});
+    const sampled = round % 2 === 0;
+    const side = sampled ? sides.sampled : sides.rate;
+    const headers = (): Record<string, string> => (sampled ? { traceparent: `00-${randomBytes(16).toString("hex")}-${randomBytes(8).toString("hex")}-01` } : {});
     const run = await closedLoop(http, 1, roundS, () => async (ctx) => {
       const h = headers();
       await addToCart(ctx, token, pick(catalog.skus), false, h);

@@ -26,6 +26,7 @@ import { startWsProxy, type WsProxy } from "./neon-ws-proxy.ts";
 import { startPgBouncer, stopStalePgBouncer, type PgBouncer } from "./pgbouncer.ts";
 import { assertPortFree, waitForHttp } from "./ports.ts";
 import { seedAll } from "./seed.ts";
+import { traceSampleRate as parseSampleRate } from "../shared/trace.ts";
 
 /**
  * Bench data is disposable (PostgreSQL already runs with fsync=off), so it lives in tmpfs when the
@@ -146,8 +147,9 @@ async function main(): Promise<void> {
   if (rateLimiter !== "memory" && rateLimiter !== "miniflare") throw new Error("--rate-limiter is memory or miniflare");
   if (args.cache !== "miniflare" && args.cache !== "off") throw new Error("--cache is miniflare or off");
   const traceSampleRate = args["trace-sample-rate"] ?? productionTraceSampleRate();
-  const rate = Number(traceSampleRate);
-  if (traceSampleRate.trim() === "" || !(rate >= 0 && rate <= 1)) throw new Error("--trace-sample-rate is a number from 0 to 1");
+  // The gateway reads anything but a number from 0 to 1 as 1; here it is a mistake worth saying.
+  const rate = parseSampleRate(traceSampleRate);
+  if (rate !== Number(traceSampleRate)) throw new Error("--trace-sample-rate is a number from 0 to 1");
   if (args["trace-gc"]) enableGcTrace(dataDir);
   if (args["perf-map"]) addWorkerdV8Flags("--perf-basic-prof", "--interpreted-frames-native-stack");
   started.mf = benchMiniflare(
