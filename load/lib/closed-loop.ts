@@ -33,23 +33,32 @@ export function cpuNote(r: ClosedLoopResult, count: number, unit = "req"): strin
   return `workerd ${((w * 10 * r.durationS) / count).toFixed(2)} ms CPU/${unit} at ${Math.round(w)}% of a core${pg}, loadgen ${Math.round(r.cpu.loadgen ?? 0)}%, other processes ${Math.round(r.cpu.other ?? 0)}%`;
 }
 
-/** Runs `journey` in `concurrency` loops; the warm-up's requests are not recorded. */
+/**
+ * Runs `journey` in `concurrency` loops; journeys started in the first
+ * `warmupS` are not recorded. There is no barrier between warm-up and
+ * measurement: each loop goes straight on, so loops that pace themselves
+ * (shoppers pausing a random time after each step) stay spread out. Waiting
+ * for every loop to finish its warm-up journey lined them all up, and the
+ * measurement then opened with every shopper adding to cart at once.
+ */
 export async function closedLoop(http: HttpClient, concurrency: number, durationS: number, journey: (worker: number) => Journey, warmupS = 2): Promise<ClosedLoopResult> {
   const warm = new Recorder();
   const warmEnd = performance.now() + warmupS * 1000;
+  const end = warmEnd + durationS * 1000;
+  // Measurement (its clock and the CPU sampler) starts when the warm-up ends, whatever the loops are doing then.
+  let measuring: { recorder: Recorder; sampler: ReturnType<typeof sampleResources> } | undefined;
+  const measure = () => (measuring ??= { recorder: new Recorder(), sampler: sampleResources(samplePids) });
+  const timer = setTimeout(measure, Math.max(0, warmEnd - performance.now()));
   await Promise.all(
     Array.from({ length: concurrency }, async (_, w) => {
-      while (performance.now() < warmEnd) await journey(w)(new JourneyContext(http, warm, performance.now())).catch(() => undefined);
-    }),
-  );
-  const recorder = new Recorder();
-  const sampler = sampleResources(samplePids);
-  const end = performance.now() + durationS * 1000;
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, w) => {
-      while (performance.now() < end) {
+      for (let now = performance.now(); now < end; now = performance.now()) {
+        if (now < warmEnd) {
+          await journey(w)(new JourneyContext(http, warm, now)).catch(() => undefined);
+          continue;
+        }
+        const { recorder } = measure();
         try {
-          await journey(w)(new JourneyContext(http, recorder, performance.now()));
+          await journey(w)(new JourneyContext(http, recorder, now));
           recorder.journeyDone(true);
         } catch (err) {
           recorder.journeyDone(false);
@@ -58,6 +67,8 @@ export async function closedLoop(http: HttpClient, concurrency: number, duration
       }
     }),
   );
+  clearTimeout(timer);
+  const { recorder, sampler } = measure();
   const elapsed = recorder.elapsedS();
   const samples = sampler.stop();
   const cpu: Record<string, number> = {};
