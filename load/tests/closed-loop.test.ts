@@ -19,11 +19,11 @@ test("a loop goes on after the warm-up without waiting for the others", async ()
   const run = await closedLoop(
     http,
     2,
-    0.4,
+    1,
     (w) => async (ctx) => {
       if (w === 1 && first) {
         first = false;
-        await sleep(450); // loop 1's warm-up journey outlasts the warm-up by far
+        await sleep(800); // loop 1's warm-up journey outlasts the warm-up by far
         return;
       }
       if (ctx.recorder.startedAt > t0 + 50) measuredStarts[w]!.push(performance.now() - t0);
@@ -32,10 +32,11 @@ test("a loop goes on after the warm-up without waiting for the others", async ()
     0.1,
   );
   http.close();
-  // Loop 0 measured journeys from ~100 ms on, while loop 1 was still in its warm-up journey until ~450 ms.
-  assert.ok((measuredStarts[0]![0] ?? Infinity) < 200, `loop 0 first measured journey at ${measuredStarts[0]![0]} ms`);
-  assert.ok((measuredStarts[1]![0] ?? 0) >= 440, `loop 1 first measured journey at ${measuredStarts[1]![0]} ms`);
+  // Loop 0 measured journeys from ~100 ms on, while loop 1 was still in its warm-up journey until ~800 ms
+  // (generous margins: only the order matters, not the timing).
+  assert.ok((measuredStarts[0]![0] ?? Infinity) < 500, `loop 0 first measured journey at ${measuredStarts[0]![0]} ms`);
+  assert.ok((measuredStarts[1]![0] ?? 0) >= 790, `loop 1 first measured journey at ${measuredStarts[1]![0]} ms`);
   // The measurement covers the duration after the warm-up, not the warm-up.
-  assert.ok(run.durationS >= 0.38 && run.durationS < 0.6, `measured ${run.durationS} s`);
+  assert.ok(run.durationS >= 0.98 && run.durationS < 1.5, `measured ${run.durationS} s`);
   assert.ok(run.recorder.journeysCompleted > 10);
 });
