@@ -13,6 +13,7 @@
  * started (workerd through Miniflare, the proxy, PgBouncer and PostgreSQL by PID) on exit.
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync, existsSync, readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -37,6 +38,21 @@ import { traceSampleRate as parseSampleRate } from "../shared/trace.ts";
  * After a reboot the tmpfs is empty and the next start seeds again.
  */
 const DEFAULT_DATA_DIR = existsSync("/dev/shm") ? "/dev/shm/edgeshop-bench" : ".data/bench";
+/**
+ * Past this size the start says how much the data dir holds. It only grows: every checkout leaves its
+ * order's and its payment's Durable Object behind (their SQLite files, ~60 KB a pair), and in tmpfs
+ * that is RAM: one machine's dir had reached 12 GB (about 200,000 objects) over two days of runs.
+ */
+const LARGE_DATA_MB = 2048;
+
+/** Warns, with the way out, when the bench data dir has grown past LARGE_DATA_MB (du; silent where du is missing). */
+function warnIfLarge(dir: string): void {
+  const du = spawnSync("du", ["-sm", dir], { encoding: "utf8" });
+  const mb = Number((du.stdout ?? "").split("\t")[0]);
+  if (du.status !== 0 || !Number.isFinite(mb) || mb < LARGE_DATA_MB) return;
+  const where = dir.startsWith("/dev/shm/") ? " of RAM (tmpfs)" : "";
+  console.warn(`note: the bench data in ${dir} takes ${(mb / 1024).toFixed(1)} GB${where}; \`npm run serve:bench -- --fresh\` wipes it and seeds again`);
+}
 
 const { values: args } = parseArgs({
   options: {
@@ -112,6 +128,7 @@ async function main(): Promise<void> {
     for (const f of existsSync(".tmp/bench") ? readdirSync(".tmp/bench") : []) if (f.startsWith("tokens-")) rmSync(`.tmp/bench/${f}`);
   }
   mkdirSync(dataDir, { recursive: true });
+  warnIfLarge(dataDir);
 
   const t0 = Date.now();
   const buildDir = resolve(".tmp/bench/build");
