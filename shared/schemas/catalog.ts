@@ -143,6 +143,20 @@ export interface CartVariantInfo extends VariantInfo {
   available: number;
 }
 
+/**
+ * `getVariants` and `getAvailability` answers joined: a SKU is in the result
+ * only when it is both sold and stocked. The catalog's `getCartVariants`
+ * answers this; the orders Worker builds it itself from a catalog without it.
+ */
+export function cartVariantsOf(variants: Record<string, VariantInfo>, available: Record<string, number>): Record<string, CartVariantInfo> {
+  const out: Record<string, CartVariantInfo> = {};
+  for (const [sku, v] of Object.entries(variants)) {
+    const a = available[sku];
+    if (a !== undefined) out[sku] = { ...v, available: a };
+  }
+  return out;
+}
+
 export interface StockItem {
   sku: string;
   quantity: number;

@@ -6,6 +6,7 @@ import type { Page } from "../../../shared/pagination.ts";
 import type {
   AdjustmentInput, CartVariantInfo, Category, CategoryInput, Inventory, Product, ProductCreateInput, ProductListQuery, ProductPatchInput, StockItem, VariantInfo,
 } from "../../../shared/schemas/catalog.ts";
+import { cartVariantsOf } from "../../../shared/schemas/catalog.ts";
 import { DomainService } from "../../../shared/service.ts";
 import { AVAILABLE_TTL_MS, forgettingChanges } from "./available-cache.ts";
 import { DEFAULT_READ_TTL_MS, cached, type CacheOptions } from "./cache.ts";
@@ -120,12 +121,7 @@ class CatalogServiceBase extends DomainService<CatalogEnv> {
    */
   async getCartVariants(skus: string[]): Promise<Record<string, CartVariantInfo>> {
     const [variants, available] = await Promise.all([this.getVariants(skus), availability(this.stockOf, skus)]);
-    const out: Record<string, CartVariantInfo> = {};
-    for (const [sku, v] of Object.entries(variants)) {
-      const a = available[sku];
-      if (a !== undefined) out[sku] = { ...v, available: a };
-    }
-    return out;
+    return cartVariantsOf(variants, available);
   }
 
   async reserve(reservationId: string, items: StockItem[], ttlSeconds: number): Promise<Result<{ expiresAt: string }>> {

@@ -1,6 +1,6 @@
 import { fail, type Result } from "../../../shared/errors.ts";
 import type { Cart, CartVariant } from "../../../shared/schemas/cart.ts";
-import type { CartVariantInfo } from "../../../shared/schemas/catalog.ts";
+import { cartVariantsOf, type CartVariantInfo } from "../../../shared/schemas/catalog.ts";
 
 function cartOf(env: OrdersEnv, userId: string) {
   return env.CART.get(env.CART.idFromName(userId));
@@ -27,9 +27,7 @@ export async function cartVariants(env: Pick<OrdersEnv, "CATALOG">, sku: string)
   } catch (err) {
     if (!/does not implement the method "getCartVariants"/.test(String(err))) throw err;
     const [variants, availability] = await Promise.all([env.CATALOG.getVariants([sku]), env.CATALOG.getAvailability([sku])]);
-    const v = variants[sku];
-    const available = availability[sku];
-    return v && available !== undefined ? { [sku]: { ...v, available } } : {};
+    return cartVariantsOf(variants, availability);
   }
 }
 
