@@ -4,6 +4,7 @@
  * span so a client can correlate logs.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
+import { randomHex } from "./ids.ts";
 
 export interface TraceContext {
   traceId: string;
@@ -12,15 +13,6 @@ export interface TraceContext {
 }
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
-
-const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
-
-/** `bytes` random bytes in lower-case hex (on every call's path: no per-byte allocation). */
-function randomHex(bytes: number): string {
-  let out = "";
-  for (const b of crypto.getRandomValues(new Uint8Array(bytes))) out += HEX[b];
-  return out;
-}
 
 /**
  * Continues a valid incoming `traceparent` (new span id) or starts a new trace.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { problemBody, STATUS_BY_CODE } from "../../shared/errors.ts";
-import { newId } from "../../shared/ids.ts";
+import { newId, randomHex, randomUuid } from "../../shared/ids.ts";
 import { decodeCursor, encodeCursor, toPage } from "../../shared/pagination.ts";
 import { hashPassword, PBKDF2_ITERATIONS, PBKDF2_MAX_ITERATIONS, verifyPassword } from "../../shared/password.ts";
 
@@ -33,6 +33,20 @@ describe("ids and cursors", () => {
     const b = newId("ord", 2_000);
     expect(a < b).toBe(true);
     expect(a).toMatch(/^ord_[0-9a-f]{28}$/);
+  });
+
+  it("random ids come from the pooled buffer without repeats, across its refills", () => {
+    // 4096 bytes per refill: 1,000 UUIDs (16 bytes each) and span ids (8) cross several refills.
+    const seen = new Set<string>();
+    for (let i = 0; i < 1_000; i++) {
+      const uuid = randomUuid();
+      expect(uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      const span = randomHex(8);
+      expect(span).toMatch(/^[0-9a-f]{16}$/);
+      seen.add(uuid).add(span);
+    }
+    expect(seen.size).toBe(2_000);
+    expect(randomHex(4096)).toHaveLength(8192);
   });
 
   it("cursors round-trip and reject foreign input", () => {

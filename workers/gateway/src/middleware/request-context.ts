@@ -1,6 +1,7 @@
 import { captureException, captureMessage, withScope } from "@sentry/cloudflare";
 import type { Context, MiddlewareHandler } from "hono";
 import { continueTrace, runWithTrace, traceparent, traceSampleRate, type TraceContext } from "../../../../shared/trace.ts";
+import { randomUuid } from "../../../../shared/ids.ts";
 import type { AppEnv } from "../context.ts";
 
 const VALID_REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -44,7 +45,7 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
 
 /** The client's `x-request-id` when it is sane, else a new one. */
 export function requestIdOf(incoming: string | null | undefined): string {
-  return incoming && VALID_REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+  return incoming && VALID_REQUEST_ID.test(incoming) ? incoming : randomUuid();
 }
 
 /** The one structured log line per request (also written by the cached-read fast path). */
