@@ -6,7 +6,7 @@ import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import type { FieldError } from "../../../shared/errors.ts";
 import type { AppEnv } from "./context.ts";
-import { allowedMethods } from "./middleware/method-not-allowed.ts";
+import { allowedMethodsOf } from "./middleware/method-not-allowed.ts";
 import { faultInjection } from "./middleware/fault-injection.ts";
 import { gatewayRateLimit } from "./middleware/rate-limit.ts";
 import { rejectNul } from "./middleware/reject-nul.ts";
@@ -125,8 +125,9 @@ export function createApp(): OpenAPIHono<AppEnv> {
   }));
   app.get("/docs", Scalar({ url: "/v1/openapi.json", pageTitle: "edgeshop API reference" }));
 
+  const allowedMethods = allowedMethodsOf(app.routes);
   app.notFound((c) => {
-    const allow = allowedMethods(app.routes, new URL(c.req.url).pathname);
+    const allow = allowedMethods(c.req.path);
     if (allow.length > 0 && !allow.includes(c.req.method)) {
       return problemOf(c, "METHOD_NOT_ALLOWED", `${c.req.method} is not allowed here.`, undefined, { allow: allow.join(", ") });
     }
