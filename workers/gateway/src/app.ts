@@ -44,8 +44,9 @@ function fieldErrors(issues: readonly { path: readonly PropertyKey[]; message: s
 /**
  * Security headers of the API's JSON responses: Hono's set, less the three
  * that only change how a browser treats an HTML document (Origin-Agent-Cluster,
- * X-DNS-Prefetch-Control, X-Download-Options). Each header costs workerd about
- * 5 µs per response (load/FINDINGS.md, eighth session), and the HTML reference
+ * X-DNS-Prefetch-Control, X-Download-Options). Each header set one at a time
+ * costs workerd about 5 µs per response (load/FINDINGS.md, eighth and twelfth
+ * sessions; the cached-read fast path copies a Headers object instead), and the HTML reference
  * page is the one document edgeshop serves (DOCUMENT_HEADERS). The rest stays
  * as released, since clients and the last release's tests see it; OWASP's
  * shorter list for APIs is a change for a release of its own.
