@@ -23,12 +23,39 @@ export async function syncInventory(db: HttpDatabase, snapshots: StockSnapshot[]
   if (first) await db.batch([first, ...rest]);
 }
 
-/** Schedules `syncInventory` after the response; failures are logged, not surfaced. */
-export function syncLater(waitUntil: (p: Promise<unknown>) => void, db: () => HttpDatabase, snapshots: StockSnapshot[]): void {
+/** Pauses before the second and third attempt of a sync that failed. */
+export const SYNC_RETRY_DELAYS_MS = [100, 1000] as const;
+
+/**
+ * Schedules `syncInventory` after the response. A failed write (the HTTP
+ * query path is a network hop) is tried again after each of `delaysMs`; the
+ * `seq` guard makes a repeat harmless. A sync that still fails is logged with
+ * its cause and repaired by the SKU's next change.
+ */
+export function syncLater(waitUntil: (p: Promise<unknown>) => void, db: () => HttpDatabase, snapshots: StockSnapshot[], delaysMs: readonly number[] = SYNC_RETRY_DELAYS_MS): void {
   if (snapshots.length === 0) return;
   waitUntil(
-    syncInventory(db(), snapshots).catch((err: unknown) =>
-      console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "inventory sync failed", skus: snapshots.map((s) => s.sku), error: String(err) })),
+    withRetries(() => syncInventory(db(), snapshots), delaysMs).catch((err: unknown) =>
+      console.error(
+        JSON.stringify({ level: "error", worker: "catalog", msg: "inventory sync failed", attempts: delaysMs.length + 1, skus: snapshots.map((s) => s.sku), error: String(err), cause: causeOf(err) }),
+      ),
     ),
   );
+}
+
+/** `attempt`, tried again after each pause in `delaysMs` while it throws; the last error is thrown. */
+export async function withRetries<T>(attempt: () => Promise<T>, delaysMs: readonly number[]): Promise<T> {
+  for (const delay of delaysMs) {
+    try {
+      return await attempt();
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+  return attempt();
+}
+
+/** The driver's own message under a query error (drizzle puts it in `cause`), when there is one. */
+function causeOf(err: unknown): string | undefined {
+  return err instanceof Error && err.cause !== undefined ? String(err.cause) : undefined;
 }
