@@ -47,12 +47,19 @@ const CONCURRENCY = 32;
  */
 const readHeaders = () => ({ "cf-connecting-ip": `198.18.${Math.floor(Math.random() * 4)}.${Math.floor(Math.random() * 256)}` });
 
-/** Max req/s of one GET path (closed loop), then p99 at 50% of that rate (open model). */
-async function readBench(name: string, http: HttpClient, durationS: number, path: () => string, out: BenchFigure[]): Promise<number> {
+/** Max req/s of one GET path: a closed loop of CONCURRENCY connections, as a figure named `label`. */
+async function readMax(label: string, name: string, http: HttpClient, durationS: number, path: () => string): Promise<{ perSecond: number; figure: BenchFigure }> {
   const max = await closedLoop(http, CONCURRENCY, durationS, () => (ctx) => ctx.step(name, "GET", path(), { headers: readHeaders() }).then(() => undefined));
   const s = max.recorder.overall().summary();
   const errors = max.recorder.totals().errors;
-  out.push({ name: `${name} max`, value: max.perSecond, unit: "req/s", p50: s.p50, p95: s.p95, p99: s.p99, note: `${CONCURRENCY} connections, closed loop${errors ? `, ${errors} errors` : ""}; ${cpuNote(max, s.count)}` });
+  const note = `${CONCURRENCY} connections, closed loop${errors ? `, ${errors} errors` : ""}; ${cpuNote(max, s.count)}`;
+  return { perSecond: max.perSecond, figure: { name: label, value: max.perSecond, unit: "req/s", p50: s.p50, p95: s.p95, p99: s.p99, note } };
+}
+
+/** Max req/s of one GET path (closed loop), then p99 at 50% of that rate (open model). */
+async function readBench(name: string, http: HttpClient, durationS: number, path: () => string, out: BenchFigure[]): Promise<number> {
+  const max = await readMax(`${name} max`, name, http, durationS, path);
+  out.push(max.figure);
   const half = Math.max(1, Math.round(max.perSecond / 2));
   const rec = new Recorder();
   const since = Date.now();
@@ -66,9 +73,7 @@ async function readBench(name: string, http: HttpClient, durationS: number, path
 async function helloMax(helloUrl: string, durationS: number): Promise<{ perSecond: number; figure: BenchFigure }> {
   const helloHttp = new HttpClient(helloUrl, 256);
   try {
-    const run = await closedLoop(helloHttp, CONCURRENCY, durationS, () => (ctx) => ctx.step("hello-world", "GET", "/", { headers: readHeaders() }).then(() => undefined));
-    const s = run.recorder.overall().summary();
-    return { perSecond: run.perSecond, figure: { name: "hello-world max, again after the reads", value: run.perSecond, unit: "req/s", p50: s.p50, p95: s.p95, p99: s.p99, note: `${CONCURRENCY} connections, closed loop; ${cpuNote(run, s.count)}` } };
+    return await readMax("hello-world max, again after the reads", "hello-world", helloHttp, durationS, () => "/");
   } finally {
     helloHttp.close();
   }

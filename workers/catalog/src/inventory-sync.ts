@@ -24,20 +24,20 @@ export async function syncInventory(db: HttpDatabase, snapshots: StockSnapshot[]
 }
 
 /** Pauses before the second and third attempt of a sync that failed. */
-export const SYNC_RETRY_DELAYS_MS = [100, 1000] as const;
+const SYNC_RETRY_DELAYS_MS = [100, 1000] as const;
 
 /**
  * Schedules `syncInventory` after the response. A failed write (the HTTP
- * query path is a network hop) is tried again after each of `delaysMs`; the
+ * query path is a network hop) is tried again after each of SYNC_RETRY_DELAYS_MS; the
  * `seq` guard makes a repeat harmless. A sync that still fails is logged with
  * its cause and repaired by the SKU's next change.
  */
-export function syncLater(waitUntil: (p: Promise<unknown>) => void, db: () => HttpDatabase, snapshots: StockSnapshot[], delaysMs: readonly number[] = SYNC_RETRY_DELAYS_MS): void {
+export function syncLater(waitUntil: (p: Promise<unknown>) => void, db: () => HttpDatabase, snapshots: StockSnapshot[]): void {
   if (snapshots.length === 0) return;
   waitUntil(
-    withRetries(() => syncInventory(db(), snapshots), delaysMs).catch((err: unknown) =>
+    withRetries(() => syncInventory(db(), snapshots), SYNC_RETRY_DELAYS_MS).catch((err: unknown) =>
       console.error(
-        JSON.stringify({ level: "error", worker: "catalog", msg: "inventory sync failed", attempts: delaysMs.length + 1, skus: snapshots.map((s) => s.sku), error: String(err), cause: causeOf(err) }),
+        JSON.stringify({ level: "error", worker: "catalog", msg: "inventory sync failed", attempts: SYNC_RETRY_DELAYS_MS.length + 1, skus: snapshots.map((s) => s.sku), error: String(err), cause: causeOf(err) }),
       ),
     ),
   );
