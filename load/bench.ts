@@ -17,6 +17,7 @@ import { runOpenModel } from "./lib/open-model.ts";
 import { Recorder } from "./lib/recorder.ts";
 import { gcNote, setGcTrace } from "./lib/gc-window.ts";
 import { pick } from "./lib/context.ts";
+import { median, roundRatios } from "./lib/ratios.ts";
 import type { BenchState } from "./lib/target.ts";
 
 export interface BenchOptions {
@@ -93,6 +94,45 @@ function readRatios(reads: { name: string; max: number }[], before: number, afte
   return added;
 }
 
+/** One interleaved slice: a closed loop this long, after this much warm-up. */
+const SLICE_S = 2;
+const SLICE_WARMUP_S = 0.5;
+
+/** A GET path measured against hello-world. */
+interface ReadPath {
+  name: string;
+  http: HttpClient;
+  path: () => string;
+}
+
+/**
+ * Each read as a share of hello-world measured in the same minute: `rounds`
+ * rounds of short closed loops, hello-world and every read once per round in
+ * a shuffled order, and the median of each round's read/hello-world ratio.
+ * Runs minutes apart drift: on one stack hello-world measured 15,736 and then
+ * 9,793 req/s with only reads in between (2026-11-27), and the ratios of
+ * separate runs carry that drift, in either direction. Slices a few seconds
+ * apart see the same machine.
+ */
+async function interleavedRatios(hello: ReadPath, reads: ReadPath[], rounds: number): Promise<BenchFigure[]> {
+  const rates = new Map<string, number[]>([hello, ...reads].map((r) => [r.name, []]));
+  let errors = 0;
+  for (let round = 0; round < rounds; round++) {
+    for (const r of [hello, ...reads].sort(() => Math.random() - 0.5)) {
+      const slice = await closedLoop(r.http, CONCURRENCY, SLICE_S, () => (ctx) => ctx.step(r.name, "GET", r.path(), { headers: readHeaders() }).then(() => undefined), SLICE_WARMUP_S);
+      errors += slice.recorder.totals().errors;
+      rates.get(r.name)!.push(slice.perSecond);
+    }
+  }
+  const helloRates = rates.get(hello.name)!;
+  const pct = (ratio: number) => Math.round(ratio * 100);
+  return reads.map((r) => {
+    const { median: m, min, max } = roundRatios(rates.get(r.name)!, helloRates);
+    const note = `median of ${rounds} rounds of ${SLICE_S} s slices, each read against hello-world in the same round; range ${pct(min)}-${pct(max)}%; hello-world median ${Math.round(median(helloRates))} req/s${errors ? `; ${errors} errors` : ""}`;
+    return { name: `${r.name} / hello-world, interleaved`, value: pct(m), unit: "% of ceiling", note };
+  });
+}
+
 /** Runs the selected benchmarks, prints a table and writes load/reports/<stamp>-bench.json. */
 export async function runBench(o: BenchOptions): Promise<number> {
   const want = (n: string) => !o.only || o.only.includes(n);
@@ -128,19 +168,32 @@ export async function runBench(o: BenchOptions): Promise<number> {
     // outlasts the warm-up: 0.26-0.39 ms per product read after a full listing, 0.21-0.23 after one page.
     const catalog = want("product-get") || want("product-list") ? await discoverCatalog(http, 1) : undefined;
     const reads: { name: string; max: number }[] = [];
+    const readPaths: ReadPath[] = [];
     if (catalog && want("product-get")) {
       const before = figures.length;
       // A fixed hot set of 100 products: "cache warm" means these were read before and are read again.
       const hot = catalog.productIds.slice(0, 100);
-      reads.push({ name: "product.get", max: await readBench("product.get", http, o.durationS, () => `/v1/products/${pick(hot)}`, figures) });
+      readPaths.push({ name: "product.get", http, path: () => `/v1/products/${pick(hot)}` });
+      reads.push({ name: "product.get", max: await readBench("product.get", http, o.durationS, readPaths.at(-1)!.path, figures) });
       push(figures.slice(before));
     }
     if (catalog && want("product-list")) {
       const before = figures.length;
-      reads.push({ name: "products.list", max: await readBench("products.list", http, o.durationS, () => "/v1/products?limit=20", figures) });
+      readPaths.push({ name: "products.list", http, path: () => "/v1/products?limit=20" });
+      reads.push({ name: "products.list", max: await readBench("products.list", http, o.durationS, readPaths.at(-1)!.path, figures) });
       push(figures.slice(before));
     }
-    if (hello && reads.length > 0 && o.local) push(readRatios(reads, hello, await helloMax(o.local.hello, o.durationS), figures));
+    if (hello && reads.length > 0 && o.local) {
+      push(readRatios(reads, hello, await helloMax(o.local.hello, o.durationS), figures));
+      const helloHttp = new HttpClient(o.local.hello, 256);
+      try {
+        const added = await interleavedRatios({ name: "hello-world", http: helloHttp, path: () => "/" }, readPaths, Math.max(3, Math.round(o.durationS)));
+        figures.push(...added);
+        push(added);
+      } finally {
+        helloHttp.close();
+      }
+    }
     if (want("reserve") && o.local) push(await benchReserve(http, o.local.probe, o.durationS, figures));
     if (want("checkout")) {
       // Saturation (shoppers that never pause) at 10 and 50, then 50 shoppers pausing ~1 s after each step.

@@ -17,16 +17,20 @@ import { catalogReads, readKey, readTtl } from "./read-cache.ts";
  * - the same rate limit (the anonymous limiter, keyed by client IP); when it
  *   says no, the full path answers the 429;
  * - the same headers: those of a cached read the full path answered in this
- *   isolate (security, CORS, content type), with this request's id, trace
- *   and version stamped as the full path does (over HTTP/1.1 their names go
+ *   isolate (security, CORS, content type, version), with this request's id
+ *   and trace stamped as the full path does (over HTTP/1.1 their names go
  *   out in lower case, where the full path capitalises some; HTTP ignores case);
  * - the same log line.
  * Anything else (a token, a miss, another method, the tests' fault header)
  * goes the full way.
  */
 
-/** Response headers that differ per request: never part of the template. */
-const PER_REQUEST = new Set(["x-request-id", "traceparent", "x-edgeshop-version", "content-length"]);
+/**
+ * Response headers that differ per request: never part of the template.
+ * `x-edgeshop-version` is in it: an isolate runs one version, the one its
+ * template was learned from.
+ */
+const PER_REQUEST = new Set(["x-request-id", "traceparent", "content-length"]);
 
 /**
  * The learned headers. A response built on a Headers object copies it inside
@@ -52,12 +56,10 @@ export async function serveCachedRead(request: Request, env: GatewayEnv): Promis
   if (!allowed) return undefined;
   const requestId = requestIdOf(headers.get("x-request-id"));
   const trace = continueTrace(headers.get("traceparent") ?? undefined, traceSampleRate(env.TRACE_SAMPLE_RATE));
-  const version = env.CF_VERSION_METADATA.id;
   const response = new Response(hit.body, { status: 200, headers: template });
   response.headers.set("x-request-id", requestId);
-  response.headers.set("x-edgeshop-version", version);
   response.headers.set("traceparent", traceparent(trace));
-  logRequest({ requestId, trace, method: "GET", route: hit.route, status: 200, started, version });
+  logRequest({ requestId, trace, method: "GET", route: hit.route, status: 200, started, version: env.CF_VERSION_METADATA.id });
   return response;
 }
 
