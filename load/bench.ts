@@ -70,16 +70,6 @@ async function readBench(name: string, http: HttpClient, durationS: number, path
   return max.perSecond;
 }
 
-/** hello-world's max req/s (closed loop only), for a second look at the ceiling. */
-async function helloMax(helloUrl: string, durationS: number): Promise<{ perSecond: number; figure: BenchFigure }> {
-  const helloHttp = new HttpClient(helloUrl, 256);
-  try {
-    return await readMax("hello-world max, again after the reads", "hello-world", helloHttp, durationS, () => "/");
-  } finally {
-    helloHttp.close();
-  }
-}
-
 /**
  * Each read's max as a share of the ceiling, taken as the faster of the two
  * hello-world runs (before and after the reads). On a just-started stack the
@@ -142,16 +132,15 @@ export async function runBench(o: BenchOptions): Promise<number> {
   console.log(`load average before: ${loadAvgAtStart.map((l) => l.toFixed(2)).join(" / ")} on ${cpus().length} cores`);
   const figures: BenchFigure[] = [];
   const http = new HttpClient(o.target, 256);
+  const hello: ReadPath | undefined = want("hello") && o.local ? { name: "hello-world", http: new HttpClient(o.local.hello, 256), path: () => "/" } : undefined;
   const print = (f: BenchFigure) =>
     console.log(`${f.name.padEnd(44)} ${String(f.value).padStart(9)} ${f.unit.padEnd(14)} ${(["p50", "p95", "p99"] as const).filter((k) => f[k] !== undefined).map((k) => `${k} ${f[k]} ms`).join("  ")}${f.note ? `  (${f.note})` : ""}`);
   const push = (list: BenchFigure[]) => list.forEach(print);
-  let hello = 0;
+  let helloMax = 0;
   try {
-    if (want("hello") && o.local) {
-      const helloHttp = new HttpClient(o.local.hello, 256);
+    if (hello) {
       const before = figures.length;
-      hello = await readBench("hello-world", helloHttp, o.durationS, () => "/", figures);
-      helloHttp.close();
+      helloMax = await readBench(hello.name, hello.http, o.durationS, hello.path, figures);
       push(figures.slice(before));
     }
     if (want("gateway-floor")) {
@@ -167,32 +156,23 @@ export async function runBench(o: BenchOptions): Promise<number> {
     // every SKU's StockDO (3,000 on the bench seed) right before the measurement, and that aftermath
     // outlasts the warm-up: 0.26-0.39 ms per product read after a full listing, 0.21-0.23 after one page.
     const catalog = want("product-get") || want("product-list") ? await discoverCatalog(http, 1) : undefined;
+    // A fixed hot set of 100 products: "cache warm" means these were read before and are read again.
+    const hot = catalog?.productIds.slice(0, 100) ?? [];
+    const readPaths: ReadPath[] = [
+      ...(catalog && want("product-get") ? [{ name: "product.get", http, path: () => `/v1/products/${pick(hot)}` }] : []),
+      ...(catalog && want("product-list") ? [{ name: "products.list", http, path: () => "/v1/products?limit=20" }] : []),
+    ];
     const reads: { name: string; max: number }[] = [];
-    const readPaths: ReadPath[] = [];
-    if (catalog && want("product-get")) {
+    for (const r of readPaths) {
       const before = figures.length;
-      // A fixed hot set of 100 products: "cache warm" means these were read before and are read again.
-      const hot = catalog.productIds.slice(0, 100);
-      readPaths.push({ name: "product.get", http, path: () => `/v1/products/${pick(hot)}` });
-      reads.push({ name: "product.get", max: await readBench("product.get", http, o.durationS, readPaths.at(-1)!.path, figures) });
+      reads.push({ name: r.name, max: await readBench(r.name, r.http, o.durationS, r.path, figures) });
       push(figures.slice(before));
     }
-    if (catalog && want("product-list")) {
-      const before = figures.length;
-      readPaths.push({ name: "products.list", http, path: () => "/v1/products?limit=20" });
-      reads.push({ name: "products.list", max: await readBench("products.list", http, o.durationS, readPaths.at(-1)!.path, figures) });
-      push(figures.slice(before));
-    }
-    if (hello && reads.length > 0 && o.local) {
-      push(readRatios(reads, hello, await helloMax(o.local.hello, o.durationS), figures));
-      const helloHttp = new HttpClient(o.local.hello, 256);
-      try {
-        const added = await interleavedRatios({ name: "hello-world", http: helloHttp, path: () => "/" }, readPaths, Math.max(3, Math.round(o.durationS)));
-        figures.push(...added);
-        push(added);
-      } finally {
-        helloHttp.close();
-      }
+    if (hello && reads.length > 0) {
+      push(readRatios(reads, helloMax, await readMax("hello-world max, again after the reads", hello.name, hello.http, o.durationS, hello.path), figures));
+      const added = await interleavedRatios(hello, readPaths, Math.max(3, Math.round(o.durationS)));
+      figures.push(...added);
+      push(added);
     }
     if (want("reserve") && o.local) push(await benchReserve(http, o.local.probe, o.durationS, figures));
     if (want("checkout")) {
@@ -210,6 +190,7 @@ export async function runBench(o: BenchOptions): Promise<number> {
     }
   } finally {
     http.close();
+    hello?.http.close();
   }
   mkdirSync(o.outDir, { recursive: true });
   const at = new Date().toISOString();
