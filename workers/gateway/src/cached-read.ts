@@ -27,8 +27,8 @@ import { catalogReads, readKey, readTtl } from "./read-cache.ts";
 
 /**
  * Response headers that differ per request: never part of the template.
- * `x-edgeshop-version` is in it: an isolate runs one version, the one its
- * template was learned from.
+ * `x-edgeshop-version` is not one of them: an isolate runs one version, the
+ * one its template was learned from, so the template carries it.
  */
 const PER_REQUEST = new Set(["x-request-id", "traceparent", "content-length"]);
 
