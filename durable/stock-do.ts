@@ -1,7 +1,10 @@
 import { TracedDurableObject } from "../shared/traced-object.ts";
-import { RECONCILE_RESERVED, STOCK_SCHEMA, STOCK_UPGRADES, readReservation, readSnapshot, readStock, snapshotOf, type LedgerKind, type ReservationRow, type StockOutcome, type StockRow, type StockSnapshot } from "./stock-model.ts";
+import {
+  RECONCILE_RESERVED, STOCK_SCHEMA, STOCK_UPGRADES, readLedger, readReservation, readSnapshot, readStock, snapshotOf,
+  type LedgerEntry, type LedgerKind, type ReservationRow, type StockOutcome, type StockRow, type StockSnapshot,
+} from "./stock-model.ts";
 
-export type { StockSnapshot, StockOutcome } from "./stock-model.ts";
+export type { LedgerEntry, StockSnapshot, StockOutcome } from "./stock-model.ts";
 
 /** Closed reservations are kept this long so late retries stay idempotent. */
 const KEEP_CLOSED_MS = 7 * 24 * 3600 * 1000;
@@ -173,6 +176,16 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
     // Holds past their expiry stop counting now, even if their alarm has not run yet.
     this.expireDue(Date.now());
     return readSnapshot(this.sql);
+  }
+
+  /**
+   * The ledger, newest first: at most `limit` entries (1-101) older than
+   * `beforeSeq` (from the newest when null). Due holds are expired first, so
+   * their entries are there, as in `snapshot`.
+   */
+  ledger(beforeSeq: number | null, limit: number): LedgerEntry[] {
+    this.expireDue(Date.now());
+    return readLedger(this.sql, beforeSeq, Math.min(Math.max(Math.floor(limit), 1), 101));
   }
 
   /** Expires due holds (idempotent: alarms are at-least-once) and schedules the next one. */

@@ -91,6 +91,30 @@ export type ReservationRow = {
  */
 export type LedgerKind = "init" | "adjust" | "reserve" | "commit" | "release" | "expire" | "restock";
 
+/** One ledger entry as StockDO reports it (`ledger`), newest first. */
+export interface LedgerEntry {
+  seq: number;
+  kind: LedgerKind;
+  delta: number;
+  reason: string;
+  /** The reservation or operation the change belongs to (null for the initial stock). */
+  ref: string | null;
+  /** Epoch milliseconds. */
+  at: number;
+}
+
+/** Entries older than `beforeSeq` (all when null), newest first, at most `limit`. */
+export function readLedger(sql: SqlStorage, beforeSeq: number | null, limit: number): LedgerEntry[] {
+  return sql
+    .exec<{ seq: number; kind: LedgerKind; delta: number; reason: string; ref: string | null; at: number }>(
+      "SELECT seq, kind, delta, reason, ref, at FROM ledger WHERE seq < ? ORDER BY seq DESC LIMIT ?",
+      beforeSeq ?? Number.MAX_SAFE_INTEGER,
+      limit,
+    )
+    .toArray()
+    .map((r) => ({ seq: r.seq, kind: r.kind, delta: r.delta, reason: r.reason, ref: r.ref, at: r.at }));
+}
+
 export interface StockSnapshot {
   sku: string | null;
   productId: string | null;

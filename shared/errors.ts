@@ -112,3 +112,13 @@ export function problemResponse(error: DomainError, requestId: string, headers: 
   h.set("content-type", "application/problem+json");
   return new Response(JSON.stringify(body), { status: body.status, headers: h });
 }
+
+/**
+ * True when an RPC failed because the receiver (a Worker or Durable Object of
+ * another version, as during a gradual rollout) has no such method: workerd
+ * says `The RPC receiver does not implement the method "name".`
+ */
+export function isMissingRpcMethod(err: unknown, method?: string): boolean {
+  const m = /does not implement the method "([^"]+)"/.exec(String(err));
+  return m !== null && (method === undefined || m[1] === method);
+}

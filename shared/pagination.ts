@@ -10,10 +10,26 @@ export function encodeCursor(lastId: string): string {
 
 /** Returns the id inside a cursor, or null when the cursor is not one of ours. */
 export function decodeCursor(cursor: string): string | null {
+  const id = unwrap(cursor);
+  return id !== null && /^[a-z]+_[0-9a-f]{28}$/.test(id) ? id : null;
+}
+
+/** A cursor for a newest-first list keyed by a sequence number (a SKU's stock ledger): the last number a page returned. */
+export function encodeSequenceCursor(seq: number): string {
+  return encodeCursor(`seq_${seq}`);
+}
+
+/** Returns the sequence number inside a cursor, or null when the cursor is not one of ours. */
+export function decodeSequenceCursor(cursor: string): number | null {
+  const match = /^seq_([1-9][0-9]{0,14})$/.exec(unwrap(cursor) ?? "");
+  return match ? Number(match[1]) : null;
+}
+
+/** The text inside a cursor (base64url), or null when it is not base64url. */
+function unwrap(cursor: string): string | null {
   try {
     const padded = cursor.replaceAll("-", "+").replaceAll("_", "/");
-    const id = atob(padded + "=".repeat((4 - (padded.length % 4)) % 4));
-    return /^[a-z]+_[0-9a-f]{28}$/.test(id) ? id : null;
+    return atob(padded + "=".repeat((4 - (padded.length % 4)) % 4));
   } catch {
     return null;
   }

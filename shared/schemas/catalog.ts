@@ -128,6 +128,23 @@ export const AdjustmentSchema = z
   .openapi("InventoryAdjustment", { example: { delta: 10, reason: "restock from supplier" } });
 export type AdjustmentInput = z.infer<typeof AdjustmentSchema>;
 
+/**
+ * One change in a SKU's stock ledger (the StockDO's own record). `delta` is
+ * the change of `onHand` for init, adjust, commit and restock, and of
+ * `available` for reserve, release and expire.
+ */
+export const InventoryLedgerEntrySchema = z
+  .object({
+    seq: z.number().int(),
+    kind: z.enum(["init", "adjust", "reserve", "commit", "release", "expire", "restock"]),
+    delta: z.number().int(),
+    reason: z.string(),
+    reference: z.string().nullable().openapi({ description: "The reservation (checkout) or operation the change belongs to; null for the initial stock" }),
+    at: z.string().openapi({ description: "ISO 8601, UTC" }),
+  })
+  .openapi("InventoryLedgerEntry", { example: { seq: 42, kind: "adjust", delta: 10, reason: "restock from supplier", reference: "adj_0f3c9a1b2c3d4e5f60718293a4b5", at: "2026-11-27T12:00:00.000Z" } });
+export type InventoryLedgerEntry = z.infer<typeof InventoryLedgerEntrySchema>;
+
 /** What other Workers learn about a SKU (CatalogService.getVariants). */
 export interface VariantInfo {
   sku: string;

@@ -86,6 +86,16 @@ describe("guarded RPC calls", () => {
     expect((err as DependencyUnavailable).message).toBe("shipping unavailable: no answer within 20 ms");
   });
 
+  it("neither retries nor counts a method the callee's version does not have (a rollout in progress)", async () => {
+    const b = new CircuitBreaker("catalog", clock().now);
+    const missing = new TypeError('The RPC receiver does not implement the method "getInventoryLedger".');
+    let calls = 0;
+    for (let i = 0; i < FAILURE_THRESHOLD * 2; i++) {
+      await expect(guarded("getInventoryLedger", () => (calls++, Promise.reject(missing)), { breaker: b, sleep: noSleep })).rejects.toBe(missing);
+    }
+    expect({ calls, state: b.state }).toStrictEqual({ calls: FAILURE_THRESHOLD * 2, state: "closed" });
+  });
+
   it("counts thrown calls, not refusals: { ok: false } is an answer", async () => {
     const b = new CircuitBreaker("catalog", clock().now);
     for (let i = 0; i < FAILURE_THRESHOLD * 2; i++) {

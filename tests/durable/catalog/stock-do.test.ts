@@ -187,6 +187,44 @@ describe("StockDO", () => {
     expect(await assertInvariant(stub)).toMatchObject({ onHand: 5, sold: 0 });
   });
 
+  it("reports its ledger newest first, with reasons and references, page by page", async () => {
+    const { stub } = await fresh("ledger", 10);
+    await stub.adjust(5, "supplier delivery", "op1");
+    await stub.reserve("r1", 2, 60);
+    await stub.commit("r1");
+    await stub.reserve("r2", 1, 60);
+    await stub.release("r2");
+    await stub.reserve("r3", 4, 60);
+    await runInDurableObject(stub, (_i: StockDO, state) => {
+      state.storage.sql.exec("UPDATE reservations SET expires_at = ? WHERE id = 'r3'", Date.now() - 1);
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    await stub.restock("cancel-1", 2, "order cancelled");
+    const all = await stub.ledger(null, 100);
+    expect(all.map(({ kind, delta, reason, ref }) => ({ kind, delta, reason, ref }))).toStrictEqual([
+      { kind: "restock", delta: 2, reason: "order cancelled", ref: "cancel-1" },
+      { kind: "expire", delta: 4, reason: "hold expired", ref: "r3" },
+      { kind: "reserve", delta: -4, reason: "reserved", ref: "r3" },
+      { kind: "release", delta: 1, reason: "released", ref: "r2" },
+      { kind: "reserve", delta: -1, reason: "reserved", ref: "r2" },
+      { kind: "commit", delta: -2, reason: "sold", ref: "r1" },
+      { kind: "reserve", delta: -2, reason: "reserved", ref: "r1" },
+      { kind: "adjust", delta: 5, reason: "supplier delivery", ref: "op1" },
+      { kind: "init", delta: 10, reason: "initial stock", ref: null },
+    ]);
+    expect(all.every((e, i) => i === 0 || e.seq < all[i - 1]!.seq)).toBe(true);
+    expect(all.every((e) => Math.abs(e.at - Date.now()) < 60_000)).toBe(true);
+    // Pages: `limit` newest entries, then those before the last seq seen; together exactly the ledger.
+    const first = await stub.ledger(null, 4);
+    const second = await stub.ledger(first.at(-1)!.seq, 4);
+    const third = await stub.ledger(second.at(-1)!.seq, 4);
+    expect([...first, ...second, ...third]).toStrictEqual(all);
+    expect(third).toHaveLength(1);
+    // The bank invariant, from the ledger alone: initial + adjustments + restocks - sales = on hand.
+    const onHand = all.filter((e) => ["init", "adjust", "commit", "restock"].includes(e.kind)).reduce((n, e) => n + e.delta, 0);
+    expect(await assertInvariant(stub)).toMatchObject({ onHand, reserved: 0 });
+  });
+
   it("a retired SKU takes no new holds but settles existing ones", async () => {
     const { stub } = await fresh("retire", 5);
     await stub.reserve("r1", 1, 60);

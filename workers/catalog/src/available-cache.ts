@@ -63,5 +63,6 @@ export function forgettingChanges(sku: string, stub: StockStub): StockStub {
     initialise: (s, onHand, productId) => after(stub.initialise(s, onHand, productId)),
     retire: () => after(stub.retire()),
     snapshot: () => stub.snapshot(),
+    ledger: (before, limit) => stub.ledger(before, limit),
   };
 }

@@ -4,14 +4,14 @@ import { sentryOptions, sentryWhenConfigured } from "../../../shared/observabili
 import { fail, ok, type Result } from "../../../shared/errors.ts";
 import type { Page } from "../../../shared/pagination.ts";
 import type {
-  AdjustmentInput, CartVariantInfo, Category, CategoryInput, Inventory, Product, ProductCreateInput, ProductListQuery, ProductPatchInput, StockItem, VariantInfo,
+  AdjustmentInput, CartVariantInfo, Category, CategoryInput, Inventory, InventoryLedgerEntry, Product, ProductCreateInput, ProductListQuery, ProductPatchInput, StockItem, VariantInfo,
 } from "../../../shared/schemas/catalog.ts";
 import { cartVariantsOf } from "../../../shared/schemas/catalog.ts";
 import { DomainService } from "../../../shared/service.ts";
 import { AVAILABLE_TTL_MS, forgettingChanges } from "./available-cache.ts";
 import { DEFAULT_READ_TTL_MS, cached, type CacheOptions } from "./cache.ts";
 import { bumpVersion } from "./catalog-version.ts";
-import { adjustInventory, getInventory, toInventory } from "./inventory.ts";
+import { adjustInventory, getInventory, getInventoryLedger, toInventory } from "./inventory.ts";
 import { syncLater } from "./inventory-sync.ts";
 import { createCategory, listCategories, productSummaries, variantInfo } from "./lookups.ts";
 import { loadProduct, loadProductPage, withAvailability, type LoadedDoc } from "./product-read.ts";
@@ -92,6 +92,10 @@ class CatalogServiceBase extends DomainService<CatalogEnv> {
 
   async getInventory(sku: string): Promise<Result<Inventory>> {
     return getInventory(this.stockOf, () => this.db(), sku);
+  }
+
+  async getInventoryLedger(sku: string, query: { limit: number; cursor?: string }): Promise<Result<Page<InventoryLedgerEntry>>> {
+    return getInventoryLedger(this.stockOf, () => this.db(), sku, query);
   }
 
   async adjustInventory(sku: string, input: AdjustmentInput): Promise<Result<Inventory>> {

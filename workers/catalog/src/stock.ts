@@ -1,4 +1,4 @@
-import type { StockOutcome, StockSnapshot } from "../../../durable/stock-model.ts";
+import type { LedgerEntry, StockOutcome, StockSnapshot } from "../../../durable/stock-model.ts";
 import { fail, ok, type FieldError, type Result } from "../../../shared/errors.ts";
 import type { StockItem } from "../../../shared/schemas/catalog.ts";
 
@@ -12,6 +12,7 @@ export interface StockStub {
   initialise(sku: string, onHand: number, productId: string | null): Promise<StockSnapshot>;
   retire(): Promise<StockSnapshot>;
   snapshot(): Promise<StockSnapshot>;
+  ledger(beforeSeq: number | null, limit: number): Promise<LedgerEntry[]>;
 }
 export type StockOf = (sku: string) => StockStub;
 

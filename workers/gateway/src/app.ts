@@ -4,7 +4,7 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
-import type { FieldError } from "../../../shared/errors.ts";
+import { isMissingRpcMethod, type FieldError } from "../../../shared/errors.ts";
 import type { AppEnv } from "./context.ts";
 import { allowedMethodsOf } from "./middleware/method-not-allowed.ts";
 import { faultInjection } from "./middleware/fault-injection.ts";
@@ -30,6 +30,8 @@ import { checkoutRoutes } from "./routes/checkout.ts";
 import { orderRoutes } from "./routes/orders.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** `retry-after` when a service has not rolled out a method yet (PLATFORM.md: seconds to minutes after a deploy). */
+const ROLLOUT_RETRY_SECONDS = 10;
 
 /** zod issues -> `errors: [{path: "items.0.quantity", message}]`. */
 function fieldErrors(issues: readonly { path: readonly PropertyKey[]; message: string; keys?: readonly string[] }[], target: string): FieldError[] {
@@ -150,6 +152,12 @@ export function createApp(): OpenAPIHono<AppEnv> {
       // An open circuit is the breaker doing its job; the failures that opened it were reported as they happened.
       if (!err.message.endsWith("circuit open")) reportError(c, err);
       return problemOf(c, "SERVICE_UNAVAILABLE", `The ${err.service} service is unavailable; retry later.`, undefined, { "retry-after": String(err.retryAfterSeconds) });
+    }
+    if (isMissingRpcMethod(err)) {
+      // A service of the release before this gateway's, met during a rollout: the route works once it has rolled out.
+      console.error(JSON.stringify({ level: "error", worker: "gateway", requestId: c.get("requestId"), msg: "method missing in the service's version", error: String(err) }));
+      reportError(c, err);
+      return problemOf(c, "SERVICE_UNAVAILABLE", "This operation is not available until the release rolling out reaches every service; retry shortly.", undefined, { "retry-after": String(ROLLOUT_RETRY_SECONDS) });
     }
     console.error(JSON.stringify({ level: "error", worker: "gateway", requestId: c.get("requestId"), msg: "unhandled error", error: String(err) }));
     reportError(c, err);

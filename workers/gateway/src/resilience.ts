@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./context.ts";
+import { isMissingRpcMethod } from "../../../shared/errors.ts";
 import { tracedStub } from "../../../shared/traced-calls.ts";
 
 /**
@@ -16,7 +17,9 @@ import { tracedStub } from "../../../shared/traced-calls.ts";
  *   call fails fast with 503 and `retry-after` for OPEN_MS; then one trial
  *   call is let through (half-open) and its outcome closes or re-opens it.
  * Expected failures (`{ ok: false }` results) are answers, not faults: they
- * never count against a dependency.
+ * never count against a dependency. Nor does a method the callee's version
+ * does not have yet (a rollout in progress): that is not retried either, and
+ * app.ts answers it with 503.
  */
 
 export const FAILURE_THRESHOLD = 5;
@@ -132,6 +135,11 @@ export async function guarded<T>(method: string, call: () => Promise<T>, o: Guar
       o.breaker.succeeded();
       return value;
     } catch (err) {
+      // A receiver of another version without the method answered: it is up, and asking again changes nothing.
+      if (isMissingRpcMethod(err)) {
+        o.breaker.succeeded();
+        throw err;
+      }
       o.breaker.failed();
       if (err instanceof Timeout) throw new DependencyUnavailable(o.breaker.service, 1, err.message);
       if (attempt >= retries || isOverloaded(err)) throw err;

@@ -1,4 +1,4 @@
-import { fail, type Result } from "../../../shared/errors.ts";
+import { fail, isMissingRpcMethod, type Result } from "../../../shared/errors.ts";
 import type { Cart, CartVariant } from "../../../shared/schemas/cart.ts";
 import { cartVariantsOf, type CartVariantInfo } from "../../../shared/schemas/catalog.ts";
 
@@ -25,7 +25,7 @@ export async function cartVariants(env: Pick<OrdersEnv, "CATALOG">, sku: string)
   try {
     return await env.CATALOG.getCartVariants([sku]);
   } catch (err) {
-    if (!/does not implement the method "getCartVariants"/.test(String(err))) throw err;
+    if (!isMissingRpcMethod(err, "getCartVariants")) throw err;
     const [variants, availability] = await Promise.all([env.CATALOG.getVariants([sku]), env.CATALOG.getAvailability([sku])]);
     return cartVariantsOf(variants, availability);
   }

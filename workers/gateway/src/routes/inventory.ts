@@ -1,5 +1,6 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
-import { AdjustmentSchema, InventorySchema, SkuParamSchema } from "../../../../shared/schemas/catalog.ts";
+import { AdjustmentSchema, InventoryLedgerEntrySchema, InventorySchema, SkuParamSchema } from "../../../../shared/schemas/catalog.ts";
+import { ListQuerySchema, pageSchema } from "../../../../shared/schemas/common.ts";
 import type { AppEnv } from "../context.ts";
 import { requireAuth } from "../middleware/auth.ts";
 import { bearer, jsonBody, jsonResponse, problems } from "../openapi.ts";
@@ -28,8 +29,23 @@ const adjust = createRoute({
   responses: { 200: jsonResponse(InventorySchema, "Stock after the adjustment"), ...problems(400, 401, 403, 404, 409) },
 });
 
+const ledger = createRoute({
+  method: "get",
+  path: "/v1/inventory/{sku}/ledger",
+  tags: ["Inventory"],
+  summary: "Every change to a SKU's stock, newest first (admin)",
+  description:
+    "The StockDO's ledger: the initial stock, adjustments (with their reason), reservations, commits (sales), releases, expiries and restocks. " +
+    "`delta` is the change of `onHand` for init, adjust, commit and restock, and of `available` for reserve, release and expire.",
+  security: bearer,
+  middleware: [requireAuth("admin")] as const,
+  request: { params: SkuParamSchema, query: ListQuerySchema },
+  responses: { 200: jsonResponse(pageSchema(InventoryLedgerEntrySchema, "InventoryLedgerPage"), "Ledger entries"), ...problems(400, 401, 403, 404, 503) },
+});
+
 export const inventoryRoutes = new OpenAPIHono<AppEnv>()
   .openapi(get, async (c) => send(c, await c.env.CATALOG.getInventory(c.req.valid("param").sku)))
+  .openapi(ledger, async (c) => send(c, await c.env.CATALOG.getInventoryLedger(c.req.valid("param").sku, c.req.valid("query"))))
   .openapi(adjust, async (c) => {
     const sku = c.req.valid("param").sku;
     return send(c, await settled(c.env, await c.env.CATALOG.adjustInventory(sku, c.req.valid("json")), [sku]));
