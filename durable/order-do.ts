@@ -87,6 +87,25 @@ export class OrderDO extends TracedDurableObject<OrdersEnv> {
     return ok(null);
   }
 
+  /**
+   * The provider refunded this order's payment in full (its webhook) after the
+   * order shipped: the order keeps its status and shows its payment refunded.
+   * A paid order is cancelled instead (`cancelOrder`); any other order, or a
+   * payment that is not this order's, is left as it is. Repeats change nothing.
+   */
+  async recordRefund(paymentId: string): Promise<Result<null>> {
+    await this.idle();
+    const s = loadState(this.ctx.storage.sql);
+    if (!s || !s.recorded) return fail("NOT_FOUND", "Order not found.");
+    if (s.paymentId !== paymentId || s.pay === "refunded" || (s.status !== "shipped" && s.status !== "delivered") || !s.payment) return ok(null);
+    s.pay = "refunded";
+    s.payment = { ...s.payment, status: "refunded" };
+    bump(s);
+    saveState(this.ctx.storage.sql, s);
+    await this.followUps();
+    return ok(null);
+  }
+
   /** Asked by the CartDO about a checkout stuck in flight: false when this order never started. */
   async recover(): Promise<boolean> {
     if (!loadState(this.ctx.storage.sql)) return false;

@@ -230,6 +230,27 @@ describe("POST /v1/webhooks/payments", () => {
     expect((await payments().providerCalls(order.payment.id)).filter((call) => call.op === "refund")).toStrictEqual([]);
   });
 
+  it("keeps a shipped order shipped when the provider refunds its payment, and shows the payment refunded everywhere", async () => {
+    const c = await customer();
+    const [v] = await product(admin, [5]);
+    await addToCart(c.token, v!.sku, 1);
+    const order = (await checkout(c.token)).body;
+    const shipment = await eventually(async () => {
+      const res = await api<{ id: string }>("GET", `/v1/orders/${order.id}/shipment`, { token: c.token });
+      expect(res.status).toBe(200);
+      return res.body;
+    });
+    expect((await api("POST", `/v1/shipments/${shipment.id}/events`, { token: admin, body: { status: "in_transit" } })).status).toBe(200);
+    expect((await deliver(event(order.payment.id, order.id, "payment.refunded", order.total.amount))).status).toBe(200);
+    await eventually(async () => {
+      expect((await api<Order>("GET", `/v1/orders/${order.id}`, { token: c.token })).body).toMatchObject({ status: "shipped", payment: { id: order.payment.id, status: "refunded" } });
+      expect((await api<{ items: Order[] }>("GET", "/v1/orders", { token: c.token })).body.items).toMatchObject([{ id: order.id, status: "shipped", payment: { status: "refunded" } }]);
+    }, 15_000);
+    expect((await api<{ items: { status: string }[] }>("GET", `/v1/orders/${order.id}/payments`, { token: c.token })).body.items.map((p) => p.status)).toStrictEqual(["refunded"]);
+    // Nothing was restocked: the goods left with the parcel.
+    expect((await api("GET", `/v1/inventory/${v!.sku}`, { token: admin })).body).toStrictEqual({ sku: v!.sku, onHand: 4, reserved: 0, available: 4 });
+  });
+
   concurrently("exactly one of ten concurrent deliveries applies the event (RPC view)", async () => {
     const { input } = await authorized();
     const body = event(input.paymentId, input.orderId, "payment.failed");

@@ -13,15 +13,17 @@ const SETTLED_ANSWERS = new Set(["ORDER_NOT_CANCELLABLE", "NOT_FOUND"]);
  * order is cancelled through the orders Worker, whose cancel finds the
  * payment refunded already and returns the stock. edgeshop's own cancels
  * publish the same event; cancelling a cancelled order changes nothing.
- * An order that has shipped keeps its status, with its payment refunded.
+ * An order that has shipped keeps its status, with its payment shown
+ * refunded (`recordRefund`).
  * Throws when an order could not be asked, so the queue retries the event.
  */
 export async function cancelRefundedOrders(orders: EventsEnv["ORDERS"], events: readonly DomainEvent[]): Promise<void> {
-  const orderIds = [...new Set(events.filter((e) => e.type === "payment.refunded").map((e) => e.data.orderId))];
+  const refunds = new Map(events.filter((e) => e.type === "payment.refunded").map((e) => [e.data.orderId, e.data.paymentId]));
   const failures: string[] = [];
   await Promise.all(
-    orderIds.map(async (orderId) => {
-      const r = await orders.cancelOrder(SYSTEM, orderId);
+    [...refunds].map(async ([orderId, paymentId]) => {
+      const cancelled = await orders.cancelOrder(SYSTEM, orderId);
+      const r = !cancelled.ok && cancelled.error.code === "ORDER_NOT_CANCELLABLE" && paymentId ? await orders.recordRefund(orderId, paymentId) : cancelled;
       if (!r.ok && !SETTLED_ANSWERS.has(r.error.code)) failures.push(`${orderId}: ${r.error.code}`);
     }),
   );

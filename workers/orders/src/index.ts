@@ -74,7 +74,6 @@ class OrdersServiceBase extends DomainService<OrdersEnv> {
     return orderStub(this.env, orderId).cancelOrder(principal);
   }
 
-  /** From the shipping Worker: idempotent, never backwards, only from paid/shipped. */
   /**
    * Tests of error reporting only: makes a CartDO throw (it refuses unless FAULT_INJECTION is "on").
    * `label` ends the error's message: Sentry drops an error identical to the one its client sent last
@@ -84,8 +83,14 @@ class OrdersServiceBase extends DomainService<OrdersEnv> {
     await this.env.CART.get(this.env.CART.idFromName("fault-injection")).injectFault(label);
   }
 
+  /** From the shipping Worker: idempotent, never backwards, only from paid/shipped. */
   async applyShipmentStatus(orderId: string, status: "shipped" | "delivered", at: string): Promise<Result<null>> {
     return orderStub(this.env, orderId).applyShipmentStatus(status, at);
+  }
+
+  /** From the events Worker: a full refund at the provider of a shipped order's payment shows on the order (see OrderDO.recordRefund). */
+  async recordRefund(orderId: string, paymentId: string): Promise<Result<null>> {
+    return orderStub(this.env, orderId).recordRefund(paymentId);
   }
 }
 
