@@ -25,6 +25,16 @@ describe("gateway", () => {
     expect(res.body).toStrictEqual(problemOf(404, "NOT_FOUND", { requestId: "client-id-123" }));
   });
 
+  it("echoes any request id of 1-128 printable characters, and makes a new one for anything else", async () => {
+    for (const id of ["checkout/42 retry", "a".repeat(128), "550e8400-e29b-41d4-a716-446655440000", "{\"quoted\"}"]) {
+      const res = await api("GET", "/v1/categories", { headers: { "x-request-id": id } });
+      expect(res.headers.get("x-request-id")).toBe(id);
+    }
+    const tooLong = await api("GET", "/v1/nope", { headers: { "x-request-id": "a".repeat(129) } });
+    expect(tooLong.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(tooLong.body).toStrictEqual(problemOf(404, "NOT_FOUND", { requestId: tooLong.headers.get("x-request-id") }));
+  });
+
   it("continues a W3C traceparent, or starts a trace when there is none or it is malformed", async () => {
     const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
     const continued = await api("GET", "/health", { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
@@ -61,6 +71,13 @@ describe("gateway", () => {
     expect(res.status).toBe(405);
     expect(res.headers.get("allow")).toBe("OPTIONS, POST");
     expect(res.body).toStrictEqual(problemOf(405, "METHOD_NOT_ALLOWED"));
+  });
+
+  it("answers a path with a trailing slash 404 whatever the method: it is no route, so no method is allowed there", async () => {
+    for (const method of ["GET", "POST", "DELETE"]) {
+      const res = await api(method, "/v1/products/", method === "POST" ? { body: {} } : {});
+      expect({ status: res.status, allow: res.headers.get("allow"), body: res.body }).toStrictEqual({ status: 404, allow: null, body: problemOf(404, "NOT_FOUND") });
+    }
   });
 
   it("refuses bodies over 1 MiB with 413", async () => {

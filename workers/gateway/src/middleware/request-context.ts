@@ -4,7 +4,12 @@ import { continueTrace, runWithTrace, traceparent, traceSampleRate, type TraceCo
 import { randomUuid } from "../../../../shared/ids.ts";
 import type { AppEnv } from "../context.ts";
 
-const VALID_REQUEST_ID = /^[\w.:-]{1,128}$/;
+/**
+ * A client's request id is kept when it is 1-128 printable ASCII characters:
+ * that covers UUIDs, ULIDs and ids like `checkout/42 retry`, and bounds what
+ * every log line and every domain Worker's trace carries (shared/trace.ts).
+ */
+const VALID_REQUEST_ID = /^[\x20-\x7e]{1,128}$/;
 
 /**
  * Gives every request an id (the client's `x-request-id` when it is sane) and
