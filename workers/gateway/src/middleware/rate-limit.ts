@@ -6,16 +6,19 @@ import { problemOf } from "../respond.ts";
 /** Seconds a client is told to wait: the rate limit binding counts per 60 s window. */
 export const RETRY_AFTER_SECONDS = 60;
 
-type LimiterName = "RATE_LIMIT_ANON" | "RATE_LIMIT_USER" | "RATE_LIMIT_AUTH" | "RATE_LIMIT_CHECKOUT";
+type LimiterName = "RATE_LIMIT_ANON" | "RATE_LIMIT_USER" | "RATE_LIMIT_AUTH" | "RATE_LIMIT_CHECKOUT" | "RATE_LIMIT_WEBHOOK";
 
 /**
  * Picks the limiter and key for a request: login/register per IP (stricter),
- * checkout per user (stricter), other authenticated calls per user, the rest per IP.
+ * provider webhooks per IP (their own, larger budget: a provider sends a busy
+ * shop's events from a few addresses), checkout per user (stricter), other
+ * authenticated calls per user, the rest per IP.
  */
 export async function classify(c: Context<AppEnv>): Promise<{ limiter: LimiterName; key: string }> {
   const ipKey = anonymousKey(c.req.header("cf-connecting-ip"));
   const path = new URL(c.req.url).pathname;
   if (path.startsWith("/v1/auth/")) return { limiter: "RATE_LIMIT_AUTH", key: ipKey };
+  if (path.startsWith("/v1/webhooks/")) return { limiter: "RATE_LIMIT_WEBHOOK", key: ipKey };
   const token = c.req.header("authorization")?.match(/^Bearer (\S+)$/)?.[1];
   const principal = token ? await verifyAccessToken(token, c.env) : null;
   if (!principal) return { limiter: "RATE_LIMIT_ANON", key: ipKey };
