@@ -12,9 +12,12 @@ export type Money = z.infer<typeof MoneySchema>;
 
 export const IdParamSchema = z.object({ id: z.string().min(1).max(64).openapi({ param: { name: "id", in: "path" } }) });
 
-/** `?limit=` (1-100, default 20) and `?cursor=`; outside the range is 400. */
+/** A query parameter's digits as a number; anything else (`1e1`, `0x10`, ` 10`) is left for the schema to refuse. */
+export const digits = (v: unknown): unknown => (typeof v === "string" && /^[0-9]{1,9}$/.test(v) ? Number(v) : v);
+
+/** `?limit=` (1-100 in plain digits, default 20) and `?cursor=`; anything else is 400. */
 export const ListQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ param: { name: "limit", in: "query" }, example: 20 }),
+  limit: z.preprocess(digits, z.number().int().min(1).max(100)).default(20).openapi({ param: { name: "limit", in: "query" }, example: 20 }),
   cursor: z.string().min(1).max(200).optional().openapi({ param: { name: "cursor", in: "query" } }),
 });
 

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { MoneySchema, type Money } from "./common.ts";
+import { MoneySchema, digits, type Money } from "./common.ts";
 import { CountrySchema } from "./users.ts";
 
 export const SHIPMENT_STATUSES = ["pending", "in_transit", "delivered"] as const;
@@ -18,11 +18,8 @@ export interface ShippingQuote {
 
 export const ShippingOptionsQuerySchema = z.object({
   country: CountrySchema.openapi({ param: { name: "country", in: "query", required: true } }),
-  weightGrams: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(1_000_000)
+  weightGrams: z
+    .preprocess(digits, z.number().int().min(0).max(1_000_000))
     .default(0)
     .openapi({ param: { name: "weightGrams", in: "query" }, description: "Total cart weight in grams (default 0)" }),
 });
