@@ -119,6 +119,34 @@ describe("gateway", () => {
     expect(spec.headers.get("x-frame-options")).toBe("SAMEORIGIN");
   });
 
+  it("documents what every operation may answer besides its own responses, and the headers every response carries", async () => {
+    type Response = { $ref?: string; headers?: Record<string, { $ref: string }> };
+    type Operation = { requestBody?: unknown; parameters?: { in: string; name: string }[]; responses: Record<string, Response> };
+    type Doc = { paths: Record<string, Record<string, Operation>>; components: Record<string, Record<string, unknown>> };
+    const spec = (await api<Doc>("GET", "/v1/openapi.json")).body;
+    const refs = JSON.stringify(spec).match(/"#\/components\/[^"]+"/g) ?? [];
+    for (const r of new Set(refs)) {
+      const [, kind, name] = JSON.parse(r).split("/").slice(1) as string[];
+      expect(spec.components[kind!]?.[name!], r).toBeDefined();
+    }
+    for (const [path, ops] of Object.entries(spec.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const name = `${method.toUpperCase()} ${path}`;
+        expect(op.responses["429"], name).toBeDefined();
+        expect(op.responses["503"], name).toBeDefined();
+        expect(op.responses["500"], name).toStrictEqual({ $ref: "#/components/responses/InternalError" });
+        const signed = (op.parameters ?? []).some((p) => p.name === "edgeshop-signature");
+        expect([op.responses["413"] !== undefined, op.responses["415"] !== undefined], name).toStrictEqual([op.requestBody !== undefined, op.requestBody !== undefined && !signed]);
+        for (const [status, response] of Object.entries(op.responses)) {
+          if (response.$ref) continue;
+          expect(Object.keys(response.headers ?? {}), `${name} ${status}`).toEqual(expect.arrayContaining(["x-request-id", "x-edgeshop-version"]));
+        }
+      }
+    }
+    expect(spec.paths["/v1/checkout"]!.post!.responses["201"]!.headers!["idempotent-replayed"]).toStrictEqual({ $ref: "#/components/headers/IdempotentReplayed" });
+    expect(spec.components.responses!.RateLimited).toMatchObject({ headers: { "retry-after": { $ref: "#/components/headers/RetryAfter" } } });
+  });
+
   it("documents every route the gateway serves in /v1/openapi.json", async () => {
     const spec = await api<{ paths: Record<string, Record<string, unknown>> }>("GET", "/v1/openapi.json");
     const documented = new Set(Object.entries(spec.body.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)));

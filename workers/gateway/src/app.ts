@@ -12,6 +12,7 @@ import { gatewayRateLimit } from "./middleware/rate-limit.ts";
 import { rejectNul } from "./middleware/reject-nul.ts";
 import { reportError, requestContext } from "./middleware/request-context.ts";
 import { DependencyUnavailable, resilientBindings } from "./resilience.ts";
+import { withCommonResponses } from "./openapi.ts";
 import { problemOf } from "./respond.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
@@ -121,11 +122,23 @@ export function createApp(): OpenAPIHono<AppEnv> {
     summary: "Interactive API reference (HTML)",
     responses: { 200: { description: "The reference page", content: { "text/html": { schema: { type: "string" } } } } },
   });
-  app.doc31("/v1/openapi.json", (c) => ({
-    openapi: "3.1.0",
-    info: { title: "edgeshop API", version: c.env.CF_VERSION_METADATA.id, description: "E-commerce backend on Cloudflare Workers." },
-    servers: [{ url: new URL(c.req.url).origin }],
-  }));
+  app.get("/v1/openapi.json", (c) =>
+    c.json(
+      withCommonResponses(
+        app.getOpenAPI31Document({
+          openapi: "3.1.0",
+          info: {
+            title: "edgeshop API",
+            version: c.env.CF_VERSION_METADATA.id,
+            description:
+              "E-commerce backend on Cloudflare Workers. Every response carries `x-request-id` and `x-edgeshop-version`; errors are RFC 9457 problem+json. " +
+              "A method a path does not serve is 405 `METHOD_NOT_ALLOWED` with an `Allow` header; an unknown path is 404 `NOT_FOUND`.",
+          },
+          servers: [{ url: new URL(c.req.url).origin }],
+        }),
+      ),
+    ),
+  );
   app.get("/docs", Scalar({ url: "/v1/openapi.json", pageTitle: "edgeshop API reference" }));
 
   const allowedMethods = allowedMethodsOf(app.routes);

@@ -20,7 +20,8 @@ const DESCRIPTIONS: Record<number, string> = {
 /**
  * Error responses for a route's OpenAPI entry. Each listed status is a
  * problem+json; a content-less 500 is always added, which also lets handlers
- * return the plain `Response` built by `send()`.
+ * return the plain `Response` built by `send()` (the served document replaces
+ * it with the problem+json one, see `withCommonResponses`).
  */
 export function problems<S extends number>(...statuses: S[]): Record<S, ProblemResponse> & { 500: { description: string } } {
   const out = {} as Record<S, ProblemResponse>;
@@ -41,3 +42,62 @@ export function jsonResponse<T>(schema: T, description: string) {
 }
 
 export const bearer = [{ bearerAuth: [] }];
+
+type Json = Record<string, unknown>;
+const ref = (kind: "headers" | "responses", name: string) => ({ $ref: `#/components/${kind}/${name}` });
+const problemContent = { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } };
+
+/** Headers every response carries (API.md, Conventions). */
+const STAMPED = { "x-request-id": ref("headers", "RequestId"), "x-edgeshop-version": ref("headers", "Version") };
+
+const HEADERS: Json = {
+  RequestId: { description: "The client's `x-request-id` (1-128 printable ASCII characters) echoed, else a new id", schema: { type: "string" } },
+  Version: { description: "The deployed version id of the gateway that answered", schema: { type: "string" } },
+  RetryAfter: { description: "Seconds to wait before trying again", schema: { type: "integer" } },
+  IdempotentReplayed: { description: "`true` when this is the stored answer to an earlier request with the same `Idempotency-Key`", schema: { type: "string", enum: ["true"] } },
+};
+
+const RESPONSES: Json = {
+  RateLimited: { description: "Rate limited (429 RATE_LIMITED)", headers: { ...STAMPED, "retry-after": ref("headers", "RetryAfter") }, content: problemContent },
+  ServiceUnavailable: { description: "A service this needs is unavailable, or not rolled out yet (503 SERVICE_UNAVAILABLE)", headers: { ...STAMPED, "retry-after": ref("headers", "RetryAfter") }, content: problemContent },
+  PayloadTooLarge: { description: "Body over 1 MiB (413 PAYLOAD_TOO_LARGE)", headers: STAMPED, content: problemContent },
+  UnsupportedMediaType: { description: "Body not sent as application/json (415 UNSUPPORTED_MEDIA_TYPE)", headers: STAMPED, content: problemContent },
+  InternalError: { description: "Unexpected error (500 INTERNAL_ERROR; no internals are exposed)", headers: STAMPED, content: problemContent },
+};
+
+const METHODS = new Set(["get", "put", "post", "delete", "patch", "head", "options"]);
+
+/**
+ * What every operation may answer besides its own responses, added to the
+ * generated document in one place rather than to each of the routes: 429 (the
+ * rate limits cover every route), 503 (a dependency down, or a method not
+ * rolled out yet), 500 as problem+json, 413 and 415 where a JSON body is read
+ * (415 not for the signed webhooks, which read raw bytes), and the headers
+ * every response carries (`idempotent-replayed` too on checkout). A 405 with
+ * `Allow` for a wrong method belongs to no operation, so the document's
+ * description states it.
+ */
+export function withCommonResponses<D extends { paths?: unknown; components?: unknown }>(doc: D): D {
+  const components = (doc.components ?? {}) as Json;
+  components.headers = { ...(components.headers as Json | undefined), ...HEADERS };
+  components.responses = { ...(components.responses as Json | undefined), ...RESPONSES };
+  doc.components = components as D["components"];
+  for (const [path, item] of Object.entries((doc.paths ?? {}) as Record<string, Json>)) {
+    for (const [method, value] of Object.entries(item)) {
+      if (!METHODS.has(method)) continue;
+      const op = value as { requestBody?: unknown; parameters?: { in: string; name: string }[]; responses: Record<string, Json> };
+      const signed = (op.parameters ?? []).some((p) => p.in === "header" && p.name === "edgeshop-signature");
+      op.responses["429"] ??= ref("responses", "RateLimited");
+      op.responses["503"] ??= ref("responses", "ServiceUnavailable");
+      op.responses["500"] = ref("responses", "InternalError");
+      if (op.requestBody) op.responses["413"] ??= ref("responses", "PayloadTooLarge");
+      if (op.requestBody && !signed) op.responses["415"] ??= ref("responses", "UnsupportedMediaType");
+      const replayable = method === "post" && path === "/v1/checkout";
+      for (const response of Object.values(op.responses)) {
+        if ("$ref" in response) continue;
+        response.headers = { ...STAMPED, ...(replayable ? { "idempotent-replayed": ref("headers", "IdempotentReplayed") } : {}), ...(response.headers as Json | undefined) };
+      }
+    }
+  }
+  return doc;
+}
