@@ -2,7 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { createApp } from "../../workers/gateway/src/app.ts";
-import { api, problemOf } from "./client.ts";
+import { api, problemOf, unique } from "./client.ts";
 
 describe("gateway", () => {
   it("GET /health lists every service and the database", async () => {
@@ -64,6 +64,18 @@ describe("gateway", () => {
     } finally {
       log.mockRestore();
     }
+  });
+
+  it("tells caches to keep nothing of a signed-in caller's answers or of a write's, and leaves public reads alone", async () => {
+    const register = await api<{ token: string }>("POST", "/v1/auth/register", { body: { email: `${unique("nostore")}@example.com`, password: "password123", name: "No Store" } });
+    expect(register.status).toBe(201);
+    expect(register.headers.get("cache-control")).toBe("no-store");
+    const me = await api("GET", "/v1/me", { token: register.body.token });
+    expect([me.status, me.headers.get("cache-control")]).toStrictEqual([200, "no-store"]);
+    const refused = await api("GET", "/v1/users", { token: register.body.token });
+    expect([refused.status, refused.headers.get("cache-control")]).toStrictEqual([403, "no-store"]);
+    const catalog = await api("GET", "/v1/categories");
+    expect([catalog.status, catalog.headers.get("cache-control")]).toStrictEqual([200, null]);
   });
 
   it("answers a wrong method with 405 and Allow", async () => {

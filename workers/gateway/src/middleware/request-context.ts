@@ -16,7 +16,8 @@ const VALID_REQUEST_ID = /^[\x20-\x7e]{1,128}$/;
  * a trace (the client's W3C `traceparent` continued, or a new one; sampled as
  * `TRACE_SAMPLE_RATE` says unless the client asked for it), stamps
  * `x-request-id`, `x-edgeshop-version` and `traceparent` on every response,
- * errors included, then writes one structured log line. The trace is current
+ * errors included (and `cache-control: no-store` on answers to a token or a
+ * write), then writes one structured log line. The trace is current
  * (AsyncLocalStorage) while the request runs, so calls to domain Workers carry it.
  */
 export function requestContext(): MiddlewareHandler<AppEnv> {
@@ -30,10 +31,13 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
     // Every service-binding call made for this request carries the trace (see resilience.ts).
     await runWithTrace({ ...trace, requestId }, next);
     let res = c.res;
+    // A signed-in caller's data, and whatever a write answers (a login's token too), is kept by no cache.
+    const personal = c.req.header("authorization") !== undefined || (c.req.method !== "GET" && c.req.method !== "HEAD");
     const stamp = (headers: Headers) => {
       headers.set("x-request-id", requestId);
       headers.set("x-edgeshop-version", c.env.CF_VERSION_METADATA.id);
       headers.set("traceparent", traceparent(trace));
+      if (personal && !headers.has("cache-control")) headers.set("cache-control", "no-store");
     };
     try {
       stamp(res.headers); // responses built here have mutable headers: no copy on the hot path
