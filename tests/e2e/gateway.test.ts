@@ -109,10 +109,15 @@ describe("gateway", () => {
     expect(withoutType.status).toBe(415);
   });
 
-  it("answers CORS preflight and sets security headers", async () => {
+  it("answers CORS preflight and plain OPTIONS with the path's methods in Allow (404 for a path that is no route), and sets security headers", async () => {
     const res = await api("OPTIONS", "/v1/products", { headers: { origin: "https://shop.example", "access-control-request-method": "GET" } });
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    expect(res.headers.get("allow")).toBe("GET, HEAD, OPTIONS, POST");
+    const plain = await api("OPTIONS", "/v1/orders/ord_000000000000ffffffffffffffff/cancel");
+    expect([plain.status, plain.headers.get("allow")]).toStrictEqual([204, "OPTIONS, POST"]);
+    const unknown = await api("OPTIONS", "/v1/nope", { headers: { origin: "https://shop.example", "access-control-request-method": "GET" } });
+    expect([unknown.status, unknown.body]).toStrictEqual([404, problemOf(404, "NOT_FOUND", { requestId: unknown.headers.get("x-request-id") })]);
     const health = await api("GET", "/health");
     expect(health.headers.get("x-content-type-options")).toBe("nosniff");
   });

@@ -72,8 +72,19 @@ export function createApp(): OpenAPIHono<AppEnv> {
     },
   });
 
+  // Compiled on first use, when every route below is registered.
+  const allowedMethods = allowedMethodsOf(app.routes);
+
   app.use("*", requestContext());
   app.use("*", (c, next) => (c.req.path === "/docs" ? DOCUMENT_HEADERS(c, next) : API_HEADERS(c, next)));
+  // OPTIONS (a CORS preflight or a plain one) names the path's methods in `Allow`; a path that is no route is 404, as for any method.
+  app.use("*", async (c, next) => {
+    if (c.req.method !== "OPTIONS") return next();
+    const allow = allowedMethods(c.req.path);
+    if (allow.length === 0) return problemOf(c, "NOT_FOUND", "No such resource.");
+    await next();
+    c.res.headers.set("allow", allow.join(", "));
+  });
   app.use(
     "*",
     cors({
@@ -141,7 +152,6 @@ export function createApp(): OpenAPIHono<AppEnv> {
   );
   app.get("/docs", Scalar({ url: "/v1/openapi.json", pageTitle: "edgeshop API reference" }));
 
-  const allowedMethods = allowedMethodsOf(app.routes);
   app.notFound((c) => {
     const allow = allowedMethods(c.req.path);
     if (allow.length > 0 && !allow.includes(c.req.method)) {
