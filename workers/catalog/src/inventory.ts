@@ -1,8 +1,8 @@
 import { eq } from "drizzle-orm";
-import type { LedgerEntry, StockSnapshot } from "../../../durable/stock-model.ts";
+import type { StockSnapshot } from "../../../durable/stock-model.ts";
 import type { Database } from "../../../shared/db/client.ts";
 import { inventory, variants } from "../../../shared/db/schema/index.ts";
-import { fail, isMissingRpcMethod, ok, type Result } from "../../../shared/errors.ts";
+import { fail, ok, type Result } from "../../../shared/errors.ts";
 import { newId } from "../../../shared/ids.ts";
 import { decodeSequenceCursor, encodeSequenceCursor, type Page } from "../../../shared/pagination.ts";
 import type { AdjustmentInput, Inventory, InventoryLedgerEntry } from "../../../shared/schemas/catalog.ts";
@@ -50,20 +50,14 @@ export async function adjustInventory(stockOf: StockOf, db: () => Database, sku:
 /**
  * GET /v1/inventory/{sku}/ledger: the SKU's stock ledger, newest first
  * (keyset on the ledger's sequence, so pages stay stable while it grows).
- * A StockDO of the release before this one has no ledger method: during a
- * rollout that meets one, the answer is 503 until the rollout completes.
+ * A StockDO of the release before this one has no ledger method: the error
+ * reaches the gateway, which answers 503 until the rollout completes (app.ts).
  */
 export async function getInventoryLedger(stockOf: StockOf, db: () => Database, sku: string, query: { limit: number; cursor?: string | undefined }): Promise<Result<Page<InventoryLedgerEntry>>> {
   const before = query.cursor === undefined ? null : decodeSequenceCursor(query.cursor);
   if (before === null && query.cursor !== undefined) return fail("VALIDATION_FAILED", "Invalid cursor.", [{ path: "cursor", message: "Invalid cursor" }]);
   if (!(await liveSnapshot(stockOf, db, sku))) return fail("NOT_FOUND", "Unknown SKU.");
-  let rows: LedgerEntry[];
-  try {
-    rows = await stockOf(sku).ledger(before, query.limit + 1);
-  } catch (err) {
-    if (!isMissingRpcMethod(err, "ledger")) throw err;
-    return fail("SERVICE_UNAVAILABLE", "The stock ledger is not available while a release rolls out; try again shortly.");
-  }
+  const rows = await stockOf(sku).ledger(before, query.limit + 1);
   const items = rows.slice(0, query.limit);
   const last = items.at(-1);
   return ok({

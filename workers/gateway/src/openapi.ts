@@ -77,7 +77,8 @@ const METHODS = new Set(["get", "put", "post", "delete", "patch", "head", "optio
  * `Allow` for a wrong method belongs to no operation, so the document's
  * description states it.
  */
-export function withCommonResponses<D extends { paths?: unknown; components?: unknown }>(doc: D): D {
+export function withCommonResponses<D extends { paths?: unknown; components?: unknown }>(generated: D): D {
+  const doc = structuredClone(generated); // the generator may hand out the routes' own response objects
   const components = (doc.components ?? {}) as Json;
   components.headers = { ...(components.headers as Json | undefined), ...HEADERS };
   components.responses = { ...(components.responses as Json | undefined), ...RESPONSES };
