@@ -6,13 +6,13 @@ import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { isMissingRpcMethod, type FieldError } from "../../../shared/errors.ts";
 import type { AppEnv } from "./context.ts";
-import { allowedMethodsOf } from "./middleware/method-not-allowed.ts";
+import { allowedMethodsOf, answerOptions } from "./middleware/method-not-allowed.ts";
 import { faultInjection } from "./middleware/fault-injection.ts";
 import { gatewayRateLimit } from "./middleware/rate-limit.ts";
 import { rejectNul } from "./middleware/reject-nul.ts";
 import { reportError, requestContext } from "./middleware/request-context.ts";
 import { DependencyUnavailable, resilientBindings } from "./resilience.ts";
-import { withCommonResponses } from "./openapi.ts";
+import { openApiDocument } from "./openapi.ts";
 import { problemOf } from "./respond.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
@@ -77,14 +77,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
   app.use("*", requestContext());
   app.use("*", (c, next) => (c.req.path === "/docs" ? DOCUMENT_HEADERS(c, next) : API_HEADERS(c, next)));
-  // OPTIONS (a CORS preflight or a plain one) names the path's methods in `Allow`; a path that is no route is 404, as for any method.
-  app.use("*", async (c, next) => {
-    if (c.req.method !== "OPTIONS") return next();
-    const allow = allowedMethods(c.req.path);
-    if (allow.length === 0) return problemOf(c, "NOT_FOUND", "No such resource.");
-    await next();
-    c.res.headers.set("allow", allow.join(", "));
-  });
+  app.use("*", answerOptions(allowedMethods));
   app.use(
     "*",
     cors({
@@ -133,23 +126,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     summary: "Interactive API reference (HTML)",
     responses: { 200: { description: "The reference page", content: { "text/html": { schema: { type: "string" } } } } },
   });
-  app.get("/v1/openapi.json", (c) =>
-    c.json(
-      withCommonResponses(
-        app.getOpenAPI31Document({
-          openapi: "3.1.0",
-          info: {
-            title: "edgeshop API",
-            version: c.env.CF_VERSION_METADATA.id,
-            description:
-              "E-commerce backend on Cloudflare Workers. Every response carries `x-request-id` and `x-edgeshop-version`; errors are RFC 9457 problem+json. " +
-              "A method a path does not serve is 405 `METHOD_NOT_ALLOWED` with an `Allow` header; an unknown path is 404 `NOT_FOUND`.",
-          },
-          servers: [{ url: new URL(c.req.url).origin }],
-        }),
-      ),
-    ),
-  );
+  app.get("/v1/openapi.json", (c) => c.json(openApiDocument(app, c.env.CF_VERSION_METADATA.id, new URL(c.req.url).origin)));
   app.get("/docs", Scalar({ url: "/v1/openapi.json", pageTitle: "edgeshop API reference" }));
 
   app.notFound((c) => {

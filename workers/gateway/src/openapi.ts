@@ -1,4 +1,6 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import { ProblemSchema } from "../../../shared/schemas/common.ts";
+import type { AppEnv } from "./context.ts";
 
 interface ProblemResponse {
   description: string;
@@ -77,7 +79,7 @@ const METHODS = new Set(["get", "put", "post", "delete", "patch", "head", "optio
  * `Allow` for a wrong method belongs to no operation, so the document's
  * description states it.
  */
-export function withCommonResponses<D extends { paths?: unknown; components?: unknown }>(generated: D): D {
+function withCommonResponses<D extends { paths?: unknown; components?: unknown }>(generated: D): D {
   const doc = structuredClone(generated); // the generator may hand out the routes' own response objects
   const components = (doc.components ?? {}) as Json;
   components.headers = { ...(components.headers as Json | undefined), ...HEADERS };
@@ -101,4 +103,21 @@ export function withCommonResponses<D extends { paths?: unknown; components?: un
     }
   }
   return doc;
+}
+
+/** GET /v1/openapi.json: the routes' document (OpenAPI 3.1) with what every operation shares. */
+export function openApiDocument(app: OpenAPIHono<AppEnv>, version: string, origin: string) {
+  return withCommonResponses(
+    app.getOpenAPI31Document({
+      openapi: "3.1.0",
+      info: {
+        title: "edgeshop API",
+        version,
+        description:
+          "E-commerce backend on Cloudflare Workers. Every response carries `x-request-id` and `x-edgeshop-version`; errors are RFC 9457 problem+json. " +
+          "A method a path does not serve is 405 `METHOD_NOT_ALLOWED` with an `Allow` header; an unknown path is 404 `NOT_FOUND`.",
+      },
+      servers: [{ url: origin }],
+    }),
+  );
 }
