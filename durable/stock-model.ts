@@ -92,7 +92,7 @@ export type ReservationRow = {
 export type LedgerKind = "init" | "adjust" | "reserve" | "commit" | "release" | "expire" | "restock";
 
 /** One ledger entry as StockDO reports it (`ledger`), newest first. */
-export interface LedgerEntry {
+export type LedgerEntry = {
   seq: number;
   kind: LedgerKind;
   delta: number;
@@ -101,18 +101,11 @@ export interface LedgerEntry {
   ref: string | null;
   /** Epoch milliseconds. */
   at: number;
-}
+};
 
 /** Entries older than `beforeSeq` (all when null), newest first, at most `limit`. */
 export function readLedger(sql: SqlStorage, beforeSeq: number | null, limit: number): LedgerEntry[] {
-  return sql
-    .exec<{ seq: number; kind: LedgerKind; delta: number; reason: string; ref: string | null; at: number }>(
-      "SELECT seq, kind, delta, reason, ref, at FROM ledger WHERE seq < ? ORDER BY seq DESC LIMIT ?",
-      beforeSeq ?? Number.MAX_SAFE_INTEGER,
-      limit,
-    )
-    .toArray()
-    .map((r) => ({ seq: r.seq, kind: r.kind, delta: r.delta, reason: r.reason, ref: r.ref, at: r.at }));
+  return sql.exec<LedgerEntry>("SELECT seq, kind, delta, reason, ref, at FROM ledger WHERE seq < ? ORDER BY seq DESC LIMIT ?", beforeSeq ?? Number.MAX_SAFE_INTEGER, limit).toArray();
 }
 
 export interface StockSnapshot {
