@@ -1,12 +1,12 @@
 import { TracedDurableObject } from "../shared/traced-object.ts";
 import {
-  RECONCILE_RESERVED, STOCK_SCHEMA, STOCK_UPGRADES, readLedger, readReservation, readSnapshot, readStock, snapshotOf,
+  HOLD_KINDS, RECONCILE_RESERVED, STOCK_SCHEMA, STOCK_UPGRADES, readLedger, readReservation, readSnapshot, readStock, snapshotOf,
   type LedgerEntry, type LedgerKind, type ReservationRow, type StockOutcome, type StockRow, type StockSnapshot,
 } from "./stock-model.ts";
 
 export type { LedgerEntry, StockSnapshot, StockOutcome } from "./stock-model.ts";
 
-/** Closed reservations are kept this long so late retries stay idempotent. */
+/** Closed reservations (and their hold entries in the ledger) are kept this long so late retries stay idempotent. */
 const KEEP_CLOSED_MS = 7 * 24 * 3600 * 1000;
 const MAX_TTL_SECONDS = 24 * 3600;
 /**
@@ -196,7 +196,12 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
     this.expireDue(now);
     const purge = (table: string, condition: string) =>
       this.sql.exec(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${condition} LIMIT ?) RETURNING 1`, now - KEEP_CLOSED_MS, PURGE_BATCH).toArray().length;
-    const purged = Math.max(purge("reservations", "state != 'held' AND closed_at < ?"), purge("operations", "at < ?"));
+    const purged = Math.max(
+      purge("reservations", "state != 'held' AND closed_at < ?"),
+      purge("operations", "at < ?"),
+      // The newest entry stays whatever its age: its seq orders this SKU's Postgres writes (`snapshot`).
+      purge("ledger", `${HOLD_KINDS} AND at < ? AND seq < (SELECT max(seq) FROM ledger)`),
+    );
     const next = this.sql.exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM reservations WHERE state = 'held'").one().at;
     // A purge backlog runs again at once (after calls waiting meanwhile); else the next due hold, one step away at the soonest.
     if (purged >= PURGE_BATCH) await this.setAlarm(now);

@@ -4,6 +4,16 @@
  */
 
 /**
+ * The ledger kinds that move `available` only. A closed hold's entries net to
+ * nothing on hand, so they are kept as long as the closed reservation (for
+ * retries) and then purged; the kinds that move `onHand` (init, adjust,
+ * commit, restock) are kept for good, so the ledger still adds up to the
+ * counters. The partial index `ledger_holds` is over the same expression, so
+ * SQLite can use it for the purge.
+ */
+export const HOLD_KINDS = "kind IN ('reserve', 'release', 'expire')";
+
+/**
  * Created in the constructor; `IF NOT EXISTS` makes every start idempotent.
  * `stock.reserved` is the sum of live holds, kept by every change so a
  * reservation costs O(1) however many holds are live (STOCK_UPGRADES adds it
@@ -42,6 +52,8 @@ export const STOCK_SCHEMA = [
      ref TEXT,
      at INTEGER NOT NULL
    )`,
+  // The alarm's purge of old hold entries reads only them, not the sales and adjustments kept for good.
+  `CREATE INDEX IF NOT EXISTS ledger_holds ON ledger (at) WHERE ${HOLD_KINDS}`,
 ];
 
 /** Schema changes for objects created by an older version, each applied once, in order. */

@@ -135,6 +135,17 @@ describe("StockDO", () => {
         now, now,
       );
       state.storage.sql.exec(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO operations (id, at) SELECT 'op-' || i, ? - i FROM n`, now);
+      // And its ledger: years of sales kept for good, and the week's hold entries, all older than the live hold's.
+      state.storage.sql.exec(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+         INSERT INTO ledger (seq, kind, delta, reason, ref, at) SELECT -20000 + i, 'commit', -1, 'sold', 'sale-' || i, ? - 400 * 86400000 + i FROM n`,
+        now,
+      );
+      state.storage.sql.exec(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+         INSERT INTO ledger (seq, kind, delta, reason, ref, at) SELECT -10000 + i, 'reserve', -1, 'reserved', 'old-' || i, ? - i FROM n`,
+        now,
+      );
       const real = state.storage.sql;
       const counted = countingSql(real);
       const self = instance as unknown as { sql: SqlStorage };
@@ -223,6 +234,38 @@ describe("StockDO", () => {
     // The bank invariant, from the ledger alone: initial + adjustments + restocks - sales = on hand.
     const onHand = all.filter((e) => ["init", "adjust", "commit", "restock"].includes(e.kind)).reduce((n, e) => n + e.delta, 0);
     expect(await assertInvariant(stub)).toMatchObject({ onHand, reserved: 0 });
+  });
+
+  it("purges a closed hold's ledger entries with the reservation after a week, and keeps what moves on hand for good", async () => {
+    const { stub } = await fresh("ledger-keep", 10);
+    await stub.adjust(5, "supplier delivery", "op1");
+    await stub.reserve("r1", 2, 60);
+    await stub.commit("r1");
+    await stub.reserve("r2", 1, 60);
+    await stub.release("r2");
+    await stub.restock("cancel-1", 2, "order cancelled");
+    await stub.reserve("r3", 1, 60);
+    await stub.release("r3");
+    const before = await assertInvariant(stub);
+    // Eight days pass for everything above, so all of it is past the week a closed reservation is kept.
+    const eightDays = 8 * 24 * 3600 * 1000;
+    await runInDurableObject(stub, (_i: StockDO, state) => {
+      state.storage.sql.exec("UPDATE ledger SET at = at - ?", eightDays);
+      state.storage.sql.exec("UPDATE reservations SET closed_at = closed_at - ?", eightDays);
+      state.storage.sql.exec("UPDATE operations SET at = at - ?", eightDays);
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const kept = await stub.ledger(null, 100);
+    // The newest entry stays whatever its kind: the snapshot's seq (which orders Postgres writes) must not go back.
+    expect(kept.map((e) => [e.kind, e.ref])).toStrictEqual([["release", "r3"], ["restock", "cancel-1"], ["commit", "r1"], ["adjust", "op1"], ["init", null]]);
+    const after = await assertInvariant(stub);
+    expect(after).toStrictEqual(before);
+    const onHand = kept.filter((e) => ["init", "adjust", "commit", "restock"].includes(e.kind)).reduce((n, e) => n + e.delta, 0);
+    expect(onHand).toBe(after.onHand);
+    // The reservations went with their entries, so a retry of r2 now is a new hold; a fresh hold's entries are kept.
+    await stub.reserve("r4", 1, 60);
+    expect((await stub.ledger(null, 1))[0]).toMatchObject({ kind: "reserve", ref: "r4" });
+    expect((await stub.snapshot()).seq).toBeGreaterThan(after.seq);
   });
 
   it("a retired SKU takes no new holds but settles existing ones", async () => {

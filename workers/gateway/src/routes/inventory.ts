@@ -36,7 +36,9 @@ const ledger = createRoute({
   summary: "Every change to a SKU's stock, newest first (admin)",
   description:
     "The StockDO's ledger: the initial stock, adjustments (with their reason), reservations, commits (sales), releases, expiries and restocks. " +
-    "`delta` is the change of `onHand` for init, adjust, commit and restock, and of `available` for reserve, release and expire.",
+    "`delta` is the change of `onHand` for init, adjust, commit and restock, and of `available` for reserve, release and expire. " +
+    "Init, adjust, commit and restock entries are kept for good, so they always add up to `onHand`; a hold's reserve, release and " +
+    "expire entries are kept for a week after the hold closes (as long as its reservation is kept for retries).",
   security: bearer,
   middleware: [requireAuth("admin")] as const,
   request: { params: SkuParamSchema, query: ListQuerySchema },
