@@ -3,6 +3,7 @@ import {
   HOLD_KINDS, RECONCILE_RESERVED, STOCK_SCHEMA, STOCK_UPGRADES, readLedger, readReservation, readSnapshot, readStock, snapshotOf,
   type LedgerEntry, type LedgerKind, type ReservationRow, type StockOutcome, type StockRow, type StockSnapshot,
 } from "./stock-model.ts";
+import { copyToPostgresIfDue, owePostgresCopy, postgresCopyDueAt } from "./stock-postgres-copy.ts";
 
 export type { LedgerEntry, StockSnapshot, StockOutcome } from "./stock-model.ts";
 
@@ -99,7 +100,7 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
    * no-op. A hold that already expired is still sold when the units are there,
    * so a slow payment does not lose an order that stock can serve.
    */
-  commit(reservationId: string): StockOutcome<{ changed: boolean; qty: number }> {
+  async commit(reservationId: string): Promise<StockOutcome<{ changed: boolean; qty: number }>> {
     const now = Date.now();
     this.expireDue(now);
     const r = this.reservation(reservationId);
@@ -107,12 +108,13 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
     if (r.state === "committed") return { ok: true, changed: false, qty: r.qty, snapshot: this.snapshot() };
     if (r.state === "released") return { ok: false, reason: "closed", available: this.snapshot().available };
     if (r.state === "expired" && this.snapshot().available < r.qty) return { ok: false, reason: "insufficient", available: this.snapshot().available };
-    this.ctx.storage.transactionSync(() => {
+    const copyDue = this.ctx.storage.transactionSync(() => {
       // An expired hold no longer counts as reserved; a held one stops counting now.
       this.sql.exec("UPDATE stock SET on_hand = on_hand - ?, sold = sold + ?, reserved = reserved - ? WHERE id = 1", r.qty, r.qty, r.state === "held" ? r.qty : 0);
       this.sql.exec("UPDATE reservations SET state = 'committed', closed_at = ? WHERE id = ?", now, reservationId);
-      this.log("commit", -r.qty, r.state === "expired" ? "sold after hold expired" : "sold", reservationId);
+      return owePostgresCopy(this.sql, this.log("commit", -r.qty, r.state === "expired" ? "sold after hold expired" : "sold", reservationId), now);
     });
+    await this.scheduleAlarm(copyDue);
     return { ok: true, changed: true, qty: r.qty, snapshot: this.snapshot() };
   }
 
@@ -136,32 +138,36 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
   }
 
   /** Adds or removes units on hand (admin). Refused when available would go negative. */
-  adjust(delta: number, reason: string, operationId?: string): StockOutcome<{ changed: boolean }> {
-    this.expireDue(Date.now());
+  async adjust(delta: number, reason: string, operationId?: string): Promise<StockOutcome<{ changed: boolean }>> {
+    const now = Date.now();
+    this.expireDue(now);
     const stock = this.row();
     if (!stock || stock.retired) return { ok: false, reason: "unknown", available: 0 };
     if (operationId && this.seenOperation(operationId)) return { ok: true, changed: false, snapshot: this.snapshot() };
     const available = stock.on_hand - stock.reserved;
     if (!Number.isInteger(delta) || available + delta < 0) return { ok: false, reason: "insufficient", available };
-    this.ctx.storage.transactionSync(() => {
+    const copyDue = this.ctx.storage.transactionSync(() => {
       this.sql.exec("UPDATE stock SET on_hand = on_hand + ?, adjusted = adjusted + ? WHERE id = 1", delta, delta);
-      if (operationId) this.sql.exec("INSERT INTO operations (id, at) VALUES (?, ?)", operationId, Date.now());
-      this.log("adjust", delta, reason, operationId ?? null);
+      if (operationId) this.sql.exec("INSERT INTO operations (id, at) VALUES (?, ?)", operationId, now);
+      return owePostgresCopy(this.sql, this.log("adjust", delta, reason, operationId ?? null), now);
     });
+    await this.scheduleAlarm(copyDue);
     return { ok: true, changed: true, snapshot: this.snapshot() };
   }
 
   /** Returns sold units to stock (a cancelled order), once per operation id. */
-  restock(operationId: string, qty: number, reason: string): StockOutcome<{ changed: boolean }> {
+  async restock(operationId: string, qty: number, reason: string): Promise<StockOutcome<{ changed: boolean }>> {
     const stock = this.row();
     if (!stock) return { ok: false, reason: "unknown", available: 0 };
     if (this.seenOperation(operationId)) return { ok: true, changed: false, snapshot: this.snapshot() };
     if (!Number.isInteger(qty) || qty < 1 || qty > stock.sold) return { ok: false, reason: "insufficient", available: this.snapshot().available };
-    this.ctx.storage.transactionSync(() => {
+    const now = Date.now();
+    const copyDue = this.ctx.storage.transactionSync(() => {
       this.sql.exec("UPDATE stock SET on_hand = on_hand + ?, sold = sold - ? WHERE id = 1", qty, qty);
-      this.sql.exec("INSERT INTO operations (id, at) VALUES (?, ?)", operationId, Date.now());
-      this.log("restock", qty, reason, operationId);
+      this.sql.exec("INSERT INTO operations (id, at) VALUES (?, ?)", operationId, now);
+      return owePostgresCopy(this.sql, this.log("restock", qty, reason, operationId), now);
     });
+    await this.scheduleAlarm(copyDue);
     return { ok: true, changed: true, snapshot: this.snapshot() };
   }
 
@@ -196,6 +202,8 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
     this.expireDue(now);
     const purge = (table: string, condition: string) =>
       this.sql.exec(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${condition} LIMIT ?) RETURNING 1`, now - KEEP_CLOSED_MS, PURGE_BATCH).toArray().length;
+    // Before the next alarm is worked out: holds taken while the write is in flight count there.
+    await copyToPostgresIfDue(this.sql, this.env, now);
     const purged = Math.max(
       purge("reservations", "state != 'held' AND closed_at < ?"),
       purge("operations", "at < ?"),
@@ -203,10 +211,12 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
       purge("ledger", `${HOLD_KINDS} AND at < ? AND seq < (SELECT max(seq) FROM ledger)`),
     );
     const next = this.sql.exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM reservations WHERE state = 'held'").one().at;
-    // A purge backlog runs again at once (after calls waiting meanwhile); else the next due hold, one step away at the soonest.
-    if (purged >= PURGE_BATCH) await this.setAlarm(now);
-    else if (next !== null) await this.setAlarm(Math.max(next, now + ALARM_STEP_MS));
-    else if (this.sql.exec("SELECT 1 FROM reservations LIMIT 1").toArray().length > 0) await this.setAlarm(now + KEEP_CLOSED_MS);
+    // A purge backlog runs again at once (after calls waiting meanwhile); else the next due hold, one step away at the soonest,
+    // or the copy Postgres is owed, or the purge of closed rows.
+    const copyDue = postgresCopyDueAt(this.sql);
+    const keep = () => (this.sql.exec("SELECT 1 FROM reservations LIMIT 1").toArray().length > 0 ? now + KEEP_CLOSED_MS : null);
+    const at = purged >= PURGE_BATCH ? now : earliest(next === null ? null : Math.max(next, now + ALARM_STEP_MS), copyDue) ?? keep();
+    if (at !== null) await this.setAlarm(at);
   }
 
   private expireDue(now: number): void {
@@ -259,4 +269,9 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
   private log(kind: LedgerKind, delta: number, reason: string, ref: string | null): number {
     return this.sql.exec<{ seq: number }>("INSERT INTO ledger (kind, delta, reason, ref, at) VALUES (?, ?, ?, ?, ?) RETURNING seq", kind, delta, reason, ref, Date.now()).one().seq;
   }
+}
+
+/** The earlier of two times, either of which may be absent. */
+function earliest(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.min(a, b);
 }

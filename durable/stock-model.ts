@@ -54,6 +54,13 @@ export const STOCK_SCHEMA = [
    )`,
   // The alarm's purge of old hold entries reads only them, not the sales and adjustments kept for good.
   `CREATE INDEX IF NOT EXISTS ledger_holds ON ledger (at) WHERE ${HOLD_KINDS}`,
+  // The copy of the counters Postgres is owed, up to ledger `seq`, and when the alarm writes it (stock-postgres-copy.ts).
+  `CREATE TABLE IF NOT EXISTS postgres_copy (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     seq INTEGER NOT NULL,
+     due_at INTEGER NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0
+   )`,
 ];
 
 /** Schema changes for objects created by an older version, each applied once, in order. */

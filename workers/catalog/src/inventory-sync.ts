@@ -8,7 +8,7 @@ import { inventory } from "../../../shared/db/schema/index.ts";
  * after the DO call returned (through `ctx.waitUntil`), never inside the DO's
  * critical section, as one batch (one fetch on the HTTP query path). The
  * `seq` guard keeps a late or reordered write from overwriting a newer one;
- * a lost write is repaired by the next change.
+ * a lost write is repaired by the StockDO's alarm (durable/stock-postgres-copy.ts).
  */
 export async function syncInventory(db: HttpDatabase, snapshots: StockSnapshot[]): Promise<void> {
   const updates = snapshots
@@ -30,7 +30,7 @@ const SYNC_RETRY_DELAYS_MS = [100, 1000] as const;
  * Schedules `syncInventory` after the response. A failed write (the HTTP
  * query path is a network hop) is tried again after each of SYNC_RETRY_DELAYS_MS; the
  * `seq` guard makes a repeat harmless. A sync that still fails is logged with
- * its cause and repaired by the SKU's next change.
+ * its cause; the StockDO's alarm writes the copy a minute after the change.
  */
 export function syncLater(waitUntil: (p: Promise<unknown>) => void, db: () => HttpDatabase, snapshots: StockSnapshot[]): void {
   if (snapshots.length === 0) return;
