@@ -33,7 +33,8 @@ const DeadLetterSchema = z
   .object({ id: z.string(), queue: z.string(), body: z.unknown(), attempts: z.number().int(), receivedAt: z.string() })
   .openapi("DeadLetter");
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "YYYY-MM-DD");
+/** A calendar date that exists (`2026-02-30` and year 0 are 400 here, not a database error). */
+const isoDate = z.iso.date("a calendar date, YYYY-MM-DD").refine((d) => d >= "0001-01-01", "a calendar date, YYYY-MM-DD");
 
 const notifications = createRoute({
   method: "get",
