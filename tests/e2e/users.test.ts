@@ -105,6 +105,18 @@ describe("GET and PATCH /v1/me", () => {
     expect((await api("GET", "/v1/me", { token: customer.token })).status).toBe(200);
   });
 
+  it("reads the auth scheme case-insensitively (RFC 9110), and nothing but Bearer", async () => {
+    const customer = await newCustomer("Grace");
+    for (const scheme of ["Bearer ", "bearer ", "BEARER ", "bEaReR ", "Bearer   "]) {
+      const res = await api("GET", "/v1/me", { headers: { authorization: `${scheme}${customer.token}` } });
+      expect({ scheme, status: res.status }).toStrictEqual({ scheme, status: 200 });
+    }
+    for (const header of [`Basic ${customer.token}`, `Bearer${customer.token}`, `Bearer ${customer.token} extra`, `Token ${customer.token}`, customer.token]) {
+      const res = await api("GET", "/v1/me", { headers: { authorization: header } });
+      expect({ header, status: res.status }).toStrictEqual({ header, status: 401 });
+    }
+  });
+
   it("changes the name only", async () => {
     const customer = await newCustomer("Old");
     const res = await api("PATCH", "/v1/me", { token: customer.token, body: { name: "New" } });

@@ -3,10 +3,18 @@ import { verifyAccessToken, type Principal, type Role } from "../../../../shared
 import type { AppEnv } from "../context.ts";
 import { problemOf } from "../respond.ts";
 
+/**
+ * The token of an `Authorization: Bearer <token>` header, or null. The scheme
+ * is matched case-insensitively and may be followed by several spaces, as RFC
+ * 9110 (11.1, 11.4) allows: `bearer` and `BEARER` are the same scheme.
+ */
+export function bearerToken(header: string | undefined): string | null {
+  return header?.match(/^bearer +(\S+)$/i)?.[1] ?? null;
+}
+
 async function principalFrom(header: string | undefined, env: GatewayEnv): Promise<Principal | null> {
-  const match = header?.match(/^Bearer ([\w-]+\.[\w-]*\.[\w-]*)$/);
-  if (!match?.[1]) return null;
-  return verifyAccessToken(match[1], env);
+  const token = bearerToken(header);
+  return token ? verifyAccessToken(token, env) : null;
 }
 
 /**

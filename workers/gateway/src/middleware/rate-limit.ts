@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { verifyAccessToken } from "../../../../shared/auth.ts";
 import type { AppEnv } from "../context.ts";
+import { bearerToken } from "./auth.ts";
 import { problemOf } from "../respond.ts";
 
 /** Seconds a client is told to wait: the rate limit binding counts per 60 s window. */
@@ -19,7 +20,7 @@ export async function classify(c: Context<AppEnv>): Promise<{ limiter: LimiterNa
   const path = new URL(c.req.url).pathname;
   if (path.startsWith("/v1/auth/")) return { limiter: "RATE_LIMIT_AUTH", key: ipKey };
   if (path.startsWith("/v1/webhooks/")) return { limiter: "RATE_LIMIT_WEBHOOK", key: ipKey };
-  const token = c.req.header("authorization")?.match(/^Bearer (\S+)$/)?.[1];
+  const token = bearerToken(c.req.header("authorization"));
   const principal = token ? await verifyAccessToken(token, c.env) : null;
   if (!principal) return { limiter: "RATE_LIMIT_ANON", key: ipKey };
   c.set("principal", principal);
