@@ -74,9 +74,28 @@ export const VariantInputSchema = z
   })
   .openapi("VariantInput");
 
+/** Why a variant's price is refused when its product is priced in `currency`. */
+export const oneCurrencyMessage = (currency: string): string => `All variants of a product share one currency (${currency})`;
+
+/**
+ * Reports, at `variants.N.price.currency`, variants priced in another currency
+ * than the first one: a product's variants share one currency, so a cart of
+ * them has one subtotal. (A patch is also checked against the variants it
+ * leaves as they are, in the catalog Worker.)
+ */
+function oneCurrency(variants: { price: { currency: string } }[], ctx: z.RefinementCtx): void {
+  const currency = variants[0]?.price.currency ?? "";
+  variants.forEach((v, i) => {
+    if (v.price.currency !== currency) ctx.addIssue({ code: "custom", path: ["variants", i, "price", "currency"], message: oneCurrencyMessage(currency) });
+  });
+}
+
 export const ProductCreateSchema = z
   .object({ title, description, categoryId: z.string().min(1).max(64), variants: z.array(VariantInputSchema).min(1).max(50) })
-  .superRefine((p, ctx) => uniqueSkus(p.variants, ctx))
+  .superRefine((p, ctx) => {
+    uniqueSkus(p.variants, ctx);
+    oneCurrency(p.variants, ctx);
+  })
   .openapi("ProductCreate", {
     example: {
       title: "Edge Mug",
@@ -97,7 +116,10 @@ export const ProductPatchSchema = z
       .max(50)
       .optional(),
   })
-  .superRefine((p, ctx) => uniqueSkus(p.variants ?? [], ctx))
+  .superRefine((p, ctx) => {
+    uniqueSkus(p.variants ?? [], ctx);
+    oneCurrency(p.variants ?? [], ctx);
+  })
   .openapi("ProductPatch");
 export type ProductPatchInput = z.infer<typeof ProductPatchSchema>;
 

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Cart } from "../../shared/schemas/cart.ts";
-import { addToCart, adminToken, api, customer, problem, product, type Variant } from "./orders-support.ts";
+import { addToCart, adminToken, api, checkout, customer, problem, product, type Variant } from "./orders-support.ts";
 
 let admin = "";
 
@@ -45,6 +45,22 @@ describe("GET /v1/cart", () => {
     const cart = await api<Cart>("GET", "/v1/cart", { token: c.token });
     expect(cart.body.items).toStrictEqual([line(now, 2), line(w!, 1)]);
     expect(cart.body.subtotal).toStrictEqual({ amount: 9900 * 2 + w!.price.amount, currency: "USD" });
+  });
+
+  it("never adds up two currencies: a product that changed currency is left out of the subtotal and named at checkout", async () => {
+    const c = await customer();
+    const [v] = await product(admin, [5]);
+    const [w] = await product(admin, [5]);
+    await addToCart(c.token, v!.sku, 2);
+    await addToCart(c.token, w!.sku, 1);
+    expect((await api("PATCH", `/v1/products/${w!.productId}`, { token: admin, body: { variants: [{ sku: w!.sku, price: { amount: 800, currency: "EUR" } }] } })).status).toBe(200);
+    const cart = await api<Cart>("GET", "/v1/cart", { token: c.token });
+    expect(cart.body.items).toStrictEqual([line(v!, 2), line({ ...w!, price: { amount: 800, currency: "EUR" } }, 1)]);
+    expect(cart.body.subtotal).toStrictEqual({ amount: v!.price.amount * 2, currency: "USD" });
+    const refused = await checkout(c.token);
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ code: "VALIDATION_FAILED", errors: [{ path: w!.sku, message: expect.stringContaining("now priced in EUR") }] });
+    expect(await api("GET", `/v1/inventory/${v!.sku}`, { token: admin })).toMatchObject({ body: { reserved: 0, available: 5 } });
   });
 
   it("shows each customer only their own cart", async () => {

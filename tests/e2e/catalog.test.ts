@@ -106,6 +106,20 @@ describe("products: create and get", () => {
     expect(await api("GET", `/v1/inventory/L-${tag}-S`, { token: admin })).toStrictEqual({ status: 200, body: { sku: `L-${tag}-S`, onHand: 7, reserved: 0, available: 7 } });
   });
 
+  it("keeps one currency per product: a patch changes every variant's currency or none", async () => {
+    const c = await category();
+    const p = await product(c.id, {}, [3, 3]);
+    const [a, b] = p.variants.map((v) => v.sku) as [string, string];
+    const one = await api("PATCH", `/v1/products/${p.id}`, { token: admin, body: { variants: [{ sku: a, price: { amount: 5000, currency: "EUR" } }] } });
+    expect(one).toStrictEqual({ status: 400, body: problem(400, "VALIDATION_FAILED", [{ path: "variants.0.price.currency", message: "All variants of a product share one currency (USD)" }]) });
+    const split = await api("PATCH", `/v1/products/${p.id}`, { token: admin, body: { variants: [{ sku: a, price: { amount: 5000, currency: "USD" } }, { sku: b, price: { amount: 5000, currency: "EUR" } }] } });
+    expect(split).toStrictEqual({ status: 400, body: problem(400, "VALIDATION_FAILED", [{ path: "variants.1.price.currency", message: "All variants of a product share one currency (USD)" }]) });
+    expect(((await api("GET", `/v1/products/${p.id}`)).body as ProductBody).variants.map((v) => v.price)).toStrictEqual([{ amount: 1000, currency: "USD" }, { amount: 1001, currency: "USD" }]);
+    const all = await api("PATCH", `/v1/products/${p.id}`, { token: admin, body: { variants: [{ sku: a, price: { amount: 900, currency: "EUR" } }, { sku: b, price: { amount: 950, currency: "EUR" } }] } });
+    expect(all.status).toBe(200);
+    expect((all.body as ProductBody).variants.map((v) => v.price)).toStrictEqual([{ amount: 900, currency: "EUR" }, { amount: 950, currency: "EUR" }]);
+  });
+
   it("refuses taken SKUs, unknown categories, invalid bodies, no token and customers", async () => {
     const c = await category();
     const p = await product(c.id);
@@ -122,6 +136,9 @@ describe("products: create and get", () => {
       const badCurrency = { ...dup, variants: [{ ...dup.variants[0], price: { amount: 100, currency } }] };
       expect(await api("POST", "/v1/products", { token: admin, body: badCurrency })).toStrictEqual({ status: 400, body: problem(400, "VALIDATION_FAILED", [{ path: "variants.0.price.currency", message: expect.any(String) }]) });
     }
+    // A product's variants share one currency (so a cart of them has one subtotal).
+    const mixed = { ...dup, variants: [dup.variants[0], { ...dup.variants[0], sku: `N-${uid()}`, price: { amount: 100, currency: "EUR" } }] };
+    expect(await api("POST", "/v1/products", { token: admin, body: mixed })).toStrictEqual({ status: 400, body: problem(400, "VALIDATION_FAILED", [{ path: "variants.1.price.currency", message: "All variants of a product share one currency (USD)" }]) });
     const twice = { ...dup, variants: [dup.variants[0], dup.variants[0]] };
     expect(await api("POST", "/v1/products", { token: admin, body: twice })).toStrictEqual({ status: 400, body: problem(400, "VALIDATION_FAILED", [{ path: "variants.1.sku", message: expect.any(String) }]) });
     expect((await api("POST", "/v1/products", { token: admin, body: { ...dup, variants: [] } })).status).toBe(400);

@@ -4,7 +4,7 @@ import { isUniqueViolation } from "../../../shared/db/client.ts";
 import { categories, inventory, products, variants } from "../../../shared/db/schema/index.ts";
 import { fail, ok, type Result } from "../../../shared/errors.ts";
 import { newId } from "../../../shared/ids.ts";
-import type { ProductCreateInput, ProductPatchInput } from "../../../shared/schemas/catalog.ts";
+import { oneCurrencyMessage, type ProductCreateInput, type ProductPatchInput } from "../../../shared/schemas/catalog.ts";
 
 const DEFAULT_WEIGHT_GRAMS = 500;
 
@@ -61,13 +61,14 @@ export async function updateProduct(db: Database, id: string, input: ProductPatc
   const [product] = await db.select({ id: products.id }).from(products).where(and(eq(products.id, id), isNull(products.deletedAt))).limit(1);
   if (!product) return fail("NOT_FOUND", "Product not found.");
   if (input.categoryId !== undefined && !(await categoryExists(db, input.categoryId))) return unknownCategory();
-  const patchSkus = (input.variants ?? []).map((v) => v.sku);
-  if (patchSkus.length > 0) {
-    const own = new Set((await db.select({ sku: variants.sku }).from(variants).where(eq(variants.productId, id))).map((r) => r.sku));
-    const errors = patchSkus.flatMap((sku, i) => (own.has(sku) ? [] : [{ path: `variants.${i}.sku`, message: `SKU ${sku} is not a variant of this product` }]));
-    if (errors.length > 0) return fail("VALIDATION_FAILED", "Unknown variant.", errors);
-  }
-  await db.transaction(async (tx) => {
+  return db.transaction(async (tx) => {
+    const patched = input.variants ?? [];
+    if (patched.length > 0) {
+      // Locked, so two patches can not each leave a currency the other one checked against.
+      const own = await tx.select({ sku: variants.sku, currency: variants.priceCurrency }).from(variants).where(eq(variants.productId, id)).for("update");
+      const refused = refusedVariantPatches(own, patched);
+      if (refused) return refused;
+    }
     await tx
       .update(products)
       .set({
@@ -83,8 +84,25 @@ export async function updateProduct(db: Database, id: string, input: ProductPatc
         .set({ priceAmount: v.price.amount, priceCurrency: v.price.currency })
         .where(and(eq(variants.sku, v.sku), eq(variants.productId, id)));
     }
+    return ok(null);
   });
-  return ok(null);
+}
+
+/**
+ * A patch's variant prices, checked against the product's variants (`own`):
+ * each SKU must be one of them, and a price in another currency than the
+ * variants the patch leaves as they are is refused, so the product keeps one
+ * currency (the whole product changes currency when every variant is patched).
+ */
+function refusedVariantPatches(own: { sku: string; currency: string }[], patched: { sku: string; price: { currency: string } }[]): Result<null> | null {
+  const skus = new Set(own.map((v) => v.sku));
+  const unknown = patched.flatMap((v, i) => (skus.has(v.sku) ? [] : [{ path: `variants.${i}.sku`, message: `SKU ${v.sku} is not a variant of this product` }]));
+  if (unknown.length > 0) return fail("VALIDATION_FAILED", "Unknown variant.", unknown);
+  const patchedSkus = new Set(patched.map((v) => v.sku));
+  const kept = own.find((v) => !patchedSkus.has(v.sku));
+  if (!kept) return null;
+  const mixed = patched.flatMap((v, i) => (v.price.currency === kept.currency ? [] : [{ path: `variants.${i}.price.currency`, message: oneCurrencyMessage(kept.currency) }]));
+  return mixed.length > 0 ? fail("VALIDATION_FAILED", "A product's variants share one currency.", mixed) : null;
 }
 
 /** SKUs of a live product, or null when it is missing or deleted. */

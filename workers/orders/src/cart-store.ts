@@ -115,7 +115,12 @@ export function cartCurrency(sql: SqlStorage): string | undefined {
   return sql.exec<{ currency: string }>(`SELECT currency FROM lines LIMIT 1`).toArray()[0]?.currency;
 }
 
-/** The public Cart view: lines with their totals and the subtotal, all integer minor units. */
+/**
+ * The public Cart view: lines with their totals and the subtotal, all integer
+ * minor units. A cart has one currency (its first line's). Should a product
+ * change currency after it was added, its line shows its new price and the
+ * subtotal leaves it out rather than add up two currencies; checkout names it.
+ */
 export function toCart(sql: SqlStorage, now: number): Cart {
   const id = cartId(sql, now);
   const lines = readLines(sql);
@@ -128,6 +133,6 @@ export function toCart(sql: SqlStorage, now: number): Cart {
     unitPrice: l.unitPrice,
     lineTotal: { amount: l.unitPrice.amount * l.quantity, currency: l.unitPrice.currency },
   }));
-  const subtotal = items.reduce((sum, i) => sum + i.lineTotal.amount, 0);
+  const subtotal = items.reduce((sum, i) => (i.lineTotal.currency === currency ? sum + i.lineTotal.amount : sum), 0);
   return { id, items, subtotal: { amount: subtotal, currency }, updatedAt: new Date(lastActivity(sql)).toISOString() };
 }

@@ -113,8 +113,12 @@ export function reprice(s: OrderState, current: Readonly<Record<string, VariantI
     const v = current[l.sku] as VariantInfo;
     return { ...l, productId: v.productId, title: v.title, unitPrice: v.price };
   });
-  const currencies = new Set(lines.map((l) => l.unitPrice.currency));
-  if (currencies.size > 1) return { code: "VALIDATION_FAILED", detail: "The cart's products are now priced in different currencies.", errors: [{ path: "cart", message: "One currency per order" }] };
+  const currency = lines[0]?.unitPrice.currency;
+  const other = lines.filter((l) => l.unitPrice.currency !== currency);
+  if (other.length > 0) {
+    const errors = other.map((l) => ({ path: l.sku, message: `${l.sku} is now priced in ${l.unitPrice.currency}; the cart is in ${currency}. One currency per order: remove it and check out again.` }));
+    return { code: "VALIDATION_FAILED", detail: "The cart's products are now priced in different currencies.", errors };
+  }
   s.lines = lines;
   s.currency = lines[0]?.unitPrice.currency ?? s.currency;
   s.subtotal = subtotalOf(lines);
