@@ -14,7 +14,8 @@ export interface ApiResponse<T = unknown> {
 
 export interface CallOptions {
   body?: unknown;
-  rawBody?: string;
+  /** Sent as is: text, or bytes (e.g. to send what is not UTF-8). */
+  rawBody?: string | Uint8Array;
   token?: string;
   headers?: Record<string, string>;
 }

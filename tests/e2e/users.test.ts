@@ -124,6 +124,22 @@ describe("GET and PATCH /v1/me", () => {
     expect(res.body).toStrictEqual(userShape(customer.email, "New"));
   });
 
+  it("refuses a body that is not UTF-8 text with 400 and stores nothing (no U+FFFD in place of the bytes)", async () => {
+    const customer = await newCustomer("Kept");
+    const bytes = (...parts: (string | number[])[]) => new Uint8Array(parts.flatMap((p) => (typeof p === "string" ? [...new TextEncoder().encode(p)] : p)));
+    const bad = [bytes('{"name":"', [0xff, 0xfe], '"}'), bytes('{"name":"', [0xc3], '"}'), bytes('{"name":"', [0xed, 0xa0, 0x80], '"}'), '{"name":"\\ud800"}', '{"name":"x\\udc00y"}', '{"\\ud800":"x","name":"y"}'];
+    for (const rawBody of bad) {
+      const res = await api("PATCH", "/v1/me", { token: customer.token, rawBody });
+      expect(res.body).toStrictEqual(problemOf(400, "VALIDATION_FAILED", { errors: [{ path: "body", message: expect.any(String) }] }));
+    }
+    expect((await api<{ name: string }>("GET", "/v1/me", { token: customer.token })).body.name).toBe("Kept");
+    // Well-formed text passes, escaped or not: a surrogate pair is one character.
+    for (const [rawBody, name] of [['{"name":"\\ud83d\\ude00 Ada"}', "😀 Ada"], [bytes('{"name":"Zoë 😀"}'), "Zoë 😀"]] as const) {
+      const res = await api<{ name: string }>("PATCH", "/v1/me", { token: customer.token, rawBody });
+      expect({ status: res.status, name: res.body.name }).toStrictEqual({ status: 200, name });
+    }
+  });
+
   it("refuses role and email changes with 400 and applies nothing", async () => {
     const customer = await newCustomer("Keep");
     const res = await api("PATCH", "/v1/me", { token: customer.token, body: { name: "X", role: "admin", email: "evil@example.com" } });

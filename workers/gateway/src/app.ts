@@ -9,7 +9,7 @@ import type { AppEnv } from "./context.ts";
 import { allowedMethodsOf, answerOptions } from "./middleware/method-not-allowed.ts";
 import { faultInjection } from "./middleware/fault-injection.ts";
 import { gatewayRateLimit } from "./middleware/rate-limit.ts";
-import { rejectNul } from "./middleware/reject-nul.ts";
+import { rejectUnstorableText } from "./middleware/reject-unstorable-text.ts";
 import { reportError, requestContext } from "./middleware/request-context.ts";
 import { DependencyUnavailable, resilientBindings } from "./resilience.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -92,7 +92,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("*", resilientBindings());
   app.use("*", faultInjection());
   app.use("*", bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => problemOf(c, "PAYLOAD_TOO_LARGE", "The body is larger than 1 MiB.") }));
-  app.use("*", rejectNul());
+  app.use("*", rejectUnstorableText());
 
   app.route("/", healthRoutes);
   app.route("/", authRoutes);
