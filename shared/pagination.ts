@@ -25,6 +25,17 @@ export function decodeSequenceCursor(cursor: string): number | null {
   return match ? Number(match[1]) : null;
 }
 
+/** A cursor for a newest-first list keyed by time (to the millisecond), then an id not of ours (a queue message's). */
+export function encodeTimeCursor(at: Date, id: string): string {
+  return encodeCursor(`t_${at.getTime()}_${id}`);
+}
+
+/** The time and id inside a cursor, or null when the cursor is not one of ours. */
+export function decodeTimeCursor(cursor: string): { at: Date; id: string } | null {
+  const match = /^t_([0-9]{1,15})_([\x21-\x7e]{1,200})$/.exec(unwrap(cursor) ?? "");
+  return match ? { at: new Date(Number(match[1])), id: match[2]! } : null;
+}
+
 /** The text inside a cursor (base64url), or null when it is not base64url. */
 function unwrap(cursor: string): string | null {
   try {

@@ -1,6 +1,9 @@
 import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
+import { openDb } from "../../shared/db/client.ts";
+import { deadLetters, notifications } from "../../shared/db/schema/index.ts";
 import { domainEvent } from "../../shared/events.ts";
+import { newId } from "../../shared/ids.ts";
 import { adminToken, api, newCustomer, problemOf, unique } from "./client.ts";
 
 const queue = () => (env as unknown as { TEST_EVENTS: Queue }).TEST_EVENTS;
@@ -105,6 +108,45 @@ describe("domain events: notifications and sales analytics", () => {
       30_000,
     );
     expect(letters.find((l) => JSON.stringify(l.body).includes(marker))).toMatchObject({ queue: "edgeshop-events-dlq", body: { nonsense: marker } });
+  });
+
+  it("pages notifications and dead letters as every list does: ?limit=, ?cursor=, nextCursor, newest first", async () => {
+    const admin = await adminToken();
+    const orderId = unique("ord");
+    const { db, pool } = openDb({ DATABASE_URL: inject("databaseUrl"), NEON_WS_PROXY: inject("neonWsProxy") });
+    const t = Date.now();
+    // Three dead letters received in the same millisecond: their ids (a queue's, in no order) break the tie.
+    const letterIds = [unique("msg-b"), unique("msg-c"), unique("msg-a")];
+    try {
+      await db.insert(notifications).values([0, 1, 2].map((i) => ({ id: newId("ntf", t + i), eventId: unique("evt"), eventType: "order.placed", orderId, recipient: "a@example.com", subject: `n${i}`, body: "" })));
+      await db.insert(deadLetters).values(letterIds.map((id) => ({ id, queue: "edgeshop-events-dlq", body: { id }, attempts: 3, receivedAt: new Date(t + 3_600_000) })));
+    } finally {
+      await pool.end();
+    }
+    type Page = { items: { id: string; subject?: string }[]; nextCursor: string | null };
+    const walk = async (path: string) => {
+      const seen: Page["items"][] = [];
+      let cursor: string | null = null;
+      do {
+        const res: { status: number; body: Page } = await api<Page>("GET", `${path}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { token: admin });
+        expect(res.status).toBe(200);
+        seen.push(res.body.items);
+        cursor = res.body.nextCursor;
+      } while (cursor !== null);
+      return seen;
+    };
+    const pages = await walk(`/v1/admin/notifications?orderId=${orderId}&limit=2`);
+    expect(pages.map((p) => p.map((n) => n.subject))).toStrictEqual([["n2", "n1"], ["n0"]]);
+    // Dead letters, a page of two from the newest (ours, an hour ahead), then the third.
+    const first = await api<Page>("GET", "/v1/admin/dead-letters?limit=2", { token: admin });
+    const second = await api<Page>("GET", `/v1/admin/dead-letters?limit=1&cursor=${first.body.nextCursor}`, { token: admin });
+    expect([...first.body.items, ...second.body.items].map((l) => l.id)).toStrictEqual([...letterIds].sort().reverse());
+    for (const path of ["/v1/admin/notifications", "/v1/admin/dead-letters"]) {
+      for (const query of ["limit=0", "limit=101", "limit=abc", "cursor=abc"]) {
+        const res = await api("GET", `${path}?${query}`, { token: admin });
+        expect(res.body).toStrictEqual(problemOf(400, "VALIDATION_FAILED", { errors: [{ path: query.split("=")[0]!, message: expect.any(String) }] }));
+      }
+    }
   });
 
   it("keeps the admin views to admins and validates dates", async () => {

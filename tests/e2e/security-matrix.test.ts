@@ -695,7 +695,7 @@ async function streamed(op: Operation, rawBody: string, headers: Record<string, 
 
 describe("API4 resource consumption", () => {
   it("finds the paginated lists", () => {
-    expect(paginated.map((op) => op.name).sort()).toStrictEqual(["GET /v1/inventory/{sku}/ledger", "GET /v1/orders", "GET /v1/products", "GET /v1/users"]);
+    expect(paginated.map((op) => op.name).sort()).toStrictEqual(["GET /v1/admin/dead-letters", "GET /v1/admin/notifications", "GET /v1/inventory/{sku}/ledger", "GET /v1/orders", "GET /v1/products", "GET /v1/users"]);
   });
 
   it.each(paginated)("$name documents limit 1-100 and refuses anything else with 400", async (op) => {

@@ -1,7 +1,17 @@
-import { and, asc, desc, eq, gte, lte } from "drizzle-orm";
+import { and, asc, desc, eq, gte, lt, lte, sql } from "drizzle-orm";
 import type { Database } from "../../../shared/db/client.ts";
 import { deadLetters, notifications, salesDaily } from "../../../shared/db/schema/index.ts";
+import { fail, ok, type Result } from "../../../shared/errors.ts";
+import { decodeCursor, decodeTimeCursor, encodeTimeCursor, toPage, type Page } from "../../../shared/pagination.ts";
 import type { Money } from "../../../shared/schemas/common.ts";
+
+/** `?limit=` (validated 1-100 at the gateway) and `?cursor=` of an admin list. */
+export interface ListQuery {
+  limit: number;
+  cursor?: string | undefined;
+}
+
+const invalidCursor = () => fail("VALIDATION_FAILED", "Invalid cursor.", [{ path: "cursor", message: "Invalid cursor" }]);
 
 export interface NotificationView {
   id: string;
@@ -15,15 +25,17 @@ export interface NotificationView {
   sentAt: string | null;
 }
 
-/** Recorded notifications, newest first, optionally for one order. */
-export async function listNotifications(db: Database, orderId?: string): Promise<NotificationView[]> {
+/** Recorded notifications, newest first (keyset on their time-ordered ids), optionally for one order. */
+export async function listNotificationPage(db: Database, query: ListQuery & { orderId?: string | undefined }): Promise<Result<Page<NotificationView>>> {
+  const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  if (before === null) return invalidCursor();
   const rows = await db
     .select()
     .from(notifications)
-    .where(orderId ? eq(notifications.orderId, orderId) : undefined)
+    .where(and(query.orderId ? eq(notifications.orderId, query.orderId) : undefined, before ? lt(notifications.id, before) : undefined))
     .orderBy(desc(notifications.id))
-    .limit(100);
-  return rows.map((r) => ({
+    .limit(query.limit + 1);
+  const views = rows.map((r) => ({
     id: r.id,
     eventId: r.eventId,
     eventType: r.eventType,
@@ -34,6 +46,7 @@ export async function listNotifications(db: Database, orderId?: string): Promise
     createdAt: r.createdAt.toISOString(),
     sentAt: r.sentAt?.toISOString() ?? null,
   }));
+  return ok(toPage(views, query.limit));
 }
 
 export interface SalesReport {
@@ -73,7 +86,22 @@ export interface DeadLetterView {
   receivedAt: string;
 }
 
-export async function listDeadLetters(db: Database): Promise<DeadLetterView[]> {
-  const rows = await db.select().from(deadLetters).orderBy(desc(deadLetters.receivedAt)).limit(100);
-  return rows.map((r) => ({ id: r.id, queue: r.queue, body: r.body, attempts: r.attempts, receivedAt: r.receivedAt.toISOString() }));
+/**
+ * Dead letters, newest first. Their ids are the queue's message ids, in no
+ * order, so pages are keyed on the time received (to the millisecond, as the
+ * cursor carries it), then the id.
+ */
+export async function listDeadLetterPage(db: Database, query: ListQuery): Promise<Result<Page<DeadLetterView>>> {
+  const before = query.cursor === undefined ? undefined : decodeTimeCursor(query.cursor);
+  if (before === null) return invalidCursor();
+  const receivedMs = sql`date_trunc('milliseconds', ${deadLetters.receivedAt})`;
+  const rows = await db
+    .select()
+    .from(deadLetters)
+    .where(before ? sql`(${receivedMs}, ${deadLetters.id}) < (${before.at.toISOString()}::timestamptz, ${before.id})` : undefined)
+    .orderBy(desc(receivedMs), desc(deadLetters.id))
+    .limit(query.limit + 1);
+  const items = rows.slice(0, query.limit).map((r) => ({ id: r.id, queue: r.queue, body: r.body, attempts: r.attempts, receivedAt: r.receivedAt.toISOString() }));
+  const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
+  return ok({ items, nextCursor: last ? encodeTimeCursor(last.receivedAt, last.id) : null });
 }

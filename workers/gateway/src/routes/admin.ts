@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { ok } from "../../../../shared/errors.ts";
-import { MoneySchema } from "../../../../shared/schemas/common.ts";
+import { ListQuerySchema, MoneySchema, pageSchema } from "../../../../shared/schemas/common.ts";
 import type { AppEnv } from "../context.ts";
 import { requireAuth } from "../middleware/auth.ts";
 import { bearer, jsonResponse, problems } from "../openapi.ts";
@@ -43,8 +43,8 @@ const notifications = createRoute({
   summary: "Emails rendered for domain events (admin)",
   security: bearer,
   middleware: [requireAuth("admin")] as const,
-  request: { query: z.object({ orderId: z.string().min(1).max(64).optional() }) },
-  responses: { 200: jsonResponse(z.object({ items: z.array(NotificationSchema) }), "Notifications, newest first"), ...problems(400, 401, 403) },
+  request: { query: ListQuerySchema.extend({ orderId: z.string().min(1).max(64).optional().openapi({ param: { name: "orderId", in: "query" } }) }) },
+  responses: { 200: jsonResponse(pageSchema(NotificationSchema, "NotificationPage"), "Notifications, newest first"), ...problems(400, 401, 403) },
 });
 
 const sales = createRoute({
@@ -65,14 +65,15 @@ const deadLetters = createRoute({
   summary: "Queue messages given up on after retries (admin)",
   security: bearer,
   middleware: [requireAuth("admin")] as const,
-  responses: { 200: jsonResponse(z.object({ items: z.array(DeadLetterSchema) }), "Dead letters, newest first"), ...problems(401, 403) },
+  request: { query: ListQuerySchema },
+  responses: { 200: jsonResponse(pageSchema(DeadLetterSchema, "DeadLetterPage"), "Dead letters, newest first"), ...problems(400, 401, 403) },
 });
 
 export const adminRoutes = new OpenAPIHono<AppEnv>()
-  .openapi(notifications, async (c) => send(c, ok({ items: await c.env.EVENTS.listNotifications(c.req.valid("query").orderId) })))
+  .openapi(notifications, async (c) => send(c, await c.env.EVENTS.listNotificationPage(c.req.valid("query"))))
   .openapi(sales, async (c) => {
     const { from, to } = c.req.valid("query");
     if (from > to) return problemOf(c, "VALIDATION_FAILED", "`from` is after `to`.", [{ path: "from", message: "must not be after `to`" }]);
     return send(c, ok(await c.env.EVENTS.salesReport(from, to)));
   })
-  .openapi(deadLetters, async (c) => send(c, ok({ items: await c.env.EVENTS.listDeadLetters() })));
+  .openapi(deadLetters, async (c) => send(c, await c.env.EVENTS.listDeadLetterPage(c.req.valid("query"))));
