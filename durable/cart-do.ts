@@ -62,9 +62,13 @@ export class CartDO extends TracedDurableObject<OrdersEnv> {
   }
 
   /** Sets a line's quantity (0 removes it); 404 for a line not in the cart. */
-  async updateItem(sku: string, quantity: number, available: number): Promise<Result<Cart>> {
+  /** `available` is null when the SKU is no longer sold (its product was deleted): only removing the line is left. */
+  async updateItem(sku: string, quantity: number, available: number | null): Promise<Result<Cart>> {
     if (lineQuantity(this.sql, sku) === undefined) return fail("NOT_FOUND", "This SKU is not in the cart.");
-    if (quantity > 0 && quantity > available) return outOfStock(sku, quantity, available);
+    if (quantity > 0) {
+      if (available === null) return fail("UNKNOWN_SKU", `${sku} is no longer sold; remove it from the cart.`, [{ path: sku, message: `${sku} is no longer sold` }]);
+      if (quantity > available) return outOfStock(sku, quantity, available);
+    }
     if (quantity === 0) this.sql.exec(`DELETE FROM lines WHERE sku = ?`, sku);
     else this.sql.exec(`UPDATE lines SET quantity = ? WHERE sku = ?`, quantity, sku);
     return this.changed();

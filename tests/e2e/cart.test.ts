@@ -63,6 +63,20 @@ describe("GET /v1/cart", () => {
     expect(await api("GET", `/v1/inventory/${v!.sku}`, { token: admin })).toMatchObject({ body: { reserved: 0, available: 5 } });
   });
 
+  it("a line whose product was deleted can be removed but not changed: 404 UNKNOWN_SKU, as adding it is", async () => {
+    const c = await customer();
+    const [v] = await product(admin, [5]);
+    await addToCart(c.token, v!.sku, 2);
+    expect((await api("DELETE", `/v1/products/${v!.productId}`, { token: admin })).status).toBe(204);
+    for (const quantity of [1, 3]) {
+      const res = await api("PATCH", `/v1/cart/items/${v!.sku}`, { token: c.token, body: { quantity } });
+      expect(res.body).toStrictEqual(problem(404, "UNKNOWN_SKU", [{ path: v!.sku, message: `${v!.sku} is no longer sold` }]));
+    }
+    expect((await api("POST", "/v1/cart/items", { token: c.token, body: { sku: v!.sku, quantity: 1 } })).status).toBe(404);
+    const removed = await api<Cart>("PATCH", `/v1/cart/items/${v!.sku}`, { token: c.token, body: { quantity: 0 } });
+    expect({ status: removed.status, items: removed.body.items }).toStrictEqual({ status: 200, items: [] });
+  });
+
   it("shows each customer only their own cart", async () => {
     const [a, b] = await Promise.all([customer(), customer()]);
     const [v] = await product(admin, [5]);

@@ -62,9 +62,13 @@ export async function addCartItem(env: OrdersEnv, userId: string, sku: string, q
   return cartOf(env, userId).addItem(found.variant, quantity, found.available);
 }
 
-/** Sets a line's quantity (0 removes); raising it is checked against live availability. */
+/**
+ * Sets a line's quantity (0 removes); a quantity is checked against live
+ * availability, and a SKU the catalog no longer sells (a deleted product,
+ * absent from the answer) is 404 UNKNOWN_SKU, as adding it is.
+ */
 export async function updateCartItem(env: OrdersEnv, userId: string, sku: string, quantity: number): Promise<Result<Cart>> {
-  const available = quantity > 0 ? ((await env.CATALOG.getAvailability([sku]))[sku] ?? 0) : 0;
+  const available = quantity > 0 ? ((await env.CATALOG.getAvailability([sku]))[sku] ?? null) : 0;
   return cartOf(env, userId).updateItem(sku, quantity, available);
 }
 
