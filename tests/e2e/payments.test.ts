@@ -7,6 +7,7 @@ import type { WebhookEvent } from "../../shared/schemas/payments.ts";
 import { findPans } from "../../shared/pan.ts";
 import { signWebhook } from "../../workers/payments/src/webhook-signature.ts";
 import { addToCart, adminToken, api, checkout, checkoutBody, customer, eventually, problem, product, uid, type Customer } from "./orders-support.ts";
+import { sentryEvents, waitForEvent } from "./sentry-support.ts";
 
 const SECRET = "whsec_local";
 const usd = (amount: number) => ({ amount, currency: "USD" });
@@ -188,6 +189,30 @@ describe("POST /v1/webhooks/payments", () => {
     await eventually(async () => expect((await payments().listForOrder(input.orderId)).map((p) => p.status)).toStrictEqual(["captured"]));
     // A webhook is news from the provider: it never calls the provider back.
     expect((await payments().providerCalls(input.paymentId)).map((c) => c.op)).toStrictEqual(["authorize"]);
+  });
+
+  it("acknowledges an event it can not apply, and reports it: an error when the provider moved money the payment's status does not allow", async () => {
+    const { input: failedOne } = await authorized("tok_chargeDeclined");
+    expect(await payments().getPayment(failedOne.paymentId)).toMatchObject({ status: "failed" });
+    const capturedAnyway = event(failedOne.paymentId, failedOne.orderId, "payment.captured");
+    const { input: paid } = await authorized();
+    await payments().capture(paid.paymentId);
+    const partialRefund = event(paid.paymentId, paid.orderId, "payment.refunded", 100);
+    // Not news: a refund edgeshop made, which the provider then confirms.
+    const { input: refunded } = await authorized();
+    await payments().capture(refunded.paymentId);
+    await payments().refund(refunded.paymentId);
+    const confirmed = event(refunded.paymentId, refunded.orderId, "payment.refunded");
+    for (const body of [confirmed, capturedAnyway, partialRefund]) expect(await deliver(body)).toMatchObject({ status: 200, body: { received: true } });
+    const idOf = (body: string) => (JSON.parse(body) as { id: string }).id;
+    const error = await waitForEvent((e) => e.tags?.webhookEventId === idOf(capturedAnyway));
+    expect(error).toMatchObject({ level: "error", message: "payment webhook not applied: payment.captured for a payment that is failed", tags: { paymentId: failedOne.paymentId } });
+    const warning = await waitForEvent((e) => e.tags?.webhookEventId === idOf(partialRefund));
+    expect(warning).toMatchObject({ level: "warning", message: "payment webhook matches no payment" });
+    expect((await sentryEvents()).filter((e) => e.tags?.webhookEventId === idOf(confirmed))).toStrictEqual([]);
+    // Nothing changed: the provider's word is reported, not applied.
+    expect(await payments().getPayment(failedOne.paymentId)).toMatchObject({ status: "failed" });
+    expect(await payments().getPayment(paid.paymentId)).toMatchObject({ status: "captured" });
   });
 
   it("a redelivered event is acknowledged again and not applied twice", async () => {

@@ -1,27 +1,7 @@
 import { env } from "cloudflare:test";
-import { describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { api, newCustomer } from "./client.ts";
-
-interface SentryEvent {
-  release?: string;
-  tags?: Record<string, string>;
-  user?: Record<string, unknown>;
-  request?: { headers?: Record<string, string>; data?: unknown };
-  exception?: { values?: { value?: string }[] };
-  message?: string;
-}
-
-/** Polls the local envelope receiver until an event matching `match` arrives. */
-async function waitForEvent(match: (e: SentryEvent) => boolean): Promise<SentryEvent> {
-  const url = `${inject("sentryUrl")}/events`;
-  for (let i = 0; i < 50; i++) {
-    const events = (await (await fetch(url)).json()) as SentryEvent[];
-    const found = events.find(match);
-    if (found) return found;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("no matching Sentry event arrived");
-}
+import { sentryEvents, waitForEvent, type SentryEvent } from "./sentry-support.ts";
 
 const exceptionText = (e: SentryEvent) => e.exception?.values?.map((v) => v.value ?? "").join(" ") ?? "";
 
@@ -94,7 +74,7 @@ describe("error reporting to Sentry", () => {
     const res = await api("GET", "/v1/me", { headers: { "x-request-id": "plain-401" } });
     expect(res.status).toBe(401);
     await new Promise((r) => setTimeout(r, 500));
-    const events = (await (await fetch(`${inject("sentryUrl")}/events`)).json()) as SentryEvent[];
+    const events = await sentryEvents();
     expect(events.filter((e) => e.tags?.requestId === "plain-401")).toStrictEqual([]);
   });
 });

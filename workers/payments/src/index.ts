@@ -10,6 +10,7 @@ import { DomainService } from "../../../shared/service.ts";
 import { checkAuthorizeInput } from "./pan.ts";
 import { providerFor } from "./providers/index.ts";
 import { applyWebhookOnce, listPaymentsForOrder, savePayment } from "./records.ts";
+import { reportUnappliedWebhook } from "./unapplied-webhook.ts";
 import { traceObjectMethods } from "../../../shared/traced-object.ts";
 
 // Helpers are module functions, not methods: DomainService wraps every method as an async RPC call.
@@ -72,7 +73,9 @@ class PaymentsServiceBase extends DomainService<PaymentsEnv> {
   /**
    * Verifies and applies a provider webhook. Redeliveries (same event id, even
    * concurrent) are acknowledged with `duplicate: true` and change nothing.
-   * Events for an unknown payment are acknowledged too: retrying them cannot help.
+   * Events for an unknown payment, or that the payment's status does not
+   * allow, are acknowledged too (retrying them cannot help) and reported,
+   * since money may be at stake (`reportUnappliedWebhook`).
    */
   async handleWebhook(rawBody: string, signatureHeader: string | null): Promise<Result<{ received: true; duplicate: boolean }>> {
     const parsed = await providerFor(this.env).parseWebhook(rawBody, signatureHeader, Math.floor(Date.now() / 1000));
@@ -81,12 +84,17 @@ class PaymentsServiceBase extends DomainService<PaymentsEnv> {
     // Its own pool, ended here: the transaction must not share a connection with anything else.
     const { db, pool } = openDb(this.env);
     let duplicate: boolean;
+    let outcome: PaymentOutcome | undefined;
     try {
-      ({ duplicate } = await applyWebhookOnce(db, event, async () => (await paymentStub(this.env, event.data.paymentId).applyWebhook(event)).record));
+      ({ duplicate } = await applyWebhookOnce(db, event, async () => {
+        outcome = await paymentStub(this.env, event.data.paymentId).applyWebhook(event);
+        return outcome.record;
+      }));
     } finally {
       this.ctx.waitUntil(pool.end().catch(() => undefined));
     }
     console.log(JSON.stringify({ level: "info", worker: "payments", msg: "webhook", eventId: event.id, type: event.type, duplicate }));
+    if (outcome) reportUnappliedWebhook(event, outcome);
     return ok({ received: true, duplicate });
   }
 
