@@ -2,8 +2,11 @@ import { z } from "@hono/zod-openapi";
 import { MoneySchema, digits, type Money } from "./common.ts";
 import { CountrySchema } from "./users.ts";
 
-export const SHIPMENT_STATUSES = ["pending", "in_transit", "delivered"] as const;
+/** The direction a shipment moves in, and `cancelled`: its order was cancelled before the parcel left. */
+export const SHIPMENT_STATUSES = ["pending", "in_transit", "delivered", "cancelled"] as const;
 export type ShipmentStatus = (typeof SHIPMENT_STATUSES)[number];
+/** The statuses a shipment moves through, in order (never back). */
+export type ForwardShipmentStatus = Exclude<ShipmentStatus, "cancelled">;
 
 /** A priced shipping option as a shopper sees it (API.md "Shipping"). */
 export const ShippingQuoteSchema = z

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Order } from "../../shared/schemas/orders.ts";
+import { LOCAL_CARRIER_WEBHOOK_SECRET, signCarrierWebhook } from "../../workers/shipping/src/webhook.ts";
 import { addToCart, adminToken, api, checkout, checkoutBody, customer, eventually, inventory, problem, product, type Customer } from "./orders-support.ts";
 
 let admin = "";
@@ -111,14 +112,21 @@ describe("POST /v1/orders/{id}/cancel", () => {
     expect(pays.body.items.map((p) => p.status)).toStrictEqual(["refunded"]);
   });
 
-  it("keeps a cancelled order's shipment from moving (409), so parcel and order never disagree", async () => {
+  it("cancels a cancelled order's shipment and keeps it from moving (409; a carrier's report is acknowledged), so parcel and order never disagree", async () => {
     const c = await customer();
     const { order } = await paidOrder(c);
     const shipment = await shipmentOf(c.token, order.id);
     expect((await api("POST", `/v1/orders/${order.id}/cancel`, { token: c.token })).status).toBe(200);
+    // The cancel's answer waited for its follow-ups: the shipment says so at once, with the step in its history.
+    const cancelled = await api<{ status: string; trackingNumber: string; events: { status: string }[] }>("GET", `/v1/orders/${order.id}/shipment`, { token: c.token });
+    expect({ status: cancelled.body.status, events: cancelled.body.events.map((e) => e.status) }).toStrictEqual({ status: "cancelled", events: ["pending", "cancelled"] });
     const moved = await api("POST", `/v1/shipments/${shipment.id}/events`, { token: admin, body: { status: "in_transit" } });
     expect(moved).toStrictEqual({ status: 409, headers: expect.anything(), body: problem(409, "CONFLICT") });
-    expect((await api<{ status: string }>("GET", `/v1/orders/${order.id}/shipment`, { token: c.token })).body.status).toBe("pending");
+    // A carrier retries anything but a 2xx: its report is acknowledged (and reported), and changes nothing.
+    const rawBody = JSON.stringify({ trackingNumber: cancelled.body.trackingNumber, status: "in_transit" });
+    const carrier = await api<{ status: string }>("POST", "/v1/webhooks/carrier", { rawBody, headers: { "edgeshop-signature": await signCarrierWebhook(LOCAL_CARRIER_WEBHOOK_SECRET, rawBody, Math.floor(Date.now() / 1000)) } });
+    expect({ status: carrier.status, shipment: carrier.body.status }).toStrictEqual({ status: 200, shipment: "cancelled" });
+    expect((await api<{ status: string }>("GET", `/v1/orders/${order.id}/shipment`, { token: c.token })).body.status).toBe("cancelled");
     expect((await api<Order>("GET", `/v1/orders/${order.id}`, { token: c.token })).body.status).toBe("cancelled");
   });
 

@@ -53,7 +53,7 @@ export const shipments = pgTable(
     id: text("id").primaryKey(),
     orderId: text("order_id").notNull().unique("shipments_order_id_unique"),
     userId: text("user_id").notNull(),
-    status: text("status", { enum: ["pending", "in_transit", "delivered"] }).notNull().default("pending"),
+    status: text("status", { enum: ["pending", "in_transit", "delivered", "cancelled"] }).notNull().default("pending"),
     carrier: text("carrier").notNull(),
     trackingNumber: text("tracking_number").notNull().unique("shipments_tracking_number_unique"),
     /** The furthest status the orders Worker has acknowledged; lets a repeated event retry a failed sync. */
@@ -69,7 +69,7 @@ export const shipmentEvents = pgTable(
   "shipment_events",
   {
     shipmentId: text("shipment_id").notNull().references(() => shipments.id, { onDelete: "cascade" }),
-    status: text("status", { enum: ["pending", "in_transit", "delivered"] }).notNull(),
+    status: text("status", { enum: ["pending", "in_transit", "delivered", "cancelled"] }).notNull(),
     at: timestamp("at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
     source: text("source").notNull(),
   },

@@ -34,14 +34,20 @@ export async function notifyCart(h: FollowUpHost): Promise<void> {
 
 /** True while a settled order still owes the cart, the shipping Worker or Postgres something. */
 export function hasFollowUps(s: OrderState): boolean {
-  return !s.cartNotified || (s.status === "paid" && !s.shipmentCreated) || (s.recorded && s.deliveredVersion < s.version);
+  return !s.cartNotified || (s.status === "paid" && !s.shipmentCreated) || owesShipmentCancel(s) || (s.recorded && s.deliveredVersion < s.version);
+}
+
+/** A cancelled order whose shipment was created and not yet cancelled. */
+function owesShipmentCancel(s: OrderState): boolean {
+  return s.status === "cancelled" && s.shipmentCreated && !s.shipmentCancelled;
 }
 
 /**
  * Everything after a settled saga, each part idempotent and retried by the
  * caller's alarm until done: the cart is told, a paid order gets its
- * shipment (a failure here never fails the order), and the outbox delivers
- * the current version to Postgres. Returns true when something is left.
+ * shipment and a cancelled one has it cancelled (a failure here never fails
+ * the order), and the outbox delivers the current version to Postgres.
+ * Returns true when something is left.
  */
 export async function followUp(h: FollowUpHost): Promise<boolean> {
   const sql = h.ctx.storage.sql;
@@ -63,6 +69,18 @@ export async function followUp(h: FollowUpHost): Promise<boolean> {
       saveState(sql, now);
     } catch (err) {
       log("order: creating the shipment failed", s.orderId, err);
+      pending = true;
+    }
+  }
+  if (owesShipmentCancel(loadState(sql) ?? s)) {
+    try {
+      const r = await h.env.SHIPPING.cancelShipment(s.orderId);
+      if (!r.ok) throw new Error(r.error.code);
+      const now = loadState(sql) ?? s;
+      now.shipmentCancelled = true;
+      saveState(sql, now);
+    } catch (err) {
+      log("order: cancelling the shipment failed", s.orderId, err);
       pending = true;
     }
   }

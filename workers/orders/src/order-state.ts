@@ -50,6 +50,8 @@ export interface OrderState {
   recorded: boolean;
   cartNotified: boolean;
   shipmentCreated: boolean;
+  /** True once the shipping Worker cancelled the shipment of this cancelled order (absent in states saved before it existed). */
+  shipmentCancelled?: boolean;
   outboxAttempts: number;
   createdAt: string;
   updatedAt: string;

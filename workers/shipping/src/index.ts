@@ -1,4 +1,4 @@
-import { withSentry } from "@sentry/cloudflare";
+import { captureMessage, withSentry } from "@sentry/cloudflare";
 import { sentryOptions, sentryWhenConfigured } from "../../../shared/observability.ts";
 import { fail, ok, type Result } from "../../../shared/errors.ts";
 import type {
@@ -17,7 +17,7 @@ import { getOptionDetail, listOptions, priceQuote, quoteRows } from "./options.t
 import { cachedQuoteRows, clearQuoteCache } from "./quote-cache.ts";
 import { syncOrder } from "./order-sync.ts";
 import { publishShipmentEvent } from "./shipment-events.ts";
-import { advance, createShipment, findById, findByTrackingNumber, getShipmentForOrder, toShipment } from "./shipments.ts";
+import { advance, cancelShipment, createShipment, findById, findByTrackingNumber, getShipmentForOrder, toShipment } from "./shipments.ts";
 import { LOCAL_CARRIER_WEBHOOK_SECRET, verifyAndParseCarrierWebhook } from "./webhook.ts";
 
 /** RPC surface of the shipping Worker. Inputs arrive already validated by the gateway. */
@@ -93,14 +93,31 @@ class ShippingServiceBase extends DomainService<ShippingEnv> {
     return ok(shipment);
   }
 
-  /** A signed carrier report, mapped onto addEvent by tracking number. */
+  /** The order was cancelled before its parcel left: its shipment becomes `cancelled` (idempotent; the OrderDO's follow-up). */
+  async cancelShipment(orderId: string): Promise<Result<null>> {
+    const r = await cancelShipment(this.db(), orderId);
+    return r.ok ? ok(null) : r;
+  }
+
+  /**
+   * A signed carrier report, mapped onto addEvent by tracking number. A
+   * report on the parcel of a cancelled order is acknowledged (a carrier
+   * retries anything else, for good) with the shipment as it is, and
+   * reported: a parcel that should not have left is someone's job.
+   */
   async handleCarrierWebhook(rawBody: string, signatureHeader: string | null): Promise<Result<Shipment>> {
     const secret = this.env.CARRIER_WEBHOOK_SECRET || (this.env.ENVIRONMENT === "dev" ? LOCAL_CARRIER_WEBHOOK_SECRET : "");
     const event = await verifyAndParseCarrierWebhook(secret, rawBody, signatureHeader, Math.floor(Date.now() / 1000));
     if (!event.ok) return event;
-    const row = await findByTrackingNumber(this.db(), event.value.trackingNumber);
+    const db = this.db();
+    const row = await findByTrackingNumber(db, event.value.trackingNumber);
     if (!row) return fail("NOT_FOUND", "No shipment has this tracking number.");
-    return this.addEvent(row.id, event.value.status, "carrier");
+    const moved = await this.addEvent(row.id, event.value.status, "carrier");
+    if (moved.ok || moved.error.code !== "CONFLICT") return moved;
+    const msg = `carrier reports ${event.value.status} for the parcel of a cancelled order`;
+    console.error(JSON.stringify({ level: "warn", worker: "shipping", msg, shipmentId: row.id, orderId: row.orderId, trackingNumber: row.trackingNumber }));
+    captureMessage(msg, { level: "warning", tags: { shipmentId: row.id, orderId: row.orderId } });
+    return ok(await toShipment(db, (await findById(db, row.id)) ?? row));
   }
 }
 

@@ -1,7 +1,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import type { Database } from "../../../shared/db/client.ts";
 import { shipmentEvents, shipments, type ShipmentRow } from "../../../shared/db/schema/index.ts";
-import type { ShipmentStatus } from "../../../shared/schemas/shipping.ts";
+import type { ForwardShipmentStatus } from "../../../shared/schemas/shipping.ts";
 import { RANK } from "./shipments.ts";
 
 const ORDER_STATUS = { in_transit: "shipped", delivered: "delivered" } as const;
@@ -20,7 +20,9 @@ function log(level: "warn" | "error", msg: string, fields: Record<string, unknow
  * retries it, so the order cannot stay behind for good.
  */
 export async function syncOrder(db: Database, orders: ShippingEnv["ORDERS"], row: ShipmentRow): Promise<void> {
-  const pending = STEPS.filter((s) => RANK[s] > RANK[row.orderSyncedStatus] && RANK[s] <= RANK[row.status]);
+  const status = row.status;
+  if (status === "cancelled") return; // the order moved first: nothing to bring it
+  const pending = STEPS.filter((s) => RANK[s] > RANK[row.orderSyncedStatus] && RANK[s] <= RANK[status]);
   if (pending.length === 0) return;
   const events = await db.select().from(shipmentEvents).where(eq(shipmentEvents.shipmentId, row.id));
   for (const step of pending) {
@@ -35,7 +37,7 @@ export async function syncOrder(db: Database, orders: ShippingEnv["ORDERS"], row
       log("error", "order shipment status call failed", { orderId: row.orderId, shipmentId: row.id, status: step, error: String(err) });
       return;
     }
-    const behind = (Object.keys(RANK) as ShipmentStatus[]).filter((s) => RANK[s] < RANK[step]);
+    const behind = (Object.keys(RANK) as ForwardShipmentStatus[]).filter((s) => RANK[s] < RANK[step]);
     await db
       .update(shipments)
       .set({ orderSyncedStatus: step })

@@ -5,12 +5,14 @@ import type { HttpDatabase } from "../../../shared/db/http.ts";
 import { shipmentEvents, shipments, type ShipmentEventRow, type ShipmentRow } from "../../../shared/db/schema/index.ts";
 import { fail, ok, type Result } from "../../../shared/errors.ts";
 import { newId } from "../../../shared/ids.ts";
-import type { Shipment, ShipmentEventStatus, ShipmentStatus } from "../../../shared/schemas/shipping.ts";
+import type { ForwardShipmentStatus, Shipment, ShipmentEventStatus, ShipmentStatus } from "../../../shared/schemas/shipping.ts";
 import { DEFAULT_CARRIER } from "./admin.ts";
 
 /** Position of a status in the only direction a shipment moves. */
-export const RANK: Record<ShipmentStatus, number> = { pending: 0, in_transit: 1, delivered: 2 };
-const ORDER: ShipmentStatus[] = ["pending", "in_transit", "delivered"];
+export const RANK: Record<ForwardShipmentStatus, number> = { pending: 0, in_transit: 1, delivered: 2 };
+const ORDER: ForwardShipmentStatus[] = ["pending", "in_transit", "delivered"];
+/** Order of a shipment's history: the way it moved, or created and then cancelled. */
+const HISTORY_RANK: Record<ShipmentStatus, number> = { ...RANK, cancelled: 3 };
 
 /** A tracking number like `EP4F1A09C2D37B6E81`: carrier prefix plus 64 random bits. */
 function trackingNumber(): string {
@@ -25,7 +27,7 @@ export async function toShipment(db: Database, row: ShipmentRow): Promise<Shipme
 }
 
 function shipmentOf(row: ShipmentRow, events: ShipmentEventRow[]): Shipment {
-  const ordered = [...events].sort((a, b) => RANK[a.status] - RANK[b.status]);
+  const ordered = [...events].sort((a, b) => HISTORY_RANK[a.status] - HISTORY_RANK[b.status]);
   return {
     id: row.id,
     orderId: row.orderId,
@@ -88,6 +90,7 @@ export async function advance(db: Database, shipmentId: string, status: Shipment
   return db.transaction(async (tx) => {
     const [row] = await tx.select().from(shipments).where(eq(shipments.id, shipmentId)).for("update").limit(1);
     if (!row) return fail("NOT_FOUND", "Shipment not found.");
+    if (row.status === "cancelled") return fail("CONFLICT", "The order was cancelled: its shipment can no longer move.");
     if (RANK[status] <= RANK[row.status]) return ok(row);
     const at = new Date();
     const steps = ORDER.slice(RANK[row.status] + 1, RANK[status] + 1);
@@ -98,5 +101,23 @@ export async function advance(db: Database, shipmentId: string, status: Shipment
     const [updated] = await tx.update(shipments).set({ status, updatedAt: at }).where(eq(shipments.id, shipmentId)).returning();
     if (!updated) throw new Error("update returned no row");
     return ok(updated);
+  });
+}
+
+/**
+ * The order was cancelled: a shipment still `pending` (the parcel has not
+ * left) becomes `cancelled`, with the step in its history. Idempotent; an
+ * order with no shipment, or one already cancelled, changes nothing. A
+ * parcel that left already keeps its status (the order can not have been
+ * cancelled after that: cancelling needs a paid, unshipped order).
+ */
+export async function cancelShipment(db: Database, orderId: string): Promise<Result<ShipmentRow | null>> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.select().from(shipments).where(eq(shipments.orderId, orderId)).for("update").limit(1);
+    if (!row || row.status !== "pending") return ok(row ?? null);
+    const at = new Date();
+    await tx.insert(shipmentEvents).values({ shipmentId: row.id, status: "cancelled", at, source: "order" }).onConflictDoNothing();
+    const [updated] = await tx.update(shipments).set({ status: "cancelled", updatedAt: at }).where(eq(shipments.id, row.id)).returning();
+    return ok(updated ?? row);
   });
 }
