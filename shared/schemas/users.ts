@@ -51,6 +51,17 @@ export const AddressInputSchema = z
   .openapi("AddressInput");
 export type AddressInput = z.infer<typeof AddressInputSchema>;
 
+/** A change to a saved address: any of its fields (`line2: null` clears it), at least one, nothing else. */
+export const AddressPatchSchema = z
+  .strictObject(AddressInputSchema.shape)
+  .partial()
+  .refine((p) => Object.keys(p).length > 0, "Name at least one field to change")
+  .openapi("AddressPatch");
+export type AddressPatch = z.infer<typeof AddressPatchSchema>;
+
+/** How many addresses one account saves at most. */
+export const MAX_ADDRESSES = 50;
+
 export const AddressSchema = z
   .object({
     id: z.string(),

@@ -173,6 +173,38 @@ describe("/v1/me/addresses", () => {
     }
     expect((await api("POST", "/v1/me/addresses", { body: address })).status).toBe(401);
   });
+
+  it("changes and deletes the caller's own addresses only (another's is 404, like a missing one)", async () => {
+    const [a, b] = await Promise.all([newCustomer(), newCustomer()]);
+    const created = (await api<{ id: string }>("POST", "/v1/me/addresses", { token: a.token, body: { ...address, line2: "Flat 2" } })).body;
+    const path = `/v1/me/addresses/${created.id}`;
+    const moved = await api("PATCH", path, { token: a.token, body: { city: "Shelbyville", line2: null } });
+    expect(moved).toMatchObject({ status: 200, body: { ...created, city: "Shelbyville", line2: null } });
+    for (const [body, field] of [[{}, "body"], [{ city: "" }, "city"], [{ country: "ZZ" }, "country"], [{ city: "X", userId: b.id }, "userId"]] as const) {
+      const bad = await api("PATCH", path, { token: a.token, body });
+      expect(bad.body).toStrictEqual(problemOf(400, "VALIDATION_FAILED", { errors: [{ path: field, message: expect.any(String) }] }));
+    }
+    expect((await api("PATCH", path, { token: b.token, body: { city: "Elsewhere" } })).body).toStrictEqual(problemOf(404, "NOT_FOUND"));
+    expect((await api("DELETE", path, { token: b.token })).body).toStrictEqual(problemOf(404, "NOT_FOUND"));
+    expect((await api("GET", "/v1/me/addresses", { token: a.token })).body).toStrictEqual({ items: [moved.body] });
+    expect((await api("DELETE", path, { token: a.token })).status).toBe(204);
+    expect((await api("DELETE", path, { token: a.token })).body).toStrictEqual(problemOf(404, "NOT_FOUND"));
+    expect((await api("GET", "/v1/me/addresses", { token: a.token })).body).toStrictEqual({ items: [] });
+    expect((await api("DELETE", path)).status).toBe(401);
+  });
+
+  it("saves at most 50 addresses per account (409 CONFLICT beyond), even when the last places are raced for", async () => {
+    const a = await newCustomer();
+    for (let i = 0; i < 45; i++) expect((await api("POST", "/v1/me/addresses", { token: a.token, body: { ...address, name: `A${i}` } })).status).toBe(201);
+    const raced = await Promise.all(Array.from({ length: 10 }, (_, i) => api("POST", "/v1/me/addresses", { token: a.token, body: { ...address, name: `B${i}` } })));
+    expect(raced.filter((r) => r.status === 201)).toHaveLength(5);
+    for (const r of raced.filter((r) => r.status !== 201)) expect(r.body).toStrictEqual(problemOf(409, "CONFLICT"));
+    expect((await api<{ items: unknown[] }>("GET", "/v1/me/addresses", { token: a.token })).body.items).toHaveLength(50);
+    // Deleting one makes room for one.
+    const some = (await api<{ items: { id: string }[] }>("GET", "/v1/me/addresses", { token: a.token })).body.items[0]!;
+    expect((await api("DELETE", `/v1/me/addresses/${some.id}`, { token: a.token })).status).toBe(204);
+    expect((await api("POST", "/v1/me/addresses", { token: a.token, body: address })).status).toBe(201);
+  });
 });
 
 describe("admin user listing", () => {

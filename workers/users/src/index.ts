@@ -3,10 +3,10 @@ import { sentryOptions, sentryWhenConfigured } from "../../../shared/observabili
 import { signAccessToken } from "../../../shared/auth.ts";
 import { ok, type Result } from "../../../shared/errors.ts";
 import type { Page } from "../../../shared/pagination.ts";
-import type { Address, AddressInput, LoginInput, RegisterInput, UpdateMeInput, User } from "../../../shared/schemas/users.ts";
+import type { Address, AddressInput, AddressPatch, LoginInput, RegisterInput, UpdateMeInput, User } from "../../../shared/schemas/users.ts";
 import { DomainService } from "../../../shared/service.ts";
 import { login, register } from "./accounts.ts";
-import { addAddress, getUser, listAddresses, listUsers, updateProfile } from "./profiles.ts";
+import { addAddress, deleteAddress, getUser, listAddresses, listUsers, saveAddress, updateAddress, updateProfile } from "./profiles.ts";
 
 export interface AuthResult {
   user: User;
@@ -44,8 +44,21 @@ class UsersServiceBase extends DomainService<UsersEnv> {
     return listAddresses(this.db(), userId);
   }
 
+  /** The previous release's gateway's call (no limit): kept while a gateway of that release may run. */
   async addAddress(userId: string, input: AddressInput): Promise<Address> {
     return addAddress(this.db(), userId, input);
+  }
+
+  async saveAddress(userId: string, input: AddressInput): Promise<Result<Address>> {
+    return saveAddress(this.db(), userId, input);
+  }
+
+  async updateAddress(userId: string, id: string, patch: AddressPatch): Promise<Result<Address>> {
+    return updateAddress(this.db(), userId, id, patch);
+  }
+
+  async deleteAddress(userId: string, id: string): Promise<Result<null>> {
+    return deleteAddress(this.db(), userId, id);
   }
 
   private issue(user: User): Promise<string> {

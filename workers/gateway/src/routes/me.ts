@@ -1,10 +1,11 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
-import { AddressInputSchema, AddressSchema, UpdateMeSchema, UserSchema } from "../../../../shared/schemas/users.ts";
-import { ok } from "../../../../shared/errors.ts";
+import { AddressInputSchema, AddressPatchSchema, AddressSchema, MAX_ADDRESSES, UpdateMeSchema, UserSchema } from "../../../../shared/schemas/users.ts";
+import { isMissingRpcMethod, ok } from "../../../../shared/errors.ts";
+import { IdParamSchema } from "../../../../shared/schemas/common.ts";
 import type { AppEnv } from "../context.ts";
 import { principalOf, requireAuth } from "../middleware/auth.ts";
 import { bearer, jsonBody, jsonResponse, problems } from "../openapi.ts";
-import { send } from "../respond.ts";
+import { send, sendNoContent } from "../respond.ts";
 
 const getMe = createRoute({
   method: "get",
@@ -41,15 +42,49 @@ const addAddress = createRoute({
   method: "post",
   path: "/v1/me/addresses",
   tags: ["Users"],
-  summary: "Save an address",
+  summary: `Save an address (at most ${MAX_ADDRESSES} per account: 409 CONFLICT beyond)`,
   security: bearer,
   middleware: [requireAuth()] as const,
   request: jsonBody(AddressInputSchema),
-  responses: { 201: jsonResponse(AddressSchema, "Saved"), ...problems(400, 401) },
+  responses: { 201: jsonResponse(AddressSchema, "Saved"), ...problems(400, 401, 409) },
+});
+
+const patchAddress = createRoute({
+  method: "patch",
+  path: "/v1/me/addresses/{id}",
+  tags: ["Users"],
+  summary: "Change fields of a saved address (`line2: null` clears it)",
+  security: bearer,
+  middleware: [requireAuth()] as const,
+  request: { params: IdParamSchema, ...jsonBody(AddressPatchSchema) },
+  responses: { 200: jsonResponse(AddressSchema, "Changed"), ...problems(400, 401, 404) },
+});
+
+const deleteAddress = createRoute({
+  method: "delete",
+  path: "/v1/me/addresses/{id}",
+  tags: ["Users"],
+  summary: "Delete a saved address",
+  security: bearer,
+  middleware: [requireAuth()] as const,
+  request: { params: IdParamSchema },
+  responses: { 204: { description: "Deleted" }, ...problems(401, 404) },
 });
 
 export const meRoutes = new OpenAPIHono<AppEnv>()
   .openapi(getMe, async (c) => send(c, await c.env.USERS.getUser(principalOf(c).userId)))
   .openapi(patchMe, async (c) => send(c, await c.env.USERS.updateProfile(principalOf(c).userId, c.req.valid("json"))))
   .openapi(listAddresses, async (c) => send(c, ok({ items: await c.env.USERS.listAddresses(principalOf(c).userId) })))
-  .openapi(addAddress, async (c) => send(c, ok(await c.env.USERS.addAddress(principalOf(c).userId, c.req.valid("json"))), 201));
+  .openapi(addAddress, async (c) => {
+    const userId = principalOf(c).userId;
+    const input = c.req.valid("json");
+    try {
+      return send(c, await c.env.USERS.saveAddress(userId, input), 201);
+    } catch (err) {
+      // A users Worker of the release before this one (a rollout under way) saves with no limit.
+      if (!isMissingRpcMethod(err, "saveAddress")) throw err;
+      return send(c, ok(await c.env.USERS.addAddress(userId, input)), 201);
+    }
+  })
+  .openapi(patchAddress, async (c) => send(c, await c.env.USERS.updateAddress(principalOf(c).userId, c.req.valid("param").id, c.req.valid("json"))))
+  .openapi(deleteAddress, async (c) => sendNoContent(c, await c.env.USERS.deleteAddress(principalOf(c).userId, c.req.valid("param").id)));
