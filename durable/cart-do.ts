@@ -8,7 +8,7 @@ import {
   type BeginCheckout,
 } from "../workers/orders/src/cart-checkout.ts";
 import {
-  CART_IDLE_MS, cartCurrency, clearLines, lastActivity, lineQuantity, MAX_LINE_QUANTITY, migrateCart, refreshLines, toCart, touch, upsertLine,
+  CART_IDLE_MS, cartCurrency, clearLines, lastActivity, lineCount, lineQuantity, MAX_LINE_QUANTITY, MAX_LINES, migrateCart, refreshLines, toCart, touch, upsertLine,
 } from "../workers/orders/src/cart-store.ts";
 
 /**
@@ -52,7 +52,11 @@ export class CartDO extends TracedDurableObject<OrdersEnv> {
     if (currency !== undefined && currency !== variant.price.currency) {
       return fail("VALIDATION_FAILED", "A cart holds one currency.", [{ path: "sku", message: `Priced in ${variant.price.currency}, the cart is in ${currency}` }]);
     }
-    const next = (lineQuantity(this.sql, variant.sku) ?? 0) + quantity;
+    const held = lineQuantity(this.sql, variant.sku);
+    if (held === undefined && lineCount(this.sql) >= MAX_LINES) {
+      return fail("VALIDATION_FAILED", `A cart holds at most ${MAX_LINES} different items.`, [{ path: "sku", message: `At most ${MAX_LINES} lines per cart` }]);
+    }
+    const next = (held ?? 0) + quantity;
     if (next > MAX_LINE_QUANTITY) {
       return fail("VALIDATION_FAILED", `A line holds at most ${MAX_LINE_QUANTITY} units.`, [{ path: "quantity", message: `At most ${MAX_LINE_QUANTITY} per line` }]);
     }
@@ -61,8 +65,10 @@ export class CartDO extends TracedDurableObject<OrdersEnv> {
     return this.changed();
   }
 
-  /** Sets a line's quantity (0 removes it); 404 for a line not in the cart. */
-  /** `available` is null when the SKU is no longer sold (its product was deleted): only removing the line is left. */
+  /**
+   * Sets a line's quantity (0 removes it); 404 for a line not in the cart.
+   * `available` is null when the SKU is no longer sold (its product was deleted): only removing the line is left.
+   */
   async updateItem(sku: string, quantity: number, available: number | null): Promise<Result<Cart>> {
     if (lineQuantity(this.sql, sku) === undefined) return fail("NOT_FOUND", "This SKU is not in the cart.");
     if (quantity > 0) {

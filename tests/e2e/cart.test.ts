@@ -104,6 +104,18 @@ describe("POST /v1/cart/items", () => {
     expect(more.body.subtotal).toStrictEqual({ amount: v!.price.amount * 5 + w!.price.amount, currency: "USD" });
   });
 
+  it("holds at most 50 different items (400 naming the sku beyond), while its lines can still grow", async () => {
+    const c = await customer();
+    const fifty = await product(admin, Array.from({ length: 50 }, () => 3));
+    for (const v of fifty) expect((await addToCart(c.token, v.sku, 1)).status).toBe(200);
+    const [other] = await product(admin, [3]);
+    const refused = await addToCart(c.token, other!.sku, 1);
+    expect(refused.body).toStrictEqual(problem(400, "VALIDATION_FAILED", [{ path: "sku", message: "At most 50 lines per cart" }]));
+    expect((await addToCart(c.token, fifty[0]!.sku, 1)).status).toBe(200);
+    const cart = await api<Cart>("GET", "/v1/cart", { token: c.token });
+    expect({ lines: cart.body.items.length, first: cart.body.items[0]!.quantity }).toStrictEqual({ lines: 50, first: 2 });
+  });
+
   it("rejects quantities outside 1-99 and a missing sku with 400", async () => {
     const c = await customer();
     for (const body of [{ sku: "X", quantity: 0 }, { sku: "X", quantity: 100 }, { sku: "X", quantity: 1.5 }, { quantity: 1 }]) {

@@ -7,6 +7,17 @@ export const CART_IDLE_MS = 30 * 24 * 60 * 60 * 1000;
 export const DEFAULT_CURRENCY = "USD";
 /** Upper bound of one line's quantity, the same as one request may add. */
 export const MAX_LINE_QUANTITY = 99;
+/**
+ * Different SKUs one cart holds at most. Checkout makes one StockDO call per
+ * line to hold and one to sell, each a subrequest of one request chain, so a
+ * cart stays well inside the platform's subrequest budget.
+ */
+export const MAX_LINES = 50;
+
+/** How many lines (different SKUs) the cart holds. */
+export function lineCount(sql: SqlStorage): number {
+  return sql.exec<{ n: number }>(`SELECT count(*) AS n FROM lines`).one().n;
+}
 
 interface LineRow extends Record<string, SqlStorageValue> {
   sku: string;
