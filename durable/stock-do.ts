@@ -200,10 +200,10 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
     this.nextExpiry = undefined; // the alarm always looks at storage itself
     const now = Date.now();
     this.expireDue(now);
-    const purge = (table: string, condition: string) =>
-      this.sql.exec(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${condition} LIMIT ?) RETURNING 1`, now - KEEP_CLOSED_MS, PURGE_BATCH).toArray().length;
     // Before the next alarm is worked out: holds taken while the write is in flight count there.
     await copyToPostgresIfDue(this.sql, this.env, now);
+    const purge = (table: string, condition: string) =>
+      this.sql.exec(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${condition} LIMIT ?) RETURNING 1`, now - KEEP_CLOSED_MS, PURGE_BATCH).toArray().length;
     const purged = Math.max(
       purge("reservations", "state != 'held' AND closed_at < ?"),
       purge("operations", "at < ?"),
