@@ -122,3 +122,18 @@ export function isMissingRpcMethod(err: unknown, method?: string): boolean {
   const m = /does not implement the method "([^"]+)"/.exec(String(err));
   return m !== null && (method === undefined || m[1] === method);
 }
+
+/**
+ * Calls `current`, an RPC method this release added; when the receiver is of
+ * the release before (a rollout under way) and has no `method` yet, answers
+ * with `previous`, that release's call, instead. Each use is transitional:
+ * drop it once every receiver runs this release.
+ */
+export async function orPreviousRelease<T>(method: string, current: () => Promise<T>, previous: () => Promise<T>): Promise<T> {
+  try {
+    return await current();
+  } catch (err) {
+    if (!isMissingRpcMethod(err, method)) throw err;
+    return previous();
+  }
+}

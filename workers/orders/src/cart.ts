@@ -1,4 +1,4 @@
-import { fail, isMissingRpcMethod, type Result } from "../../../shared/errors.ts";
+import { fail, orPreviousRelease, type Result } from "../../../shared/errors.ts";
 import type { Cart, CartVariant } from "../../../shared/schemas/cart.ts";
 import { cartVariantsOf, type CartVariantInfo } from "../../../shared/schemas/catalog.ts";
 
@@ -21,14 +21,11 @@ async function lookUp(env: OrdersEnv, sku: string): Promise<{ variant: CartVaria
  * has no such method: during a rollout that meets one, the two calls it
  * replaced answer instead (drop this fallback once every catalog has it).
  */
-export async function cartVariants(env: Pick<OrdersEnv, "CATALOG">, sku: string): Promise<Record<string, CartVariantInfo>> {
-  try {
-    return await env.CATALOG.getCartVariants([sku]);
-  } catch (err) {
-    if (!isMissingRpcMethod(err, "getCartVariants")) throw err;
+export function cartVariants(env: Pick<OrdersEnv, "CATALOG">, sku: string): Promise<Record<string, CartVariantInfo>> {
+  return orPreviousRelease("getCartVariants", () => env.CATALOG.getCartVariants([sku]), async () => {
     const [variants, availability] = await Promise.all([env.CATALOG.getVariants([sku]), env.CATALOG.getAvailability([sku])]);
     return cartVariantsOf(variants, availability);
-  }
+  });
 }
 
 /**

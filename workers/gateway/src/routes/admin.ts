@@ -1,5 +1,5 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
-import { isMissingRpcMethod, ok, type Result } from "../../../../shared/errors.ts";
+import { ok, orPreviousRelease, type Result } from "../../../../shared/errors.ts";
 import type { Page } from "../../../../shared/pagination.ts";
 import { ListQuerySchema, MoneySchema, pageSchema } from "../../../../shared/schemas/common.ts";
 import type { AppEnv } from "../context.ts";
@@ -90,11 +90,6 @@ export const adminRoutes = new OpenAPIHono<AppEnv>()
  * page methods: while a rollout meets one, its unpaged answer (the newest
  * 100) stands in as a single page (drop this once every events Worker has them).
  */
-async function pageOrPrevious<T>(method: string, page: () => Promise<Result<Page<T>>>, previous: () => Promise<T[]>, query: { limit: number; cursor?: string | undefined }): Promise<Result<Page<T>>> {
-  try {
-    return await page();
-  } catch (err) {
-    if (!isMissingRpcMethod(err, method)) throw err;
-    return ok({ items: query.cursor === undefined ? (await previous()).slice(0, query.limit) : [], nextCursor: null });
-  }
+function pageOrPrevious<T>(method: string, page: () => Promise<Result<Page<T>>>, previous: () => Promise<T[]>, query: { limit: number; cursor?: string | undefined }): Promise<Result<Page<T>>> {
+  return orPreviousRelease(method, page, async () => ok({ items: query.cursor === undefined ? (await previous()).slice(0, query.limit) : [], nextCursor: null }));
 }

@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
-import { AddressInputSchema, AddressPatchSchema, AddressSchema, MAX_ADDRESSES, UpdateMeSchema, UserSchema } from "../../../../shared/schemas/users.ts";
-import { isMissingRpcMethod, ok } from "../../../../shared/errors.ts";
+import { AddressInputSchema, AddressPatchSchema, AddressSchema, MAX_ADDRESSES, UpdateMeSchema, UserSchema, type Address } from "../../../../shared/schemas/users.ts";
+import { ok, orPreviousRelease, type Result } from "../../../../shared/errors.ts";
 import { IdParamSchema } from "../../../../shared/schemas/common.ts";
 import type { AppEnv } from "../context.ts";
 import { principalOf, requireAuth } from "../middleware/auth.ts";
@@ -78,13 +78,9 @@ export const meRoutes = new OpenAPIHono<AppEnv>()
   .openapi(addAddress, async (c) => {
     const userId = principalOf(c).userId;
     const input = c.req.valid("json");
-    try {
-      return send(c, await c.env.USERS.saveAddress(userId, input), 201);
-    } catch (err) {
-      // A users Worker of the release before this one (a rollout under way) saves with no limit.
-      if (!isMissingRpcMethod(err, "saveAddress")) throw err;
-      return send(c, ok(await c.env.USERS.addAddress(userId, input)), 201);
-    }
+    // A users Worker of the release before this one (a rollout under way) saves with no limit.
+    const saved = await orPreviousRelease<Result<Address>>("saveAddress", async () => await c.env.USERS.saveAddress(userId, input), async () => ok(await c.env.USERS.addAddress(userId, input)));
+    return send(c, saved, 201);
   })
   .openapi(patchAddress, async (c) => send(c, await c.env.USERS.updateAddress(principalOf(c).userId, c.req.valid("param").id, c.req.valid("json"))))
   .openapi(deleteAddress, async (c) => sendNoContent(c, await c.env.USERS.deleteAddress(principalOf(c).userId, c.req.valid("param").id)));
