@@ -51,9 +51,9 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-/** Given `limit + 1` fetched rows, returns the page and its next cursor. */
-export function toPage<T extends { id: string }>(rows: T[], limit: number): Page<T> {
+/** Given `limit + 1` fetched rows, returns the page and its next cursor (by default the last row's id). */
+export function toPage<T extends { id: string }>(rows: T[], limit: number, cursorOf: (last: T) => string = (last) => encodeCursor(last.id)): Page<T> {
   const items = rows.slice(0, limit);
   const last = items.at(-1);
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null };
+  return { items, nextCursor: rows.length > limit && last ? cursorOf(last) : null };
 }

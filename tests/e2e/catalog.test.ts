@@ -106,6 +106,18 @@ describe("products: create and get", () => {
     expect(await api("GET", `/v1/inventory/L-${tag}-S`, { token: admin })).toStrictEqual({ status: 200, body: { sku: `L-${tag}-S`, onHand: 7, reserved: 0, available: 7 } });
   });
 
+  it("stores any price the schema takes, up to 10^10 minor units (past 2^31 too), and refuses more with 400", async () => {
+    const c = await category();
+    const p = await product(c.id, { variants: [{ sku: `BIG-${uid()}`, title: "Big", price: { amount: 10_000_000_000, currency: "USD" }, initialStock: 1 }] });
+    expect(p.variants[0]!.price).toStrictEqual({ amount: 10_000_000_000, currency: "USD" });
+    expect(((await api("GET", `/v1/products/${p.id}`)).body as ProductBody).variants[0]!.price.amount).toBe(10_000_000_000);
+    const patched = await api("PATCH", `/v1/products/${p.id}`, { token: admin, body: { variants: [{ sku: p.variants[0]!.sku, price: { amount: 2_147_483_648, currency: "USD" } }] } });
+    expect(patched.status).toBe(200);
+    expect((patched.body as ProductBody).variants[0]!.price.amount).toBe(2_147_483_648);
+    const tooMuch = await api("PATCH", `/v1/products/${p.id}`, { token: admin, body: { variants: [{ sku: p.variants[0]!.sku, price: { amount: 10_000_000_001, currency: "USD" } }] } });
+    expect(tooMuch).toStrictEqual({ status: 400, body: problem(400, "VALIDATION_FAILED", [{ path: "variants.0.price.amount", message: expect.any(String) }]) });
+  });
+
   it("keeps one currency per product: a patch changes every variant's currency or none", async () => {
     const c = await category();
     const p = await product(c.id, {}, [3, 3]);

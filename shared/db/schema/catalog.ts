@@ -35,7 +35,8 @@ export const variants = pgTable(
       .notNull()
       .references(() => products.id),
     title: text("title").notNull(),
-    priceAmount: integer("price_amount").notNull(),
+    // bigint, like every Money amount: the API takes up to 10^10 minor units (int4 stopped at 2^31, a 500).
+    priceAmount: bigint("price_amount", { mode: "number" }).notNull(),
     priceCurrency: text("price_currency").notNull(),
     weightGrams: integer("weight_grams").notNull().default(500),
     /** Order of the variant inside its product, as given at creation. */
@@ -53,10 +54,11 @@ export const inventory = pgTable("inventory", {
   sku: text("sku")
     .primaryKey()
     .references(() => variants.sku),
-  initial: integer("initial").notNull(),
-  adjusted: integer("adjusted").notNull().default(0),
-  onHand: integer("on_hand").notNull(),
-  sold: integer("sold").notNull().default(0),
+  // bigint, as the StockDO's own counters (SQLite integers are 64-bit): adjustments can take a SKU past 2^31.
+  initial: bigint("initial", { mode: "number" }).notNull(),
+  adjusted: bigint("adjusted", { mode: "number" }).notNull().default(0),
+  onHand: bigint("on_hand", { mode: "number" }).notNull(),
+  sold: bigint("sold", { mode: "number" }).notNull().default(0),
   seq: bigint("seq", { mode: "number" }).notNull().default(0),
   updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
 });

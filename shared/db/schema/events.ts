@@ -1,4 +1,4 @@
-import { integer, pgTable, primaryKey, text, timestamp, jsonb, date, index } from "drizzle-orm/pg-core";
+import { bigint, integer, pgTable, primaryKey, text, timestamp, jsonb, date, index } from "drizzle-orm/pg-core";
 
 /** One rendered email per (event, template); `status` follows the provider's answer. */
 export const notifications = pgTable(
@@ -36,8 +36,9 @@ export const salesDaily = pgTable(
     day: date("day", { mode: "string" }).notNull(),
     sku: text("sku").notNull(),
     currency: text("currency").notNull(),
-    units: integer("units").notNull().default(0),
-    revenue: integer("revenue").notNull().default(0),
+    // bigint: a day's revenue of one SKU passes 2^31 minor units (about 21 million dollars) easily enough.
+    units: bigint("units", { mode: "number" }).notNull().default(0),
+    revenue: bigint("revenue", { mode: "number" }).notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.day, t.sku, t.currency] })],
 );

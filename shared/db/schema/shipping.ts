@@ -1,4 +1,4 @@
-import { boolean, index, integer, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 
 /**
  * A destination zone: a set of countries priced alike. Exactly one zone is
@@ -40,8 +40,9 @@ export const shippingRates = pgTable(
   {
     optionId: text("option_id").notNull().references(() => shippingOptions.id, { onDelete: "cascade" }),
     minWeightGrams: integer("min_weight_grams").notNull(),
-    baseAmount: integer("base_amount").notNull(),
-    perKgAmount: integer("per_kg_amount").notNull().default(0),
+    // bigint, like every Money amount: the API takes up to 10^10 minor units.
+    baseAmount: bigint("base_amount", { mode: "number" }).notNull(),
+    perKgAmount: bigint("per_kg_amount", { mode: "number" }).notNull().default(0),
   },
   (t) => [primaryKey({ name: "shipping_rates_pk", columns: [t.optionId, t.minWeightGrams] })],
 );

@@ -68,6 +68,14 @@ describe("StockDO copy to Postgres", () => {
     expect(await runInDurableObject(stub, (_i: StockDO, state) => state.storage.getAlarm())).toBeGreaterThan(Date.now() + 6 * 24 * 3600 * 1000);
   });
 
+  it("copies counters past 2^31 (Postgres keeps them as bigint, as the object does)", async () => {
+    const { sku, stub } = await pgSku("wide", 1_000_000);
+    await stub.adjust(3_000_000_000, "a very large delivery", "op1");
+    await makeDue(stub);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect(await pgRow(sku)).toMatchObject({ initial: 1_000_000, adjusted: 3_000_000_000, onHand: 3_001_000_000 });
+  });
+
   it("keeps a newer copy the catalog already wrote (the write is guarded by seq)", async () => {
     const { sku, stub } = await pgSku("newer", 10);
     await stub.adjust(-1, "damaged", "op1");

@@ -101,7 +101,6 @@ export async function listDeadLetterPage(db: Database, query: ListQuery): Promis
     .where(before ? sql`(${receivedMs}, ${deadLetters.id}) < (${before.at.toISOString()}::timestamptz, ${before.id})` : undefined)
     .orderBy(desc(receivedMs), desc(deadLetters.id))
     .limit(query.limit + 1);
-  const items = rows.slice(0, query.limit).map((r) => ({ id: r.id, queue: r.queue, body: r.body, attempts: r.attempts, receivedAt: r.receivedAt.toISOString() }));
-  const last = rows.length > query.limit ? rows[query.limit - 1] : undefined;
-  return ok({ items, nextCursor: last ? encodeTimeCursor(last.receivedAt, last.id) : null });
+  const views = rows.map((r) => ({ id: r.id, queue: r.queue, body: r.body, attempts: r.attempts, receivedAt: r.receivedAt.toISOString() }));
+  return ok(toPage(views, query.limit, (last) => encodeTimeCursor(new Date(last.receivedAt), last.id)));
 }
