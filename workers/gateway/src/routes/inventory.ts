@@ -37,7 +37,7 @@ const ledger = createRoute({
   description:
     "The StockDO's ledger: the initial stock, adjustments (with their reason), reservations, commits (sales), releases, expiries and restocks. " +
     "`delta` is the change of `onHand` for init, adjust, commit and restock, and of `available` for reserve, release and expire. " +
-    "Init, adjust, commit and restock entries are kept for good, so they always add up to `onHand`; a hold's reserve, release and " +
+    "Init, adjust, commit and restock entries are kept for good, so their deltas always add up to `onHand`; a hold's reserve, release and " +
     "expire entries are kept for a week after the hold closes (as long as its reservation is kept for retries).",
   security: bearer,
   middleware: [requireAuth("admin")] as const,
