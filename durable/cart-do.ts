@@ -8,7 +8,7 @@ import {
   type BeginCheckout,
 } from "../workers/orders/src/cart-checkout.ts";
 import {
-  CART_IDLE_MS, cartCurrency, clearLines, lastActivity, lineCount, lineQuantity, MAX_LINE_QUANTITY, MAX_LINES, migrateCart, refreshLines, toCart, touch, upsertLine,
+  CART_IDLE_MS, cartCurrency, clearLines, keepCurrency, lastActivity, lineCount, lineQuantity, MAX_LINE_QUANTITY, MAX_LINES, migrateCart, refreshLines, toCart, touch, upsertLine,
 } from "../workers/orders/src/cart-store.ts";
 
 /**
@@ -62,6 +62,7 @@ export class CartDO extends TracedDurableObject<OrdersEnv> {
     }
     if (next > available) return outOfStock(variant.sku, next, available);
     upsertLine(this.sql, variant, next);
+    keepCurrency(this.sql, variant.price.currency);
     return this.changed();
   }
 

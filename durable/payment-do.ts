@@ -92,10 +92,11 @@ export class PaymentDO extends TracedDurableObject<PaymentsEnv> {
     return this.serial(async () => {
       const row = this.row();
       const d = event.data;
-      if (!row || row.id !== d.paymentId || row.order_id !== d.orderId || row.amount !== d.amount.amount || row.currency !== d.amount.currency) {
+      const move = WEBHOOK_MOVES[event.type];
+      // An event whose status contradicts its type (a `payment.refunded` saying `captured`) describes no move.
+      if (!row || row.id !== d.paymentId || row.order_id !== d.orderId || row.amount !== d.amount.amount || row.currency !== d.amount.currency || d.status !== move.to) {
         return { result: fail("NOT_FOUND", "No payment matches this event."), record: null, changed: false, applied: false };
       }
-      const move = WEBHOOK_MOVES[event.type];
       const applied = row.status === move.from;
       if (applied) this.setStatus(move.to);
       return { ...this.outcome(this.mustRow(), true, applied), applied };

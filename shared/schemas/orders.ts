@@ -2,15 +2,22 @@ import { z } from "@hono/zod-openapi";
 import { MoneySchema, pageSchema } from "./common.ts";
 import { AddressInputSchema } from "./users.ts";
 import type { DomainError } from "../errors.ts";
+import { looksLikePan } from "../pan.ts";
+
+const NOT_A_CARD = "Must be a payment provider token such as tok_visa; card numbers are never accepted";
 
 /**
  * Provider tokens only (`tok_...`, Stripe `pm_...`). Anything else, card
- * numbers included, fails here; the message never echoes the value, so a PAN
- * can not leak into a response or a log.
+ * numbers included, fails here, also a card number behind a token's prefix
+ * (`tok_4242424242424242`): before, that one passed and the payments Worker
+ * refused it only after the order was placed, leaving a failed order behind.
+ * The message never echoes the value, so a PAN can not leak into a response
+ * or a log.
  */
 export const PaymentTokenSchema = z
   .string()
-  .regex(/^(tok|pm)_[A-Za-z0-9_]{1,64}$/, "Must be a payment provider token such as tok_visa; card numbers are never accepted")
+  .regex(/^(tok|pm)_[A-Za-z0-9_]{1,64}$/, NOT_A_CARD)
+  .refine((token) => !looksLikePan(token), NOT_A_CARD)
   .openapi({ example: "tok_visa" });
 
 export const CheckoutSchema = z

@@ -63,6 +63,28 @@ describe("GET /v1/cart", () => {
     expect(await api("GET", `/v1/inventory/${v!.sku}`, { token: admin })).toMatchObject({ body: { reserved: 0, available: 5 } });
   });
 
+  it("keeps the currency it was started in when its first line's product changes currency, and blames that line", async () => {
+    const c = await customer();
+    const [v] = await product(admin, [5]);
+    const [w] = await product(admin, [5]);
+    const [x] = await product(admin, [5]);
+    await addToCart(c.token, v!.sku, 1);
+    await addToCart(c.token, w!.sku, 2);
+    expect((await api("PATCH", `/v1/products/${v!.productId}`, { token: admin, body: { variants: [{ sku: v!.sku, price: { amount: 450, currency: "EUR" } }] } })).status).toBe(200);
+    const cart = await api<Cart>("GET", "/v1/cart", { token: c.token });
+    expect(cart.body.subtotal).toStrictEqual({ amount: w!.price.amount * 2, currency: "USD" });
+    // A EUR product is still refused: the cart is in USD.
+    expect((await api("PATCH", `/v1/products/${x!.productId}`, { token: admin, body: { variants: [{ sku: x!.sku, price: { amount: 300, currency: "EUR" } }] } })).status).toBe(200);
+    const eur = await api("POST", "/v1/cart/items", { token: c.token, body: { sku: x!.sku, quantity: 1 } });
+    expect(eur.body).toMatchObject({ status: 400, code: "VALIDATION_FAILED", errors: [{ path: "sku", message: "Priced in EUR, the cart is in USD" }] });
+    const refused = await checkout(c.token);
+    expect(refused.body).toMatchObject({ status: 400, code: "VALIDATION_FAILED", errors: [{ path: v!.sku, message: expect.stringContaining(`${v!.sku} is now priced in EUR; the cart is in USD`) }] });
+    // Once no line is priced in USD any more, the cart follows its lines.
+    expect((await api("PATCH", `/v1/products/${w!.productId}`, { token: admin, body: { variants: [{ sku: w!.sku, price: { amount: 700, currency: "EUR" } }] } })).status).toBe(200);
+    const moved = await api<Cart>("GET", "/v1/cart", { token: c.token });
+    expect(moved.body.subtotal).toStrictEqual({ amount: 450 + 700 * 2, currency: "EUR" });
+  });
+
   it("a line whose product was deleted can be removed but not changed: 404 UNKNOWN_SKU, as adding it is", async () => {
     const c = await customer();
     const [v] = await product(admin, [5]);

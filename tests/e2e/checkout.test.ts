@@ -69,13 +69,20 @@ describe("POST /v1/checkout", () => {
     expect((await checkout(admin)).body).toStrictEqual(problem(403, "FORBIDDEN"));
   });
 
-  it("refuses a card number as payment token without echoing it", async () => {
+  it("refuses a card number as payment token, also behind a token's prefix, without echoing it or placing an order", async () => {
     const c = await customer();
+    const [v] = await product(admin, [5]);
+    await addToCart(c.token, v!.sku, 2);
     const pan = "4242424242424242";
-    const res = await checkout(c.token, checkoutBody(pan));
-    expect(res.status).toBe(400);
-    expect(res.body).toStrictEqual(problem(400, "VALIDATION_FAILED", [{ path: "paymentToken", message: expect.any(String) }]));
-    expect(JSON.stringify(res.body)).not.toContain(pan);
+    for (const token of [pan, `tok_${pan}`, `tok_visa${pan}`, "pm_4111111111111111"]) {
+      const res = await checkout(c.token, checkoutBody(token));
+      expect(res.status).toBe(400);
+      expect(res.body).toStrictEqual(problem(400, "VALIDATION_FAILED", [{ path: "paymentToken", message: expect.any(String) }]));
+      expect(JSON.stringify(res.body)).not.toMatch(/4242424242424242|4111111111111111/);
+    }
+    const orders = await api("GET", "/v1/orders", { token: c.token });
+    expect(orders.body).toStrictEqual({ items: [], nextCursor: null });
+    expect(await inventory(admin, v!.sku)).toStrictEqual({ sku: v!.sku, onHand: 5, reserved: 0, available: 5 });
   });
 
   it("refuses card data anywhere in the body (400 naming the field), never echoing it, and charges nothing", async () => {

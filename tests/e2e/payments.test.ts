@@ -203,12 +203,16 @@ describe("POST /v1/webhooks/payments", () => {
     await payments().capture(refunded.paymentId);
     await payments().refund(refunded.paymentId);
     const confirmed = event(refunded.paymentId, refunded.orderId, "payment.refunded");
-    for (const body of [confirmed, capturedAnyway, partialRefund]) expect(await deliver(body)).toMatchObject({ status: 200, body: { received: true } });
+    // A refund that says the payment is captured contradicts itself: not applied, an error.
+    const contradictory = JSON.stringify({ ...JSON.parse(event(paid.paymentId, paid.orderId, "payment.refunded")), data: { paymentId: paid.paymentId, orderId: paid.orderId, status: "captured", amount: usd(1500) } });
+    for (const body of [confirmed, capturedAnyway, partialRefund, contradictory]) expect(await deliver(body)).toMatchObject({ status: 200, body: { received: true } });
     const idOf = (body: string) => (JSON.parse(body) as { id: string }).id;
     const error = await waitForEvent((e) => e.tags?.webhookEventId === idOf(capturedAnyway));
     expect(error).toMatchObject({ level: "error", message: "payment webhook not applied: payment.captured for a payment that is failed", tags: { paymentId: failedOne.paymentId } });
     const warning = await waitForEvent((e) => e.tags?.webhookEventId === idOf(partialRefund));
     expect(warning).toMatchObject({ level: "warning", message: "payment webhook matches no payment" });
+    const selfContradicting = await waitForEvent((e) => e.tags?.webhookEventId === idOf(contradictory));
+    expect(selfContradicting).toMatchObject({ level: "error", message: "payment webhook not applied: payment.refunded with status captured" });
     expect((await sentryEvents()).filter((e) => e.tags?.webhookEventId === idOf(confirmed))).toStrictEqual([]);
     // Nothing changed: the provider's word is reported, not applied.
     expect(await payments().getPayment(failedOne.paymentId)).toMatchObject({ status: "failed" });

@@ -2,7 +2,7 @@ import { fail, type DomainError, type Result } from "../../../shared/errors.ts";
 import { newId } from "../../../shared/ids.ts";
 import type { CheckoutLine } from "../../../shared/schemas/cart.ts";
 import type { Order } from "../../../shared/schemas/orders.ts";
-import { readLines, setLineQuantity, touch } from "./cart-store.ts";
+import { readLines, setLineQuantity, startedCurrency, touch } from "./cart-store.ts";
 
 /** Idempotency records are kept this long (the API promises at least 24 h). */
 export const IDEMPOTENCY_KEEP_MS = 48 * 60 * 60 * 1000;
@@ -22,7 +22,7 @@ export type BeginCheckout =
   | { kind: "refused"; error: DomainError }
   | { kind: "replay"; requestId: string; result: Result<Order> }
   | { kind: "done"; requestId: string; result: Result<Order> }
-  | { kind: "start"; orderId: string; paymentId: string; lines: CheckoutLine[] };
+  | { kind: "start"; orderId: string; paymentId: string; lines: CheckoutLine[]; startedCurrency?: string };
 
 /**
  * What `beginCheckout` (the function) decides: one of the answers, or "busy"
@@ -90,7 +90,7 @@ export function beginCheckout(sql: SqlStorage, key: string, bodyHash: string, re
     key, bodyHash, orderId, requestId, now, now,
   );
   touch(sql, now);
-  return { kind: "start", orderId, paymentId: newId("pay", now), lines };
+  return { kind: "start", orderId, paymentId: newId("pay", now), lines, startedCurrency: startedCurrency(sql) };
 }
 
 /**

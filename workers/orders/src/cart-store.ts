@@ -121,21 +121,44 @@ export function clearLines(sql: SqlStorage): void {
   sql.exec(`DELETE FROM lines`);
 }
 
-/** The cart's currency: its lines' (they share one), or the default when empty. */
+/**
+ * The currency of a cart whose lines are priced in `lineCurrencies`: the one
+ * the cart was started in (`started`, its first line's when added) while any
+ * line is still priced in it, so a product that changed currency since is
+ * the line left out, whatever its position. Should no line be priced in it
+ * any more (the shop moved every product to another currency), the lines'
+ * own. Undefined for an empty cart. Checkout decides by the same rule.
+ */
+export function currencyOfCart(lineCurrencies: readonly string[], started: string | undefined): string | undefined {
+  return started !== undefined && lineCurrencies.includes(started) ? started : lineCurrencies[0];
+}
+
+/** The currency the cart was started in (see `currencyOfCart`); kept while it holds lines. */
+export function startedCurrency(sql: SqlStorage): string | undefined {
+  return meta(sql, "currency");
+}
+
+/** Records the currency of a line just added: the cart's (addItem refuses any other). */
+export function keepCurrency(sql: SqlStorage, currency: string): void {
+  setMeta(sql, "currency", currency);
+}
+
+/** The cart's currency (`currencyOfCart`), undefined when empty. */
 export function cartCurrency(sql: SqlStorage): string | undefined {
-  return sql.exec<{ currency: string }>(`SELECT currency FROM lines LIMIT 1`).toArray()[0]?.currency;
+  const currencies = sql.exec<{ currency: string }>(`SELECT currency FROM lines ORDER BY pos`).toArray().map((r) => r.currency);
+  return currencyOfCart(currencies, startedCurrency(sql));
 }
 
 /**
  * The public Cart view: lines with their totals and the subtotal, all integer
- * minor units. A cart has one currency (its first line's). Should a product
+ * minor units. A cart has one currency (`currencyOfCart`). Should a product
  * change currency after it was added, its line shows its new price and the
  * subtotal leaves it out rather than add up two currencies; checkout names it.
  */
 export function toCart(sql: SqlStorage, now: number): Cart {
   const id = cartId(sql, now);
   const lines = readLines(sql);
-  const currency = lines[0]?.unitPrice.currency ?? DEFAULT_CURRENCY;
+  const currency = currencyOfCart(lines.map((l) => l.unitPrice.currency), startedCurrency(sql)) ?? DEFAULT_CURRENCY;
   const items = lines.map((l) => ({
     sku: l.sku,
     productId: l.productId,

@@ -38,6 +38,7 @@ export async function checkout(env: OrdersEnv, userId: string, key: string, inpu
       userId,
       idempotencyKey: key,
       lines: begun.lines,
+      ...(begun.startedCurrency ? { cartCurrency: begun.startedCurrency } : {}),
       checkout: input,
     });
     return { replayed: false, requestId, result };

@@ -1,5 +1,6 @@
 import type { DomainError } from "../../../shared/errors.ts";
 import type { CheckoutLine } from "../../../shared/schemas/cart.ts";
+import { currencyOfCart } from "./cart-store.ts";
 import type { VariantInfo } from "../../../shared/schemas/catalog.ts";
 import type { Money } from "../../../shared/schemas/common.ts";
 import type { CheckoutInput, Order, OrderStatus, OrderStatusChange, ShippingAddress } from "../../../shared/schemas/orders.ts";
@@ -63,6 +64,8 @@ export interface PlaceOrderInput {
   userId: string;
   idempotencyKey: string;
   lines: CheckoutLine[];
+  /** The currency the cart was started in (`currencyOfCart`); absent for a cart of the release before. */
+  cartCurrency?: string;
   checkout: CheckoutInput;
 }
 
@@ -85,7 +88,7 @@ function subtotalOf(lines: readonly CheckoutLine[]): number {
 
 /** A fresh saga at its first step, with the cart snapshot priced. */
 export function initialState(input: PlaceOrderInput, now: Date): OrderState {
-  const currency = input.lines[0]?.unitPrice.currency ?? "USD";
+  const currency = currencyOfCart(input.lines.map((l) => l.unitPrice.currency), input.cartCurrency) ?? "USD";
   const subtotal = subtotalOf(input.lines);
   const at = now.toISOString();
   return {
@@ -104,7 +107,8 @@ export function initialState(input: PlaceOrderInput, now: Date): OrderState {
  * (`current`, from CatalogService.getVariants): a cart line keeps the price
  * it was added at, and a shop that changed a price since charges the new
  * one. Refuses (without changing `s`) a line whose SKU is no longer sold
- * (404 UNKNOWN_SKU naming it) and lines that no longer share one currency.
+ * (404 UNKNOWN_SKU naming it) and lines no longer priced in the cart's
+ * currency (`currencyOfCart`, as the cart shows it), naming those.
  */
 export function reprice(s: OrderState, current: Readonly<Record<string, VariantInfo>>): DomainError | null {
   const gone = s.lines.filter((l) => !current[l.sku]).map((l) => l.sku);
@@ -115,14 +119,14 @@ export function reprice(s: OrderState, current: Readonly<Record<string, VariantI
     const v = current[l.sku] as VariantInfo;
     return { ...l, productId: v.productId, title: v.title, unitPrice: v.price };
   });
-  const currency = lines[0]?.unitPrice.currency;
+  const currency = currencyOfCart(lines.map((l) => l.unitPrice.currency), s.currency);
   const other = lines.filter((l) => l.unitPrice.currency !== currency);
   if (other.length > 0) {
     const errors = other.map((l) => ({ path: l.sku, message: `${l.sku} is now priced in ${l.unitPrice.currency}; the cart is in ${currency}. One currency per order: remove it and check out again.` }));
     return { code: "VALIDATION_FAILED", detail: "The cart's products are now priced in different currencies.", errors };
   }
   s.lines = lines;
-  s.currency = lines[0]?.unitPrice.currency ?? s.currency;
+  s.currency = currency ?? s.currency;
   s.subtotal = subtotalOf(lines);
   return null;
 }

@@ -5,6 +5,8 @@ import type { WebhookEvent } from "../../../shared/schemas/payments.ts";
 /**
  * A provider event that changed nothing, yet was acknowledged (the provider
  * would only send it again), is reported so that someone looks at it:
+ * - its `data.status` contradicts its type (a `payment.refunded` saying
+ *   `captured`): an error, since the provider sent something self-contradictory;
  * - no payment matches it (unknown payment, another order, another amount or
  *   currency: a partial refund, say): a warning;
  * - the payment's status does not allow it (a capture of a payment that
@@ -16,6 +18,10 @@ import type { WebhookEvent } from "../../../shared/schemas/payments.ts";
  */
 export function reportUnappliedWebhook(event: WebhookEvent, outcome: PaymentOutcome): void {
   const ids = { eventId: event.id, type: event.type, paymentId: event.data.paymentId, orderId: event.data.orderId };
+  if (event.data.status !== WEBHOOK_MOVES[event.type].to) {
+    report("error", `payment webhook not applied: ${event.type} with status ${event.data.status}`, { ...ids, status: event.data.status });
+    return;
+  }
   if (outcome.record === null) {
     report("warning", "payment webhook matches no payment", { ...ids, amount: event.data.amount });
     return;
