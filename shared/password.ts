@@ -31,10 +31,19 @@ async function derive(password: string, salt: Uint8Array<ArrayBuffer>, iteration
   return new Uint8Array(bits);
 }
 
-/** Hashes a password with a fresh 16-byte salt. */
+/**
+ * The password as hashed: Unicode NFKC, as NIST SP 800-63B (5.1.1.2) asks, so
+ * `é` typed as one code point or as `e` plus a combining accent (keyboards
+ * and operating systems differ) is the same password.
+ */
+function normalised(password: string): string {
+  return password.normalize("NFKC");
+}
+
+/** Hashes a password (`normalised`) with a fresh 16-byte salt. */
 export async function hashPassword(password: string, iterations = PBKDF2_ITERATIONS): Promise<PasswordHash> {
   const salt = crypto.getRandomValues(new Uint8Array(16));
-  const hash = await derive(password, salt, iterations);
+  const hash = await derive(normalised(password), salt, iterations);
   return { algo: PASSWORD_ALGO, iterations, salt: toBase64(salt), hash: toBase64(hash) };
 }
 
@@ -45,11 +54,22 @@ function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   return diff === 0;
 }
 
-/** Checks a password against a stored hash in constant time. */
-export async function verifyPassword(password: string, stored: Omit<PasswordHash, "algo"> & { algo: string }): Promise<boolean> {
-  if (stored.algo !== PASSWORD_ALGO) return false;
+async function matches(password: string, stored: Omit<PasswordHash, "algo">): Promise<boolean> {
   const actual = await derive(password, fromBase64(stored.salt), stored.iterations);
   return constantTimeEqual(actual, fromBase64(stored.hash));
+}
+
+/**
+ * Checks a password against a stored hash in constant time. A hash made
+ * before passwords were normalised was derived from the text as typed, so a
+ * password that normalisation changes is also tried as typed; that costs a
+ * second derivation whether or not the account exists (`DUMMY_HASH`).
+ */
+export async function verifyPassword(password: string, stored: Omit<PasswordHash, "algo"> & { algo: string }): Promise<boolean> {
+  if (stored.algo !== PASSWORD_ALGO) return false;
+  const normal = normalised(password);
+  if (await matches(normal, stored)) return true;
+  return normal !== password && (await matches(password, stored));
 }
 
 /** A fixed hash to verify against when the email is unknown, so both paths cost the same. */

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ListQuerySchema, MoneySchema, type Money } from "./common.ts";
+import { ListQuerySchema, MoneySchema, multiLine, singleLine, type Money } from "./common.ts";
 
 export const CategorySchema = z
   .object({ id: z.string(), name: z.string(), slug: z.string() })
@@ -8,7 +8,7 @@ export type Category = z.infer<typeof CategorySchema>;
 
 export const CategoryInputSchema = z
   .object({
-    name: z.string().trim().min(1).max(100),
+    name: singleLine(100),
     slug: z
       .string()
       .min(1)
@@ -52,8 +52,8 @@ export type Product = z.infer<typeof ProductSchema>;
 /** A product as cached: everything but the live `available` counts. */
 export type ProductDoc = Omit<Product, "variants"> & { variants: Omit<Variant, "available">[] };
 
-const title = z.string().trim().min(1).max(200);
-const description = z.string().trim().max(5000);
+const title = singleLine(200);
+const description = multiLine(5000);
 
 /** Reports duplicate SKUs inside one request body at `variants.N.sku`. */
 function uniqueSkus(variants: { sku: string }[], ctx: z.RefinementCtx): void {
@@ -145,7 +145,7 @@ export const AdjustmentSchema = z
       .min(-1_000_000)
       .max(1_000_000)
       .refine((d) => d !== 0, "delta must not be zero"),
-    reason: z.string().trim().min(1).max(500),
+    reason: singleLine(500),
   })
   .openapi("InventoryAdjustment", { example: { delta: 10, reason: "restock from supplier" } });
 export type AdjustmentInput = z.infer<typeof AdjustmentSchema>;

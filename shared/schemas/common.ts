@@ -10,6 +10,38 @@ export const MoneySchema = z
   .openapi("Money", { example: { amount: 1999, currency: "USD" } });
 export type Money = z.infer<typeof MoneySchema>;
 
+/** C0 and C1 controls, and the bidirectional overrides and isolates that make text read other than it is stored. */
+const CONTROLS = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+/** The same, less tab, line feed and carriage return: multi-line text keeps its lines. */
+const CONTROLS_BUT_LINES = /[\0-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]/u;
+/** Line and paragraph separators, which a single line does not hold either. */
+const LINE_BREAKS = /[\u2028\u2029]/u;
+/** A character someone sees: not a space, not an invisible format character (a zero-width space, say). */
+const VISIBLE = /[^\s\p{Z}\p{Cf}]/u;
+
+/**
+ * A name, title, address line or reason: trimmed, `min`-`max` characters, no
+ * control characters or line breaks (a bell, a newline or a right-to-left
+ * override in a name is never what a customer meant and misleads whoever
+ * reads it), and, unless it may be empty, something visible (a name of only
+ * zero-width spaces is as empty as one of spaces).
+ */
+export function singleLine(max: number, min = 1) {
+  // Each check stops the rest when it fails: one message per field, as before these checks.
+  const text = z
+    .string()
+    .trim()
+    .min(min, { abort: true })
+    .max(max, { abort: true })
+    .refine((s) => !CONTROLS.test(s) && !LINE_BREAKS.test(s), { message: "Control characters and line breaks are not allowed", abort: true });
+  return min > 0 ? text.refine((s) => VISIBLE.test(s), "Must contain a visible character") : text;
+}
+
+/** A description: trimmed, at most `max` characters, lines and tabs allowed, no other control characters. */
+export function multiLine(max: number) {
+  return z.string().trim().max(max).refine((s) => !CONTROLS_BUT_LINES.test(s), "Control characters other than tab and line breaks are not allowed");
+}
+
 export const IdParamSchema = z.object({ id: z.string().min(1).max(64).openapi({ param: { name: "id", in: "path" } }) });
 
 /** A query parameter's digits as a number; anything else (`1e1`, `0x10`, ` 10`) is left for the schema to refuse. */

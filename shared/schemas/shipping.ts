@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { MoneySchema, digits, type Money } from "./common.ts";
+import { MoneySchema, digits, singleLine, type Money } from "./common.ts";
 import { CountrySchema } from "./users.ts";
 
 /** The direction a shipment moves in, and `cancelled`: its order was cancelled before the parcel left. */
@@ -57,7 +57,7 @@ export const ShippingOptionDetailSchema = z
   .openapi("ShippingOptionDetail");
 export type ShippingOptionDetail = z.infer<typeof ShippingOptionDetailSchema>;
 
-const name = z.string().trim().min(1).max(100);
+const name = singleLine(100);
 const days = z.number().int().min(0).max(365);
 
 export const CreateShippingOptionSchema = z

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { singleLine } from "./common.ts";
 import { isCountryCode } from "./iso-codes.ts";
 
 export const RoleSchema = z.enum(["customer", "admin"]);
@@ -15,7 +16,7 @@ export const UserSchema = z
 export type User = z.infer<typeof UserSchema>;
 
 const email = z.string().trim().toLowerCase().max(254).pipe(z.email());
-const name = z.string().trim().min(1).max(200);
+const name = singleLine(200);
 
 export const RegisterSchema = z
   .object({ email, password: z.string().min(8).max(128), name })
@@ -42,10 +43,10 @@ export const CountrySchema = z
 export const AddressInputSchema = z
   .object({
     name,
-    line1: z.string().trim().min(1).max(200),
-    line2: z.string().trim().max(200).nullish(),
-    city: z.string().trim().min(1).max(100),
-    postalCode: z.string().trim().min(1).max(20),
+    line1: singleLine(200),
+    line2: singleLine(200, 0).nullish(),
+    city: singleLine(100),
+    postalCode: singleLine(20),
     country: CountrySchema,
   })
   .openapi("AddressInput");

@@ -132,6 +132,16 @@ describe("products: create and get", () => {
     expect((all.body as ProductBody).variants.map((v) => v.price)).toStrictEqual([{ amount: 900, currency: "EUR" }, { amount: 950, currency: "EUR" }]);
   });
 
+  it("refuses control characters in a title (a description keeps its lines), naming the field", async () => {
+    const c = await category();
+    const p = await product(c.id, {}, [1]);
+    const bad = await api("PATCH", `/v1/products/${p.id}`, { token: admin, body: { title: "Lamp\nfor sale", description: "tab\u0007" } });
+    expect(bad).toStrictEqual({ status: 400, body: problem(400, "VALIDATION_FAILED", [{ path: "title", message: expect.any(String) }, { path: "description", message: expect.any(String) }]) });
+    const lines = await api("PATCH", `/v1/products/${p.id}`, { token: admin, body: { description: "Line one.\n\tLine two." } });
+    expect(lines.status).toBe(200);
+    expect((lines.body as { description: string }).description).toBe("Line one.\n\tLine two.");
+  });
+
   it("refuses taken SKUs, unknown categories, invalid bodies, no token and customers", async () => {
     const c = await category();
     const p = await product(c.id);

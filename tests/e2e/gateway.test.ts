@@ -107,6 +107,14 @@ describe("gateway", () => {
     }
     const withoutType = await exports.default.fetch(new Request("http://edgeshop.test/v1/auth/login", { method: "POST", body: new TextEncoder().encode(body) }));
     expect(withoutType.status).toBe(415);
+    // A compressed body is a content coding the API does not take (RFC 9110: 415, with Accept-Encoding).
+    const gzipped = await new Response(new Blob([body]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer();
+    const encoded = await exports.default.fetch(new Request("http://edgeshop.test/v1/auth/login", {
+      method: "POST", body: gzipped, headers: { "content-type": "application/json", "content-encoding": "gzip" },
+    }));
+    expect([encoded.status, encoded.headers.get("accept-encoding"), (await encoded.json() as { code: string }).code]).toStrictEqual([415, "identity", "UNSUPPORTED_MEDIA_TYPE"]);
+    const identity = await api("POST", "/v1/auth/login", { rawBody: body, headers: { "content-encoding": "identity" } });
+    expect(identity.status).toBe(401);
   });
 
   it("answers CORS preflight and plain OPTIONS with the path's methods in Allow (404 for a path that is no route), and sets security headers", async () => {
@@ -149,11 +157,11 @@ describe("gateway", () => {
     for (const [path, ops] of Object.entries(spec.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         const name = `${method.toUpperCase()} ${path}`;
+        expect(op.responses["400"], name).toBeDefined();
         expect(op.responses["429"], name).toBeDefined();
         expect(op.responses["503"], name).toBeDefined();
         expect(op.responses["500"], name).toStrictEqual({ $ref: "#/components/responses/InternalError" });
-        const signed = (op.parameters ?? []).some((p) => p.name === "edgeshop-signature");
-        expect([op.responses["413"] !== undefined, op.responses["415"] !== undefined], name).toStrictEqual([op.requestBody !== undefined, op.requestBody !== undefined && !signed]);
+        expect([op.responses["413"] !== undefined, op.responses["415"] !== undefined], name).toStrictEqual([op.requestBody !== undefined, op.requestBody !== undefined]);
         for (const [status, response] of Object.entries(op.responses)) {
           if (response.$ref) continue;
           expect(Object.keys(response.headers ?? {}), `${name} ${status}`).toEqual(expect.arrayContaining(["x-request-id", "x-edgeshop-version"]));
@@ -162,6 +170,9 @@ describe("gateway", () => {
     }
     expect(spec.paths["/v1/checkout"]!.post!.responses["201"]!.headers!["idempotent-replayed"]).toStrictEqual({ $ref: "#/components/headers/IdempotentReplayed" });
     expect(spec.components.responses!.RateLimited).toMatchObject({ headers: { "retry-after": { $ref: "#/components/headers/RetryAfter" } } });
+    // API.md fixes /health's services: the document names and requires each.
+    const services = ["users", "catalog", "orders", "payments", "shipping", "favourites", "database"];
+    expect(spec.components.schemas!.Health).toMatchObject({ properties: { services: { required: services, properties: Object.fromEntries(services.map((s) => [s, { enum: ["ok", "down"] }])) } } });
   });
 
   it("documents every route the gateway serves in /v1/openapi.json", async () => {

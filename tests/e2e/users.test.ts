@@ -64,6 +64,16 @@ describe("POST /v1/auth/login", () => {
     expect(res.body).toStrictEqual({ user: userShape(customer.email, "Grace"), token: expect.any(String) });
   });
 
+  it("takes the password in either Unicode form it may be typed in (NFKC)", async () => {
+    const email = `${unique("nfc")}@example.com`;
+    const decomposed = "e\u0301e\u0301e\u0301e\u0301e\u0301";
+    expect((await api("POST", "/v1/auth/register", { body: { email, password: decomposed, name: "Zoë" } })).status).toBe(201);
+    for (const password of [decomposed, decomposed.normalize("NFC")]) {
+      expect((await api("POST", "/v1/auth/login", { body: { email, password } })).status).toBe(200);
+    }
+    expect((await api("POST", "/v1/auth/login", { body: { email, password: "eeeee" } })).status).toBe(401);
+  });
+
   it("gives the same 401 for a wrong password and an unknown email", async () => {
     const customer = await newCustomer();
     const wrong = await api("POST", "/v1/auth/login", { body: { email: customer.email, password: "wrong-password" } });
@@ -162,6 +172,22 @@ describe("/v1/me/addresses", () => {
     expect(created.body).toStrictEqual({ id: expect.stringMatching(/^adr_/), ...address, line2: null });
     expect((await api("GET", "/v1/me/addresses", { token: a.token })).body).toStrictEqual({ items: [created.body] });
     expect((await api("GET", "/v1/me/addresses", { token: b.token })).body).toStrictEqual({ items: [] });
+  });
+
+  it("refuses control characters, line breaks and invisible-only text (400 naming the field), and takes an empty line2 as none", async () => {
+    const a = await newCustomer();
+    for (const [field, value] of [["name", "a\u0007b"], ["line1", "1 Main St\nApt 2"], ["city", "\u202Eevil"], ["name", "\u200b\u200b"], ["line2", "x\u0000"]] as const) {
+      const bad = await api("POST", "/v1/me/addresses", { token: a.token, body: { ...address, [field]: value } });
+      expect(bad.body, `${field}: ${JSON.stringify(value)}`).toStrictEqual(problemOf(400, "VALIDATION_FAILED", { errors: [{ path: field === "line2" && value.includes("\u0000") ? "body" : field, message: expect.any(String) }] }));
+    }
+    for (const line2 of ["", "   "]) {
+      const saved = await api("POST", "/v1/me/addresses", { token: a.token, body: { ...address, line2 } });
+      expect(saved.body).toStrictEqual({ id: expect.any(String), ...address, line2: null });
+    }
+    const named = await api("PATCH", "/v1/me", { token: a.token, body: { name: "\u200b" } });
+    expect(named.body).toStrictEqual(problemOf(400, "VALIDATION_FAILED", { errors: [{ path: "name", message: "Must contain a visible character" }] }));
+    const accented = await api("PATCH", "/v1/me", { token: a.token, body: { name: "Zoë 👩‍💻 O'Brien-Łukasz" } });
+    expect(accented.body).toMatchObject({ name: "Zoë 👩‍💻 O'Brien-Łukasz" });
   });
 
   it("validates the country code (400) and needs a token (401)", async () => {

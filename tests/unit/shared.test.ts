@@ -21,6 +21,20 @@ describe("password hashing", () => {
     expect(await verifyPassword("wrong horse", a)).toBe(false);
   });
 
+  it("takes a password typed in another Unicode form as the same one, and still verifies hashes made before normalisation", async () => {
+    const decomposed = "cafe\u0301 cre\u0300me";
+    const composed = decomposed.normalize("NFC");
+    expect(composed).not.toBe(decomposed);
+    const h = await hashPassword(decomposed, 1_000);
+    expect([await verifyPassword(composed, h), await verifyPassword(decomposed, h), await verifyPassword("cafe creme", h)]).toStrictEqual([true, true, false]);
+    // A hash from before normalisation: derived from the text as typed.
+    const salt = new Uint8Array(16);
+    const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(decomposed), "PBKDF2", false, ["deriveBits"]);
+    const bits = new Uint8Array(await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations: 1_000 }, key, 256));
+    const legacy = { algo: "pbkdf2-sha256", iterations: 1_000, salt: btoa(String.fromCharCode(...salt)), hash: btoa(String.fromCharCode(...bits)) };
+    expect([await verifyPassword(decomposed, legacy), await verifyPassword("cafe creme", legacy)]).toStrictEqual([true, false]);
+  });
+
   it("verifies with the parameters stored beside the hash", async () => {
     const low = await hashPassword("pw", 1_000);
     expect(await verifyPassword("pw", low)).toBe(true);

@@ -1,4 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { Scalar } from "@scalar/hono-api-reference";
 import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
@@ -9,6 +10,7 @@ import type { AppEnv } from "./context.ts";
 import { allowedMethodsOf, answerOptions } from "./middleware/method-not-allowed.ts";
 import { faultInjection } from "./middleware/fault-injection.ts";
 import { gatewayRateLimit } from "./middleware/rate-limit.ts";
+import { refuseEncodedBody } from "./middleware/refuse-encoded-body.ts";
 import { rejectUnstorableText } from "./middleware/reject-unstorable-text.ts";
 import { reportError, requestContext } from "./middleware/request-context.ts";
 import { DependencyUnavailable, resilientBindings } from "./resilience.ts";
@@ -34,14 +36,26 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 /** `retry-after` when a service has not rolled out a method yet (PLATFORM.md: seconds to minutes after a deploy). */
 const ROLLOUT_RETRY_SECONDS = 10;
 
-/** zod issues -> `errors: [{path: "items.0.quantity", message}]`. */
+/** Field errors one answer lists at most: a body of 10,000 unknown keys must not make a response of them all. */
+export const MAX_FIELD_ERRORS = 100;
+
+/** zod issues -> `errors: [{path: "items.0.quantity", message}]`, all of them (see `validationProblem`). */
 function fieldErrors(issues: readonly { path: readonly PropertyKey[]; message: string; keys?: readonly string[] }[], target: string): FieldError[] {
   return issues.flatMap((i) => {
     const base = i.path.map(String);
-    // Unknown keys are named one by one so the client sees exactly what was refused.
-    const paths = i.keys && i.keys.length > 0 ? i.keys.map((k) => [...base, k].join(".")) : [base.length > 0 ? base.join(".") : target === "json" ? "body" : target];
-    return paths.map((path) => ({ path, message: i.message }));
+    // Unknown keys are named one by one so the client sees exactly what was refused; each entry names
+    // its own key (zod's message lists them all, which repeated per key grew with the square of their number).
+    if (i.keys && i.keys.length > 0) return i.keys.map((k) => ({ path: [...base, k].join("."), message: "Unrecognized key" }));
+    return [{ path: base.length > 0 ? base.join(".") : target === "json" ? "body" : target, message: i.message }];
   });
+}
+
+/** 400 VALIDATION_FAILED with the first `MAX_FIELD_ERRORS` field errors; `detail` says when there were more. */
+function validationProblem(c: Context<AppEnv>, errors: FieldError[]): Response {
+  const detail = errors.length > MAX_FIELD_ERRORS
+    ? `The request is not valid: ${errors.length} problems, the first ${MAX_FIELD_ERRORS} listed.`
+    : "The request is not valid.";
+  return problemOf(c, "VALIDATION_FAILED", detail, errors.slice(0, MAX_FIELD_ERRORS));
 }
 
 /**
@@ -67,7 +81,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
       if (!result.success) {
-        return problemOf(c, "VALIDATION_FAILED", "The request is not valid.", fieldErrors(result.error.issues, result.target));
+        return validationProblem(c, fieldErrors(result.error.issues, result.target));
       }
     },
   });
@@ -92,6 +106,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use("*", resilientBindings());
   app.use("*", faultInjection());
   app.use("*", bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => problemOf(c, "PAYLOAD_TOO_LARGE", "The body is larger than 1 MiB.") }));
+  app.use("*", refuseEncodedBody());
   app.use("*", rejectUnstorableText());
 
   app.route("/", healthRoutes);

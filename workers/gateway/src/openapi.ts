@@ -60,10 +60,11 @@ const HEADERS: Json = {
 };
 
 const RESPONSES: Json = {
+  BadRequest: { description: "Invalid request: a path parameter or query that fails validation, or a URL holding a NUL (400 VALIDATION_FAILED)", headers: STAMPED, content: problemContent },
   RateLimited: { description: "Rate limited (429 RATE_LIMITED)", headers: { ...STAMPED, "retry-after": ref("headers", "RetryAfter") }, content: problemContent },
   ServiceUnavailable: { description: "A service this needs is unavailable, or not rolled out yet (503 SERVICE_UNAVAILABLE)", headers: { ...STAMPED, "retry-after": ref("headers", "RetryAfter") }, content: problemContent },
   PayloadTooLarge: { description: "Body over 1 MiB (413 PAYLOAD_TOO_LARGE)", headers: STAMPED, content: problemContent },
-  UnsupportedMediaType: { description: "Body not sent as application/json (415 UNSUPPORTED_MEDIA_TYPE)", headers: STAMPED, content: problemContent },
+  UnsupportedMediaType: { description: "Body not sent as application/json (the signed webhooks take any content type), or sent with a content coding such as gzip (415 UNSUPPORTED_MEDIA_TYPE)", headers: STAMPED, content: problemContent },
   InternalError: { description: "Unexpected error (500 INTERNAL_ERROR; no internals are exposed)", headers: STAMPED, content: problemContent },
 };
 
@@ -71,10 +72,12 @@ const METHODS = new Set(["get", "put", "post", "delete", "patch", "head", "optio
 
 /**
  * What every operation may answer besides its own responses, added to the
- * generated document in one place rather than to each of the routes: 429 (the
+ * generated document in one place rather than to each of the routes: 400 (any
+ * path parameter or query is validated, and a URL holding a NUL is refused), 429 (the
  * rate limits cover every route), 503 (a dependency down, or a method not
- * rolled out yet), 500 as problem+json, 413 and 415 where a JSON body is read
- * (415 not for the signed webhooks, which read raw bytes), and the headers
+ * rolled out yet), 500 as problem+json, 413 and 415 where a body is read
+ * (for the signed webhooks, which read raw bytes, 415 only for a content
+ * coding), and the headers
  * every response carries (`idempotent-replayed` too on checkout). A 405 with
  * `Allow` for a wrong method belongs to no operation, so the document's
  * description states it.
@@ -89,12 +92,12 @@ function withCommonResponses<D extends { paths?: unknown; components?: unknown }
     for (const [method, value] of Object.entries(item)) {
       if (!METHODS.has(method)) continue;
       const op = value as { requestBody?: unknown; parameters?: { in: string; name: string }[]; responses: Record<string, Json> };
-      const signed = (op.parameters ?? []).some((p) => p.in === "header" && p.name === "edgeshop-signature");
+      op.responses["400"] ??= ref("responses", "BadRequest");
       op.responses["429"] ??= ref("responses", "RateLimited");
       op.responses["503"] ??= ref("responses", "ServiceUnavailable");
       op.responses["500"] = ref("responses", "InternalError");
       if (op.requestBody) op.responses["413"] ??= ref("responses", "PayloadTooLarge");
-      if (op.requestBody && !signed) op.responses["415"] ??= ref("responses", "UnsupportedMediaType");
+      if (op.requestBody) op.responses["415"] ??= ref("responses", "UnsupportedMediaType");
       const replayable = method === "post" && path === "/v1/checkout";
       for (const response of Object.values(op.responses)) {
         if ("$ref" in response) continue;

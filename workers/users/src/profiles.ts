@@ -45,7 +45,7 @@ export async function listAddresses(db: Database, userId: string): Promise<Addre
 export async function addAddress(db: Pick<Database, "insert">, userId: string, input: AddressInput): Promise<Address> {
   const [row] = await db
     .insert(addresses)
-    .values({ id: newId("adr"), userId, ...input, line2: input.line2 ?? null })
+    .values({ id: newId("adr"), userId, ...input, line2: input.line2 || null }) // "" (or spaces, trimmed) is no line2, as left out
     .returning();
   if (!row) throw new Error("insert returned no row");
   return toAddress(row);
@@ -69,7 +69,7 @@ export async function saveAddress(db: Database, userId: string, input: AddressIn
 export async function updateAddress(db: Database, userId: string, id: string, patch: AddressPatch): Promise<Result<Address>> {
   const [row] = await db
     .update(addresses)
-    .set({ ...patch, ...(patch.line2 === undefined ? {} : { line2: patch.line2 ?? null }) })
+    .set({ ...patch, ...(patch.line2 === undefined ? {} : { line2: patch.line2 || null }) })
     .where(and(eq(addresses.userId, userId), eq(addresses.id, id)))
     .returning();
   return row ? ok(toAddress(row)) : fail("NOT_FOUND", "Address not found.");

@@ -3,11 +3,17 @@ import type { ServiceHealth } from "../../../../shared/service.ts";
 import type { AppEnv } from "../context.ts";
 import { jsonResponse } from "../openapi.ts";
 
+/** What `/health` checks, in API.md's order: every service binding and the database. */
+const CHECKED = ["users", "catalog", "orders", "payments", "shipping", "favourites", "database"] as const;
+type Checked = (typeof CHECKED)[number];
+
+const UpOrDown = z.enum(["ok", "down"]);
+
 const HealthSchema = z
   .object({
     status: z.enum(["ok", "degraded"]),
     version: z.string(),
-    services: z.record(z.string(), z.enum(["ok", "down"])),
+    services: z.object(Object.fromEntries(CHECKED.map((name) => [name, UpOrDown])) as Record<Checked, typeof UpOrDown>),
     versions: z.record(z.string(), z.string()),
   })
   .openapi("Health");
@@ -36,7 +42,7 @@ async function probe(call: () => Promise<ServiceHealth>): Promise<ServiceHealth>
 
 export const healthRoutes = new OpenAPIHono<AppEnv>().openapi(route, async (c) => {
   const env = c.env;
-  const checks: Record<string, () => Promise<ServiceHealth>> = {
+  const checks: Record<Checked, () => Promise<ServiceHealth>> = {
     users: () => env.USERS.health(),
     catalog: () => env.CATALOG.health(),
     orders: () => env.ORDERS.health(),
@@ -45,11 +51,10 @@ export const healthRoutes = new OpenAPIHono<AppEnv>().openapi(route, async (c) =
     favourites: () => env.FAVOURITES.health(),
     database: () => env.USERS.databaseHealth(),
   };
-  const names = Object.keys(checks);
-  const results = await Promise.all(names.map((n) => probe(checks[n]!)));
-  const services: Record<string, "ok" | "down"> = {};
+  const results = await Promise.all(CHECKED.map((n) => probe(checks[n])));
+  const services = {} as Record<Checked, "ok" | "down">;
   const versions: Record<string, string> = { gateway: env.CF_VERSION_METADATA.id };
-  names.forEach((n, i) => {
+  CHECKED.forEach((n, i) => {
     services[n] = results[i]!.status;
     if (n !== "database") versions[n] = results[i]!.version;
   });
