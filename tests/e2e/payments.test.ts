@@ -242,18 +242,24 @@ describe("POST /v1/webhooks/payments", () => {
     expect(await payments().getPayment(input.paymentId)).toMatchObject({ status: "refunded" });
   });
 
-  it("cancels a paid order whose payment the provider refunded in full, returning its stock", async () => {
+  it("cancels a paid order whose payment the provider refunded in full, returning its stock, before the webhook is acknowledged", async () => {
     const c = await customer();
     const [v] = await product(admin, [5]);
     await addToCart(c.token, v!.sku, 2);
     const order = (await checkout(c.token)).body;
     expect(order.status).toBe("paid");
+    const shipment = await eventually(async () => {
+      const res = await api<{ id: string }>("GET", `/v1/orders/${order.id}/shipment`, { token: c.token });
+      expect(res.status).toBe(200);
+      return res.body;
+    });
     const body = event(order.payment.id, order.id, "payment.refunded", order.total.amount);
     expect((await deliver(body)).status).toBe(200);
-    await eventually(async () => {
-      const now = await api<Order>("GET", `/v1/orders/${order.id}`, { token: c.token });
-      expect(now.body).toMatchObject({ status: "cancelled", payment: { status: "refunded" } });
-    }, 15_000);
+    // No wait: from the acknowledgement on, the order reads cancelled and its parcel can no longer leave.
+    const now = await api<Order>("GET", `/v1/orders/${order.id}`, { token: c.token });
+    expect(now.body).toMatchObject({ status: "cancelled", payment: { status: "refunded" } });
+    expect((await api<{ status: string }>("GET", `/v1/orders/${order.id}/shipment`, { token: c.token })).body.status).toBe("cancelled");
+    expect((await api("POST", `/v1/shipments/${shipment.id}/events`, { token: admin, body: { status: "in_transit" } })).status).toBe(409);
     expect((await api("GET", `/v1/inventory/${v!.sku}`, { token: admin })).body).toStrictEqual({ sku: v!.sku, onHand: 5, reserved: 0, available: 5 });
     // The refund happened at the provider: the cancel did not ask it for a second one.
     expect((await payments().providerCalls(order.payment.id)).filter((call) => call.op === "refund")).toStrictEqual([]);

@@ -13,6 +13,16 @@ import { applyWebhookOnce, listPaymentsForOrder, savePayment } from "./records.t
 import { reportUnappliedWebhook } from "./unapplied-webhook.ts";
 import { traceObjectMethods } from "../../../shared/traced-object.ts";
 
+/**
+ * What a webhook leaves: `duplicate` for a redelivery, and `refunded` when
+ * the event applied a full refund, naming the order it ends.
+ */
+export interface WebhookReceipt {
+  received: true;
+  duplicate: boolean;
+  refunded?: { orderId: string; paymentId: string };
+}
+
 // Helpers are module functions, not methods: DomainService wraps every method as an async RPC call.
 function paymentStub(env: PaymentsEnv, paymentId: string) {
   return env.PAYMENT.get(env.PAYMENT.idFromName(paymentId));
@@ -71,13 +81,13 @@ class PaymentsServiceBase extends DomainService<PaymentsEnv> {
   }
 
   /**
-   * Verifies and applies a provider webhook. Redeliveries (same event id, even
+   * Verifies and applies a provider webhook (`WebhookReceipt`). Redeliveries (same event id, even
    * concurrent) are acknowledged with `duplicate: true` and change nothing.
    * Events for an unknown payment, or that the payment's status does not
    * allow, are acknowledged too (retrying them cannot help) and reported,
    * since money may be at stake (`reportUnappliedWebhook`).
    */
-  async handleWebhook(rawBody: string, signatureHeader: string | null): Promise<Result<{ received: true; duplicate: boolean }>> {
+  async handleWebhook(rawBody: string, signatureHeader: string | null): Promise<Result<WebhookReceipt>> {
     const parsed = await providerFor(this.env).parseWebhook(rawBody, signatureHeader, Math.floor(Date.now() / 1000));
     if (!parsed.ok) return parsed;
     const event = parsed.value;
@@ -95,7 +105,9 @@ class PaymentsServiceBase extends DomainService<PaymentsEnv> {
     }
     console.log(JSON.stringify({ level: "info", worker: "payments", msg: "webhook", eventId: event.id, type: event.type, duplicate }));
     if (outcome) reportUnappliedWebhook(event, outcome);
-    return ok({ received: true, duplicate });
+    // A refund this event applied ends its order; the caller does that at once (the events queue retries it).
+    const refunded = event.type === "payment.refunded" && outcome?.applied ? { orderId: event.data.orderId, paymentId: event.data.paymentId } : undefined;
+    return ok({ received: true, duplicate, ...(refunded ? { refunded } : {}) });
   }
 
   /** Operations and tests: the provider calls made for one payment, oldest first. */

@@ -1,5 +1,7 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { ok } from "../../../../shared/errors.ts";
+import { endRefundedOrder } from "../../../../shared/refunded-order.ts";
 import { IdParamSchema } from "../../../../shared/schemas/common.ts";
 import { PaymentListSchema, WebhookAckSchema, WebhookEventSchema, toPublicPayment } from "../../../../shared/schemas/payments.ts";
 import type { AppEnv } from "../context.ts";
@@ -43,7 +45,27 @@ paymentRoutes.openAPIRegistry.registerPath({
   responses: { 200: jsonResponse(WebhookAckSchema, "Received (also for a redelivery)"), ...problems(400) },
 });
 
+/**
+ * A webhook that refunded a payment ends its order before it is acknowledged
+ * (`endRefundedOrder`), so from the 200 on the order reads cancelled and a
+ * parcel scan arriving later finds it so. Should the orders Worker not
+ * answer, the events queue's retry of the same step does it; the provider
+ * still gets its 200, since the refund itself is recorded.
+ */
+async function endRefundedOrderNow(c: Context<AppEnv>, refunded: { orderId: string; paymentId: string }): Promise<void> {
+  let failed: string | null;
+  try {
+    failed = await endRefundedOrder(c.env.ORDERS, refunded.orderId, refunded.paymentId);
+  } catch (err) {
+    failed = String(err);
+  }
+  if (failed) {
+    console.warn(JSON.stringify({ level: "warn", worker: "gateway", requestId: c.get("requestId"), msg: "refunded order left to the events queue", orderId: refunded.orderId, error: failed }));
+  }
+}
+
 paymentRoutes.post("/v1/webhooks/payments", async (c) => {
   const result = await c.env.PAYMENTS.handleWebhook(await c.req.text(), c.req.header("edgeshop-signature") ?? null);
+  if (result.ok && result.value.refunded) await endRefundedOrderNow(c, result.value.refunded);
   return send(c, result.ok ? ok({ received: true }) : result);
 });
