@@ -8,6 +8,7 @@ import { unstable_readConfig } from "wrangler";
 import { describe, expect, it } from "vitest";
 import { ALL_WORKERS } from "../workers.ts";
 import { DEPLOY_ENVIRONMENTS } from "./environments.ts";
+import { RATE_LIMIT_PERIOD_SECONDS } from "../../shared/rate-limits.ts";
 
 /** The parts of wrangler's resolved config this test reads. */
 interface Config {
@@ -18,7 +19,7 @@ interface Config {
   services?: { binding: string; service: string; entrypoint?: string }[];
   durable_objects: { bindings: { name: string; class_name: string; script_name?: string }[] };
   migrations: unknown[];
-  ratelimits: { name: string; namespace_id: string | number }[];
+  ratelimits: { name: string; namespace_id: string | number; simple: { limit: number; period: number } }[];
   queues: { producers?: { binding: string; queue: string }[]; consumers?: { queue: string; dead_letter_queue?: string }[] };
   routes?: unknown[];
   workers_dev?: boolean;
@@ -67,5 +68,11 @@ describe.each(ALL_WORKERS)("$name environments", (worker) => {
   it("uses distinct rate-limit namespaces per environment", () => {
     const [staging, production] = DEPLOY_ENVIRONMENTS.map((e) => read(worker.config, e).ratelimits.map((r) => String(r.namespace_id)));
     for (const id of staging ?? []) expect(production).not.toContain(id);
+  });
+
+  it("counts every rate limit over the window a 429's retry-after names", () => {
+    for (const env of [undefined, ...DEPLOY_ENVIRONMENTS]) {
+      for (const r of read(worker.config, env).ratelimits) expect([env, r.name, r.simple.period]).toStrictEqual([env, r.name, RATE_LIMIT_PERIOD_SECONDS]);
+    }
   });
 });

@@ -1,11 +1,12 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { verifyAccessToken } from "../../../../shared/auth.ts";
+import { RATE_LIMIT_PERIOD_SECONDS } from "../../../../shared/rate-limits.ts";
 import type { AppEnv } from "../context.ts";
 import { bearerToken } from "./auth.ts";
 import { problemOf } from "../respond.ts";
 
-/** Seconds a client is told to wait: the rate limit binding counts per 60 s window. */
-export const RETRY_AFTER_SECONDS = 60;
+/** Seconds a client is told to wait: the window the rate limit bindings count over. */
+export const RETRY_AFTER_SECONDS = RATE_LIMIT_PERIOD_SECONDS;
 
 type LimiterName = "RATE_LIMIT_ANON" | "RATE_LIMIT_USER" | "RATE_LIMIT_AUTH" | "RATE_LIMIT_CHECKOUT" | "RATE_LIMIT_WEBHOOK";
 
