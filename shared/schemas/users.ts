@@ -16,10 +16,21 @@ export const UserSchema = z
 export type User = z.infer<typeof UserSchema>;
 
 const email = z.string().trim().toLowerCase().max(254).pipe(z.email());
+/**
+ * A new account's email also keeps RFC 5321's local part (before the `@`) of
+ * at most 64 characters; login takes any `email`, so accounts saved before
+ * this check still log in.
+ */
+const newEmail = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254)
+  .pipe(z.email().refine((e) => e.lastIndexOf("@") <= 64, "The part before the @ is at most 64 characters"));
 const name = singleLine(200);
 
 export const RegisterSchema = z
-  .object({ email, password: z.string().min(8).max(128), name })
+  .object({ email: newEmail, password: z.string().min(8).max(128), name })
   .openapi("RegisterRequest", { example: { email: "ada@example.com", password: "correct horse", name: "Ada" } });
 export type RegisterInput = z.infer<typeof RegisterSchema>;
 

@@ -37,6 +37,13 @@ describe("POST /v1/auth/register", () => {
     );
   });
 
+  it("refuses an email whose local part is over 64 characters (RFC 5321)", async () => {
+    const local = `${unique("l")}`.padEnd(65, "x");
+    const res = await api("POST", "/v1/auth/register", { body: { email: `${local}@example.com`, password: "password123", name: "A" } });
+    expect(res.body).toStrictEqual(problemOf(400, "VALIDATION_FAILED", { errors: [{ path: "email", message: "The part before the @ is at most 64 characters" }] }));
+    expect((await api("POST", "/v1/auth/register", { body: { email: `${local.slice(0, 64)}@example.com`, password: "password123", name: "A" } })).status).toBe(201);
+  });
+
   it("refuses a password over 128 characters", async () => {
     const res = await api("POST", "/v1/auth/register", { body: { email: `${unique("long")}@example.com`, password: "x".repeat(129), name: "L" } });
     expect(res.status).toBe(400);
