@@ -37,7 +37,7 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 const ROLLOUT_RETRY_SECONDS = 10;
 
 /** Field errors one answer lists at most: a body of 10,000 unknown keys must not make a response of them all. */
-export const MAX_FIELD_ERRORS = 100;
+const MAX_FIELD_ERRORS = 100;
 
 /** zod issues -> `errors: [{path: "items.0.quantity", message}]`, all of them (see `validationProblem`). */
 function fieldErrors(issues: readonly { path: readonly PropertyKey[]; message: string; keys?: readonly string[] }[], target: string): FieldError[] {
