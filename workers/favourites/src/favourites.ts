@@ -1,11 +1,15 @@
-import { and, desc, eq } from "drizzle-orm";
+import { and, count, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Database } from "../../../shared/db/client.ts";
 import { favourites } from "../../../shared/db/schema/index.ts";
 import { fail, ok, type Result } from "../../../shared/errors.ts";
 import type { Favourite } from "../../../shared/schemas/favourites.ts";
 
-/** Upper bound on one list: a favourites list is a shortlist, and one RPC carries every id. */
-export const MAX_LISTED = 1000;
+/**
+ * Favourites one account keeps at most: a favourites list is a shortlist, and
+ * one list read (and one catalog RPC) carries every id, so the list is never
+ * cut short.
+ */
+export const MAX_FAVOURITES = 1000;
 
 /** The one catalog call favourites depends on (CatalogService.getProductSummaries). */
 export type ProductSummaries = (ids: string[]) => Promise<Record<string, { id: string; title: string }>>;
@@ -21,7 +25,7 @@ export async function listFavourites(db: Database, summaries: ProductSummaries, 
     .from(favourites)
     .where(eq(favourites.userId, userId))
     .orderBy(desc(favourites.addedAt), desc(favourites.productId))
-    .limit(MAX_LISTED);
+    .limit(MAX_FAVOURITES);
   if (rows.length === 0) return [];
   const existing = await summaries(rows.map((r) => r.productId));
   return rows.filter((r) => existing[r.productId]).map((r) => ({ productId: r.productId, addedAt: r.addedAt.toISOString() }));
@@ -29,13 +33,31 @@ export async function listFavourites(db: Database, summaries: ProductSummaries, 
 
 /**
  * Adds a product (404 NOT_FOUND when the catalog does not know it or it was
- * deleted). Idempotent: a repeat keeps the first `addedAt`.
+ * deleted). Idempotent: a repeat keeps the first `addedAt`, also at the cap.
+ * An account keeps at most `max` (409 CONFLICT beyond); favourites of
+ * products deleted since, which no longer show, make room rather than count.
+ * The check and the insert hold a per-user transaction lock, so two adds at
+ * once can not both take the last place.
  */
-export async function addFavourite(db: Database, summaries: ProductSummaries, userId: string, productId: string): Promise<Result<null>> {
+export async function addFavourite(db: Database, summaries: ProductSummaries, userId: string, productId: string, max = MAX_FAVOURITES): Promise<Result<null>> {
   const existing = await summaries([productId]);
   if (!existing[productId]) return fail("NOT_FOUND", "Product not found.");
-  await db.insert(favourites).values({ userId, productId }).onConflictDoNothing();
-  return ok(null);
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`favourites:${userId}`}, 0))`);
+    const mine = eq(favourites.userId, userId);
+    const [kept] = await tx.select({ n: count() }).from(favourites).where(mine);
+    if ((kept?.n ?? 0) >= max) {
+      const [already] = await tx.select({ id: favourites.productId }).from(favourites).where(and(mine, eq(favourites.productId, productId)));
+      if (already) return ok(null);
+      const ids = (await tx.select({ id: favourites.productId }).from(favourites).where(mine)).map((r) => r.id);
+      const live = await summaries(ids);
+      const gone = ids.filter((id) => !live[id]);
+      if (gone.length === 0) return fail("CONFLICT", `An account keeps at most ${max} favourites: remove one to add another.`);
+      await tx.delete(favourites).where(and(mine, inArray(favourites.productId, gone)));
+    }
+    await tx.insert(favourites).values({ userId, productId }).onConflictDoNothing();
+    return ok(null);
+  });
 }
 
 /** Removes a product from the user's favourites; removing what is not there is fine (idempotent). */

@@ -24,7 +24,8 @@ const put = createRoute({
   security: bearer,
   middleware: [requireAuth("customer")] as const,
   request: { params: ProductIdParamSchema },
-  responses: { 204: { description: "Added (or already there)" }, ...problems(400, 401, 403, 404) },
+  description: "An account keeps at most 1,000 favourites: adding another is 409 CONFLICT (favourites of deleted products make room).",
+  responses: { 204: { description: "Added (or already there)" }, ...problems(400, 401, 403, 404, 409) },
 });
 
 const remove = createRoute({
