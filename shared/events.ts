@@ -1,12 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { newId } from "./ids.ts";
-import { MoneySchema } from "./schemas/common.ts";
+import { MoneyTotalSchema } from "./schemas/common.ts";
 import { storedTrace } from "./trace.ts";
 
 export const EVENT_TYPES = ["order.placed", "order.cancelled", "payment.captured", "payment.refunded", "shipment.created", "shipment.delivered"] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-export const EventItemSchema = z.object({ sku: z.string(), title: z.string().optional(), quantity: z.number().int(), lineTotal: MoneySchema });
+export const EventItemSchema = z.object({ sku: z.string(), title: z.string().optional(), quantity: z.number().int(), lineTotal: MoneyTotalSchema });
 
 /**
  * A domain event as it travels on the queue. Delivery is at-least-once, so
@@ -20,8 +20,8 @@ export const DomainEventSchema = z.object({
     orderId: z.string(),
     userId: z.string().optional(),
     items: z.array(EventItemSchema).optional(),
-    total: MoneySchema.optional(),
-    amount: MoneySchema.optional(),
+    total: MoneyTotalSchema.optional(),
+    amount: MoneyTotalSchema.optional(),
     paymentId: z.string().optional(),
     shipmentId: z.string().optional(),
     carrier: z.string().optional(),

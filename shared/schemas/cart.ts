@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { MoneySchema } from "./common.ts";
+import { MoneySchema, MoneyTotalSchema } from "./common.ts";
 
 /** SKUs as the catalog spells them; kept loose here, the catalog is the authority. */
 export const SkuSchema = z.string().trim().min(1).max(64).openapi({ example: "TSHIRT-BLK-M" });
@@ -13,7 +13,7 @@ export const CartItemSchema = z
     title: z.string(),
     quantity: z.number().int(),
     unitPrice: MoneySchema,
-    lineTotal: MoneySchema,
+    lineTotal: MoneyTotalSchema,
   })
   .openapi("CartItem");
 export type CartItem = z.infer<typeof CartItemSchema>;
@@ -22,7 +22,7 @@ export const CartSchema = z
   .object({
     id: z.string(),
     items: z.array(CartItemSchema),
-    subtotal: MoneySchema,
+    subtotal: MoneyTotalSchema,
     updatedAt: z.string().openapi({ format: "date-time" }),
   })
   .openapi("Cart");

@@ -1,14 +1,23 @@
 import { z } from "@hono/zod-openapi";
 import { isCurrencyCode } from "./iso-codes.ts";
 
-/** Money: integer minor units plus an ISO 4217 code. Never a float. */
+const currency = z.string().regex(/^[A-Z]{3}$/, { error: "ISO 4217 code, e.g. USD", abort: true }).refine(isCurrencyCode, "Not an ISO 4217 currency code");
+
+/** Money: integer minor units plus an ISO 4217 code. Never a float. A price or rate a client sets is at most 10^10. */
 export const MoneySchema = z
-  .object({
-    amount: z.number().int().min(0).max(100_000_000_00),
-    currency: z.string().regex(/^[A-Z]{3}$/, { error: "ISO 4217 code, e.g. USD", abort: true }).refine(isCurrencyCode, "Not an ISO 4217 currency code"),
-  })
+  .object({ amount: z.number().int().min(0).max(100_000_000_00), currency })
   .openapi("Money", { example: { amount: 1999, currency: "USD" } });
 export type Money = z.infer<typeof MoneySchema>;
+
+/**
+ * Money edgeshop computes from prices: line totals, subtotals, order totals,
+ * payments, revenue. 99 units of 50 lines at the largest price pass 10^10,
+ * so these go up to the largest integer a JSON number holds exactly (an
+ * event or a provider's webhook of such an order is valid, not dead-lettered).
+ */
+export const MoneyTotalSchema = z
+  .object({ amount: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), currency })
+  .openapi("MoneyTotal", { example: { amount: 49990, currency: "USD" } });
 
 /** C0 and C1 controls, and the bidirectional overrides and isolates that make text read other than it is stored. */
 const CONTROLS = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;

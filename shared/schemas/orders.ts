@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { MoneySchema, pageSchema } from "./common.ts";
+import { MoneySchema, MoneyTotalSchema, pageSchema } from "./common.ts";
 import { AddressInputSchema } from "./users.ts";
 import type { DomainError } from "../errors.ts";
 import { looksLikePan } from "../pan.ts";
@@ -51,7 +51,7 @@ export const ShippingAddressSchema = z
 export type ShippingAddress = z.infer<typeof ShippingAddressSchema>;
 
 export const OrderItemSchema = z
-  .object({ sku: z.string(), title: z.string(), quantity: z.number().int(), unitPrice: MoneySchema, lineTotal: MoneySchema })
+  .object({ sku: z.string(), title: z.string(), quantity: z.number().int(), unitPrice: MoneySchema, lineTotal: MoneyTotalSchema })
   .openapi("OrderItem");
 export type OrderItem = z.infer<typeof OrderItemSchema>;
 
@@ -70,9 +70,9 @@ export const OrderSchema = z
     userId: z.string(),
     status: OrderStatusSchema,
     items: z.array(OrderItemSchema),
-    subtotal: MoneySchema,
-    shipping: MoneySchema,
-    total: MoneySchema,
+    subtotal: MoneyTotalSchema,
+    shipping: MoneyTotalSchema,
+    total: MoneyTotalSchema,
     shippingAddress: ShippingAddressSchema,
     shippingOptionId: z.string(),
     payment: OrderPaymentSchema,

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { MoneySchema, type Money } from "./common.ts";
+import { MoneyTotalSchema, type Money } from "./common.ts";
 
 /** authorized -> captured -> refunded; authorized -> voided; failed (authorization refused). */
 export const PaymentStatusSchema = z.enum(["authorized", "captured", "voided", "refunded", "failed"]);
@@ -31,7 +31,7 @@ export const PaymentSchema = z
   .object({
     id: z.string(),
     status: PaymentStatusSchema,
-    amount: MoneySchema,
+    amount: MoneyTotalSchema,
     provider: z.string(),
     createdAt: z.string().openapi({ format: "date-time" }),
   })
@@ -57,7 +57,7 @@ export const WebhookEventSchema = z
       paymentId: z.string().min(1).max(64),
       orderId: z.string().min(1).max(64),
       status: PaymentStatusSchema,
-      amount: MoneySchema,
+      amount: MoneyTotalSchema,
     }),
   })
   .openapi("PaymentWebhookEvent", {

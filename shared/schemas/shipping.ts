@@ -27,9 +27,16 @@ export const ShippingOptionsQuerySchema = z.object({
     .openapi({ param: { name: "weightGrams", in: "query" }, description: "Total cart weight in grams (default 0)" }),
 });
 
-const amount = z.number().int().min(0).max(100_000_00);
+/**
+ * A band's base amount goes as high as any Money a client sets (MoneySchema,
+ * as `price` does), so a band read back can be written back. The per-kg
+ * amount stays lower: times the heaviest cart's kilograms it must stay an
+ * exact integer.
+ */
+const baseAmount = z.number().int().min(0).max(100_000_000_00);
+const perKgAmount = z.number().int().min(0).max(100_000_00);
 export const RateBandSchema = z
-  .object({ minWeightGrams: z.number().int().min(0).max(1_000_000), baseAmount: amount, perKgAmount: amount })
+  .object({ minWeightGrams: z.number().int().min(0).max(1_000_000), baseAmount, perKgAmount })
   .openapi("ShippingRateBand");
 export type RateBand = z.infer<typeof RateBandSchema>;
 

@@ -55,6 +55,31 @@ describe("domain events: notifications and sales analytics", () => {
     expect(report.body.items.filter((i) => i.sku === sku)).toStrictEqual([{ day: today, sku, units: 3, revenue: { amount: 4500, currency: "USD" } }]);
   });
 
+  it("counts an order whose total passes 10^10 minor units: its events are valid, not dead-lettered", async () => {
+    const admin = await adminToken();
+    const customer = await newCustomer();
+    const category = (await api<{ id: string }>("POST", "/v1/categories", { token: admin, body: { name: "Big", slug: unique("big") } })).body;
+    const sku = unique("BIG").toUpperCase();
+    const price = { amount: 10_000_000_000, currency: "USD" };
+    const created = await api("POST", "/v1/products", { token: admin, body: { title: "Yacht", description: "", categoryId: category.id, variants: [{ sku, title: "One", price, initialStock: 10 }] } });
+    expect(created.status).toBe(201);
+    expect((await api("POST", "/v1/cart/items", { token: customer.token, body: { sku, quantity: 5 } })).status).toBe(200);
+    const address = { name: "A B", line1: "1 Main St", city: "NYC", postalCode: "10001", country: "US" };
+    const order = await api<{ id: string; total: { amount: number } }>("POST", "/v1/checkout", {
+      token: customer.token, headers: { "idempotency-key": unique("key") }, body: { shippingAddress: address, shippingOptionId: "ship_us_standard", paymentToken: "tok_visa" },
+    });
+    expect(order.status).toBe(201);
+    expect(order.body.total.amount).toBeGreaterThan(50_000_000_000);
+    const list = await eventually(
+      async () => (await api<{ items: Notification[] }>("GET", `/v1/admin/notifications?orderId=${order.body.id}`, { token: admin })).body.items,
+      (items) => ["order.placed", "payment.captured"].every((t) => items.some((n) => n.eventType === t && n.status === "sent")),
+    );
+    expect(list.map((n) => n.eventType)).toEqual(expect.arrayContaining(["order.placed", "payment.captured"]));
+    const today = new Date().toISOString().slice(0, 10);
+    const report = await api<{ items: { sku: string; units: number; revenue: { amount: number } }[] }>("GET", `/v1/admin/analytics/sales?from=${today}&to=${today}`, { token: admin });
+    expect(report.body.items.filter((i) => i.sku === sku)).toStrictEqual([{ day: today, sku, units: 5, revenue: { amount: 50_000_000_000, currency: "USD" } }]);
+  });
+
   it("subtracts a cancelled order from the sales figures", async () => {
     const admin = await adminToken();
     const orderId = unique("ord");

@@ -199,6 +199,10 @@ describe("PUT /v1/shipping/options/{id} (admin)", () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id, price: usd(650), estimatedDays: 4, rates: [{ minWeightGrams: 0, baseAmount: 650, perKgAmount: 100 }] });
     expect((await api("GET", `/v1/shipping/options?country=${z.country}`)).body).toStrictEqual({ items: [{ id, name: "Courier", price: usd(650), estimatedDays: 4 }] });
+    // The largest price a client sets is also a band's largest base amount: the bands read back can be written back.
+    const top = await api("PUT", `/v1/shipping/options/${id}`, { token: admin, body: { price: usd(10_000_000_000) } });
+    expect(top.status).toBe(200);
+    expect((await api("PUT", `/v1/shipping/options/${id}`, { token: admin, body: { rates: (top.body as { rates: unknown[] }).rates } })).status).toBe(200);
   });
 
   it("replaces every band with rates, and hides an inactive option (checkout quotes refuse it too)", async () => {
