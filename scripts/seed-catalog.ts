@@ -23,6 +23,13 @@ export async function adminToken(base: string): Promise<string> {
     method: "POST",
     body: JSON.stringify({ email: process.env.SEED_ADMIN_EMAIL ?? "admin@edgeshop.local", password: process.env.SEED_ADMIN_PASSWORD ?? "admin-password" }),
   });
+  if (res.status === 401) {
+    // The seed only creates the admin: one kept in .data keeps the password it was created with.
+    throw new Error(
+      "admin login failed (401): the admin in .data was created with another password. SEED_ADMIN_EMAIL / SEED_ADMIN_PASSWORD " +
+        "apply when the admin is first created: start with the values it was created with, or run `rm -rf .data` to start from scratch.",
+    );
+  }
   if (res.status !== 200) throw new Error(`admin login failed: ${res.status} ${await res.text()}`);
   const body = (await res.json()) as { token: string };
   return body.token;

@@ -4,6 +4,7 @@
  * environments: a binding added at the top and forgotten here would only fail
  * once deployed. Node only (`npm run test:release`).
  */
+import { existsSync, readFileSync } from "node:fs";
 import { unstable_readConfig } from "wrangler";
 import { describe, expect, it } from "vitest";
 import { ALL_WORKERS } from "../workers.ts";
@@ -74,5 +75,13 @@ describe.each(ALL_WORKERS)("$name environments", (worker) => {
     for (const env of [undefined, ...DEPLOY_ENVIRONMENTS]) {
       for (const r of read(worker.config, env).ratelimits) expect([env, r.name, r.simple.period]).toStrictEqual([env, r.name, RATE_LIMIT_PERIOD_SECONDS]);
     }
+  });
+});
+
+describe("the API contract", () => {
+  // ../shared/API.md is the team's contract, outside this repository; docs/API.md is its copy for a clone.
+  const shared = new URL("../../../shared/API.md", import.meta.url);
+  it.skipIf(!existsSync(shared))("docs/API.md is the shared contract, unchanged", () => {
+    expect(readFileSync(new URL("../../docs/API.md", import.meta.url), "utf8")).toBe(readFileSync(shared, "utf8"));
   });
 });

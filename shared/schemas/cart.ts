@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { MoneySchema, MoneyTotalSchema } from "./common.ts";
 
 /** SKUs as the catalog spells them; kept loose here, the catalog is the authority. */
-export const SkuSchema = z.string().trim().min(1).max(64).openapi({ example: "TSHIRT-BLK-M" });
+export const SkuSchema = z.string().trim().min(1).max(64).openapi({ example: "HOODIE-M" });
 
 export const SkuParamSchema = z.object({ sku: SkuSchema.openapi({ param: { name: "sku", in: "path" } }) });
 
@@ -30,7 +30,7 @@ export type Cart = z.infer<typeof CartSchema>;
 
 export const AddCartItemSchema = z
   .object({ sku: SkuSchema, quantity: z.number().int().min(1).max(99) })
-  .openapi("AddCartItemRequest", { example: { sku: "TSHIRT-BLK-M", quantity: 2 } });
+  .openapi("AddCartItemRequest", { example: { sku: "HOODIE-M", quantity: 2 } });
 export type AddCartItemInput = z.infer<typeof AddCartItemSchema>;
 
 export const UpdateCartItemSchema = z

@@ -29,7 +29,7 @@ export const CheckoutSchema = z
   .openapi("CheckoutRequest", {
     example: {
       shippingAddress: { name: "Ada Lovelace", line1: "1 Main St", city: "Springfield", postalCode: "12345", country: "US" },
-      shippingOptionId: "standard",
+      shippingOptionId: "ship_us_standard",
       paymentToken: "tok_visa",
     },
   });

@@ -88,8 +88,15 @@ describe("GET /v1/cart", () => {
   it("a line whose product was deleted can be removed but not changed: 404 UNKNOWN_SKU, as adding it is", async () => {
     const c = await customer();
     const [v] = await product(admin, [5]);
+    const [w] = await product(admin, [5]);
     await addToCart(c.token, v!.sku, 2);
+    await addToCart(c.token, w!.sku, 1);
     expect((await api("DELETE", `/v1/products/${v!.productId}`, { token: admin })).status).toBe(204);
+    // The line stays for the customer to see and remove, but is no longer part of what checkout would charge.
+    const shown = await api<Cart>("GET", "/v1/cart", { token: c.token });
+    expect(shown.body.items.map((i) => i.sku)).toStrictEqual([v!.sku, w!.sku]);
+    expect(shown.body.subtotal).toStrictEqual(w!.price);
+    expect((await api("DELETE", `/v1/cart/items/${w!.sku}`, { token: c.token })).status).toBe(200);
     for (const quantity of [1, 3]) {
       const res = await api("PATCH", `/v1/cart/items/${v!.sku}`, { token: c.token, body: { quantity } });
       expect(res.body).toStrictEqual(problem(404, "UNKNOWN_SKU", [{ path: v!.sku, message: `${v!.sku} is no longer sold` }]));

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import { openDb } from "../../shared/db/client.ts";
-import { deadLetters, notifications } from "../../shared/db/schema/index.ts";
+import { deadLetters, notifications, salesDaily } from "../../shared/db/schema/index.ts";
 import { domainEvent } from "../../shared/events.ts";
 import { newId } from "../../shared/ids.ts";
 import { adminToken, api, newCustomer, problemOf, unique } from "./client.ts";
@@ -78,6 +78,24 @@ describe("domain events: notifications and sales analytics", () => {
     const today = new Date().toISOString().slice(0, 10);
     const report = await api<{ items: { sku: string; units: number; revenue: { amount: number } }[] }>("GET", `/v1/admin/analytics/sales?from=${today}&to=${today}`, { token: admin });
     expect(report.body.items.filter((i) => i.sku === sku)).toStrictEqual([{ day: today, sku, units: 5, revenue: { amount: 50_000_000_000, currency: "USD" } }]);
+  });
+
+  it("totals a range over all its rows and says when it lists only the first 10,000", async () => {
+    const admin = await adminToken();
+    // A day no other test writes: 10,001 SKUs sold once at 100 USD, and one in EUR.
+    const day = `2${String(100 + Math.floor(Math.random() * 899)).padStart(3, "0")}-03-04`;
+    const { db, pool } = openDb({ DATABASE_URL: inject("databaseUrl"), NEON_WS_PROXY: inject("neonWsProxy") });
+    try {
+      const rows = Array.from({ length: 10_001 }, (_, i) => ({ day, sku: `T-${String(i).padStart(5, "0")}`, currency: "USD", units: 1, revenue: 100 }));
+      for (let i = 0; i < rows.length; i += 2_000) await db.insert(salesDaily).values(rows.slice(i, i + 2_000));
+      await db.insert(salesDaily).values({ day, sku: "T-EUR", currency: "EUR", units: 2, revenue: 300 });
+    } finally {
+      await pool.end();
+    }
+    const res = await api<{ items: unknown[]; totals: unknown; truncated: boolean }>("GET", `/v1/admin/analytics/sales?from=${day}&to=${day}`, { token: admin });
+    expect(res.status).toBe(200);
+    expect([res.body.items.length, res.body.truncated]).toStrictEqual([10_000, true]);
+    expect(res.body.totals).toStrictEqual({ units: 10_003, revenue: [{ amount: 300, currency: "EUR" }, { amount: 1_000_100, currency: "USD" }] });
   });
 
   it("subtracts a cancelled order from the sales figures", async () => {

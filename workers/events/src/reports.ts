@@ -49,32 +49,45 @@ export async function listNotificationPage(db: Database, query: ListQuery & { or
   return ok(toPage(views, query.limit));
 }
 
+/** Day-SKU rows one report lists at most. */
+export const MAX_REPORT_ROWS = 10_000;
+
 export interface SalesReport {
   from: string;
   to: string;
   items: { day: string; sku: string; units: number; revenue: Money }[];
+  /** Over the whole range, listed rows or not. */
   totals: { units: number; revenue: Money[] };
+  /** True when the range holds more than `MAX_REPORT_ROWS` rows: `items` are its first ones (by day, then SKU). */
+  truncated: boolean;
 }
 
-/** Units and revenue per day and SKU between two dates (inclusive), with totals per currency. */
+/**
+ * Units and revenue per day and SKU between two dates (inclusive), with
+ * totals per currency summed by Postgres over the whole range, so a range of
+ * more rows than a report lists still adds up (and says it was cut short).
+ */
 export async function salesReport(db: Database, from: string, to: string): Promise<SalesReport> {
-  const rows = await db
-    .select()
-    .from(salesDaily)
-    .where(and(gte(salesDaily.day, from), lte(salesDaily.day, to)))
-    .orderBy(asc(salesDaily.day), asc(salesDaily.sku))
-    .limit(10_000);
-  const byCurrency = new Map<string, number>();
-  let units = 0;
-  for (const r of rows) {
-    units += r.units;
-    byCurrency.set(r.currency, (byCurrency.get(r.currency) ?? 0) + r.revenue);
-  }
+  const inRange = and(gte(salesDaily.day, from), lte(salesDaily.day, to));
+  const [rows, sums] = await Promise.all([
+    db.select().from(salesDaily).where(inRange).orderBy(asc(salesDaily.day), asc(salesDaily.sku)).limit(MAX_REPORT_ROWS + 1),
+    db
+      .select({ currency: salesDaily.currency, units: sql<string>`sum(${salesDaily.units})`, revenue: sql<string>`sum(${salesDaily.revenue})` })
+      .from(salesDaily)
+      .where(inRange)
+      .groupBy(salesDaily.currency)
+      .orderBy(asc(salesDaily.currency)),
+  ]);
+  const listed = rows.slice(0, MAX_REPORT_ROWS);
   return {
     from,
     to,
-    items: rows.map((r) => ({ day: r.day, sku: r.sku, units: r.units, revenue: { amount: r.revenue, currency: r.currency } })),
-    totals: { units, revenue: [...byCurrency].map(([currency, amount]) => ({ amount, currency })) },
+    items: listed.map((r) => ({ day: r.day, sku: r.sku, units: r.units, revenue: { amount: r.revenue, currency: r.currency } })),
+    totals: {
+      units: sums.reduce((n, s) => n + Number(s.units), 0),
+      revenue: sums.map((s) => ({ amount: Number(s.revenue), currency: s.currency })),
+    },
+    truncated: rows.length > MAX_REPORT_ROWS,
   };
 }
 

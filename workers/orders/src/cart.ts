@@ -32,7 +32,9 @@ export function cartVariants(env: Pick<OrdersEnv, "CATALOG">, sku: string): Prom
  * The user's cart at the catalog's current prices: a line stores the price
  * of when it was added, and takes the catalog's new one once that changed,
  * so the cart shows what checkout will charge (checkout reprices the same
- * way). Should the catalog not answer, the cart as stored.
+ * way). A line whose product was deleted stays, for the customer to remove,
+ * and is left out of the subtotal (checkout refuses it, naming it). Should
+ * the catalog not answer, the cart as stored.
  */
 export async function getCart(env: OrdersEnv, userId: string): Promise<Cart> {
   const stub = cartOf(env, userId);
@@ -49,7 +51,16 @@ export async function getCart(env: OrdersEnv, userId: string): Promise<Cart> {
     const line = cart.items.find((i) => i.sku === v.sku);
     return line && (line.unitPrice.amount !== v.price.amount || line.unitPrice.currency !== v.price.currency || line.title !== v.title);
   });
-  return changed.length === 0 ? cart : stub.refreshPrices(changed);
+  const priced = changed.length === 0 ? cart : await stub.refreshPrices(changed);
+  return withoutUnsold(priced, (sku) => current[sku] !== undefined);
+}
+
+/** The cart with the lines of SKUs no longer sold left out of its subtotal. */
+function withoutUnsold(cart: Cart, sold: (sku: string) => boolean): Cart {
+  const unsold = cart.items.filter((i) => !sold(i.sku) && i.lineTotal.currency === cart.subtotal.currency);
+  if (unsold.length === 0) return cart;
+  const amount = cart.subtotal.amount - unsold.reduce((sum, i) => sum + i.lineTotal.amount, 0);
+  return { ...cart, subtotal: { amount, currency: cart.subtotal.currency } };
 }
 
 /** Adds to the user's line for `sku`; 404 UNKNOWN_SKU, 409 OUT_OF_STOCK beyond what is available. */

@@ -26,7 +26,8 @@ const SalesReportSchema = z
     from: z.string(),
     to: z.string(),
     items: z.array(z.object({ day: z.string(), sku: z.string(), units: z.number().int(), revenue: MoneyTotalSchema })),
-    totals: z.object({ units: z.number().int(), revenue: z.array(MoneyTotalSchema) }),
+    totals: z.object({ units: z.number().int(), revenue: z.array(MoneyTotalSchema) }).openapi({ description: "Over the whole range, listed rows or not" }),
+    truncated: z.boolean().openapi({ description: "True when the range holds more than 10,000 day-SKU rows: `items` lists the first (by day, then SKU)" }),
   })
   .openapi("SalesReport");
 
