@@ -1,7 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { isCurrencyCode } from "./iso-codes.ts";
 
-const currency = z.string().regex(/^[A-Z]{3}$/, { error: "ISO 4217 code, e.g. USD", abort: true }).refine(isCurrencyCode, "Not an ISO 4217 currency code");
+/** An ISO 4217 currency code that exists (`XYZ` is 400). */
+export const CurrencySchema = z.string().regex(/^[A-Z]{3}$/, { error: "ISO 4217 code, e.g. USD", abort: true }).refine(isCurrencyCode, "Not an ISO 4217 currency code");
+const currency = CurrencySchema;
 
 /** Money: integer minor units plus an ISO 4217 code. Never a float. A price or rate a client sets is at most 10^10. */
 export const MoneySchema = z

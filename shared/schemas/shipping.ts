@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { MoneySchema, digits, singleLine, type Money } from "./common.ts";
+import { CurrencySchema, MoneySchema, digits, singleLine, type Money } from "./common.ts";
 import { CountrySchema } from "./users.ts";
 
 /** The direction a shipment moves in, and `cancelled`: its order was cancelled before the parcel left. */
@@ -68,7 +68,14 @@ const name = singleLine(100);
 const days = z.number().int().min(0).max(365);
 
 export const CreateShippingOptionSchema = z
-  .strictObject({ zoneId: z.string().min(1).max(64), name, carrier: name.optional(), estimatedDays: days, rates: RateBandsSchema })
+  .strictObject({
+    zoneId: z.string().min(1).max(64),
+    name,
+    carrier: name.optional(),
+    estimatedDays: days,
+    currency: CurrencySchema.default("USD").openapi({ description: "What the option's rates are in (default USD); a cart checks out with an option in its own currency" }),
+    rates: RateBandsSchema,
+  })
   .openapi("CreateShippingOptionRequest");
 export type CreateShippingOptionInput = z.infer<typeof CreateShippingOptionSchema>;
 

@@ -165,6 +165,24 @@ describe("admin: zones and options", () => {
     expect(await api("GET", "/v1/shipping/zones", { token: customer })).toStrictEqual({ status: 403, body: problem(403, "FORBIDDEN") });
   });
 
+  it("creates an option in another currency, with which a cart in that currency checks out", async () => {
+    const z = await zone();
+    const created = await api("POST", "/v1/shipping/options", {
+      token: admin,
+      body: { zoneId: z.id, name: "Kurier", estimatedDays: 2, currency: "EUR", rates: [{ minWeightGrams: 0, baseAmount: 700, perKgAmount: 0 }] },
+    });
+    expect(created).toMatchObject({ status: 201, body: { currency: "EUR", price: { amount: 700, currency: "EUR" } } });
+    const id = (created.body as { id: string }).id;
+    expect((await api("POST", "/v1/shipping/options", { token: admin, body: { zoneId: z.id, name: "X", estimatedDays: 2, currency: "XYZ", rates: [{ minWeightGrams: 0, baseAmount: 1, perKgAmount: 0 }] } })).status).toBe(400);
+    const c = await newCustomer();
+    const [v] = await product(admin, [3]);
+    expect((await api("PATCH", `/v1/products/${v!.productId}`, { token: admin, body: { variants: [{ sku: v!.sku, price: { amount: 2000, currency: "EUR" } }] } })).status).toBe(200);
+    await addToCart(c.token, v!.sku, 1);
+    const order = await checkout(c.token, { shippingAddress: { ...address, country: z.country }, shippingOptionId: id, paymentToken: "tok_visa" });
+    expect(order.status).toBe(201);
+    expect(order.body).toMatchObject({ subtotal: { amount: 2000, currency: "EUR" }, shipping: { amount: 700, currency: "EUR" }, total: { amount: 2700, currency: "EUR" } });
+  });
+
   it("refuses a country another zone serves (409), bad input (400), no token (401), a customer (403)", async () => {
     const body = { name: "Clash", countries: ["US"] };
     expect(await api("POST", "/v1/shipping/zones", { token: admin, body })).toStrictEqual({ status: 409, body: problem(409, "CONFLICT") });

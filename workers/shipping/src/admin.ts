@@ -13,7 +13,6 @@ import type {
 import { getOptionDetail } from "./options.ts";
 
 export const DEFAULT_CARRIER = "EdgePost";
-const CURRENCY = "USD";
 
 /**
  * Creates a zone. A country belongs to at most one zone (else pricing would
@@ -41,7 +40,7 @@ export async function listZones(db: Database): Promise<ShippingZone[]> {
   return rows.map((row) => ({ id: row.id, name: row.name, countries: row.countries, isDefault: row.isDefault }));
 }
 
-/** Creates an option with its weight bands in one zone (404 when the zone does not exist). */
+/** Creates an option with its weight bands, in its currency, in one zone (404 when the zone does not exist). */
 export async function createOption(db: Database, input: CreateShippingOptionInput): Promise<Result<ShippingOptionDetail>> {
   const [zone] = await db.select().from(shippingZones).where(eq(shippingZones.id, input.zoneId)).limit(1);
   if (!zone) return fail("NOT_FOUND", "Shipping zone not found.");
@@ -53,7 +52,7 @@ export async function createOption(db: Database, input: CreateShippingOptionInpu
       name: input.name,
       carrier: input.carrier ?? DEFAULT_CARRIER,
       estimatedDays: input.estimatedDays,
-      currency: CURRENCY,
+      currency: input.currency,
     });
     await tx.insert(shippingRates).values(input.rates.map((r) => ({ optionId: id, ...r })));
   });
