@@ -3,11 +3,10 @@ import { isCurrencyCode } from "./iso-codes.ts";
 
 /** An ISO 4217 currency code that exists (`XYZ` is 400). */
 export const CurrencySchema = z.string().regex(/^[A-Z]{3}$/, { error: "ISO 4217 code, e.g. USD", abort: true }).refine(isCurrencyCode, "Not an ISO 4217 currency code");
-const currency = CurrencySchema;
 
 /** Money: integer minor units plus an ISO 4217 code. Never a float. A price or rate a client sets is at most 10^10. */
 export const MoneySchema = z
-  .object({ amount: z.number().int().min(0).max(100_000_000_00), currency })
+  .object({ amount: z.number().int().min(0).max(100_000_000_00), currency: CurrencySchema })
   .openapi("Money", { example: { amount: 1999, currency: "USD" } });
 export type Money = z.infer<typeof MoneySchema>;
 
@@ -18,7 +17,7 @@ export type Money = z.infer<typeof MoneySchema>;
  * event or a provider's webhook of such an order is valid, not dead-lettered).
  */
 export const MoneyTotalSchema = z
-  .object({ amount: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), currency })
+  .object({ amount: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), currency: CurrencySchema })
   .openapi("MoneyTotal", { example: { amount: 49990, currency: "USD" } });
 
 /** C0 and C1 controls, and the bidirectional overrides and isolates that make text read other than it is stored. */
