@@ -32,7 +32,15 @@ const SalesReportSchema = z
   .openapi("SalesReport");
 
 const DeadLetterSchema = z
-  .object({ id: z.string(), queue: z.string(), body: z.unknown(), attempts: z.number().int(), receivedAt: z.string() })
+  .object({
+    id: z.string(),
+    queue: z.string(),
+    body: z.unknown(),
+    attempts: z.number().int().openapi({
+      description: "Deliveries from the dead-letter queue until it was stored (1 unless storing failed); the main queue gave up after its own max_retries (3) before that",
+    }),
+    receivedAt: z.string(),
+  })
   .openapi("DeadLetter");
 
 /** A calendar date that exists (`2026-02-30` and year 0 are 400 here, not a database error). */
