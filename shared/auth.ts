@@ -52,6 +52,9 @@ export async function signAccessToken(principal: Principal, env: JwtSettings): P
 /**
  * Verifies a bearer token. Algorithm, issuer and audience are pinned, so
  * `alg: none`, tokens for another audience and expired tokens are all null.
+ * A token also lives no longer than edgeshop issues them for (`TOKEN_TTL`
+ * since its `iat`, which must not lie ahead), whatever `exp` it names: a
+ * token forged with the secret can not be made to last for years.
  */
 export async function verifyAccessToken(token: string, env: JwtSettings): Promise<Principal | null> {
   try {
@@ -59,7 +62,9 @@ export async function verifyAccessToken(token: string, env: JwtSettings): Promis
       algorithms: [ALGORITHM],
       issuer: env.JWT_ISSUER,
       audience: env.JWT_AUDIENCE,
-      requiredClaims: ["sub", "exp"],
+      requiredClaims: ["sub", "exp", "iat"],
+      maxTokenAge: TOKEN_TTL,
+      clockTolerance: 5,
     });
     const role = payload.role;
     if (typeof payload.sub !== "string" || (role !== "customer" && role !== "admin")) return null;

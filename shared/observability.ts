@@ -19,11 +19,23 @@ function scrub(value: unknown, depth = 0): unknown {
   return out;
 }
 
+/** A failed query's parameters, as drizzle puts them in its message: customer data (an address, an email). */
+const QUERY_PARAMS = /\nparams: [\s\S]*$/;
+
+/** An error as a log line or report may carry it: a failed query keeps its SQL, not its parameters. */
+export function errorText(err: unknown): string {
+  return String(err).replace(QUERY_PARAMS, "\nparams: [Filtered]");
+}
+
 /**
  * Removes what must never leave the system: request bodies, cookies, auth
- * headers, query strings, and any password/token/address-like field.
+ * headers, query strings, any password/token/address-like field, and a
+ * failed query's parameters in an exception's message.
  */
 export function scrubEvent(event: ErrorEvent): ErrorEvent {
+  for (const exception of event.exception?.values ?? []) {
+    if (exception.value) exception.value = exception.value.replace(QUERY_PARAMS, "\nparams: [Filtered]");
+  }
   if (event.request) {
     delete event.request.data;
     delete event.request.cookies;

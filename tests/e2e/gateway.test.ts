@@ -134,6 +134,9 @@ describe("gateway", () => {
     const spec = await api<{ openapi: string; paths: Record<string, unknown> }>("GET", "/v1/openapi.json");
     expect(spec.status).toBe(200);
     expect(spec.body.openapi).toBe("3.1.0");
+    // The server is the origin the document came from, never one a request's Host header names.
+    const forged = await exports.default.fetch(new Request("http://evil.example/v1/openapi.json"));
+    expect(((await forged.json()) as { servers: unknown }).servers).toStrictEqual([{ url: "/" }]);
     const docs = await api<string>("GET", "/docs");
     expect(docs.status).toBe(200);
     expect(docs.body).toContain("/v1/openapi.json");

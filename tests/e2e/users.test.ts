@@ -113,7 +113,13 @@ describe("GET and PATCH /v1/me", () => {
     const wrongAudience = await signed("admin", "someone-else", "1h");
     const otherSecret = await signed("admin", "edgeshop-api", "1h", "not-the-gateway-secret-0123456789abcdefgh");
     const algNone = `${btoa(JSON.stringify({ alg: "none", typ: "JWT" })).replace(/=+$/, "")}.${payload}.`;
-    for (const token of [undefined, "garbage", expired, wrongAudience, otherSecret, algNone]) {
+    // A token lives 24 h from its iat whatever exp it names, needs an iat, and its iat can not lie ahead.
+    const now = Math.floor(Date.now() / 1000);
+    const neverExpiring = await signed("customer", "edgeshop-api", 100_000_000_000, undefined, now - 25 * 3600);
+    const fromTheFuture = await signed("customer", "edgeshop-api", now + 7200, undefined, now + 3600);
+    const withoutIat = await signed("customer", "edgeshop-api", now + 3600);
+    expect((await api("GET", "/v1/me", { headers: { authorization: `Bearer ${await signed("customer", "edgeshop-api", now + 3600, undefined, now)}` } })).status).toBe(200);
+    for (const token of [undefined, "garbage", expired, wrongAudience, otherSecret, algNone, neverExpiring, fromTheFuture, withoutIat]) {
       const res = await api("GET", "/v1/me", token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(401);
       expect(res.body).toStrictEqual(problemOf(401, "UNAUTHENTICATED"));
@@ -195,6 +201,14 @@ describe("/v1/me/addresses", () => {
     expect(named.body).toStrictEqual(problemOf(400, "VALIDATION_FAILED", { errors: [{ path: "name", message: "Must contain a visible character" }] }));
     const accented = await api("PATCH", "/v1/me", { token: a.token, body: { name: "Zoë 👩‍💻 O'Brien-Łukasz" } });
     expect(accented.body).toMatchObject({ name: "Zoë 👩‍💻 O'Brien-Łukasz" });
+  });
+
+  it("answers a valid token of an account that does not exist with 401, not a 500", async () => {
+    const ghost = await new SignJWT({ role: "customer" }).setProtectedHeader({ alg: "HS256" }).setSubject(`usr_${"0".repeat(27)}9`)
+      .setIssuer("edgeshop").setAudience("edgeshop-api").setIssuedAt().setExpirationTime("1h")
+      .sign(new TextEncoder().encode("local-dev-jwt-secret-change-me-0123456789"));
+    const res = await api("POST", "/v1/me/addresses", { headers: { authorization: `Bearer ${ghost}` }, body: address });
+    expect(res.body).toStrictEqual(problemOf(401, "UNAUTHENTICATED", { detail: "This account no longer exists." }));
   });
 
   it("validates the country code (400) and needs a token (401)", async () => {

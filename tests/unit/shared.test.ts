@@ -3,6 +3,7 @@ import { problemBody, STATUS_BY_CODE } from "../../shared/errors.ts";
 import { newId, randomHex, randomUuid } from "../../shared/ids.ts";
 import { decodeCursor, encodeCursor, toPage } from "../../shared/pagination.ts";
 import { hashPassword, PBKDF2_ITERATIONS, PBKDF2_MAX_ITERATIONS, verifyPassword } from "../../shared/password.ts";
+import { errorText, scrubEvent } from "../../shared/observability.ts";
 
 describe("password hashing", () => {
   it("never exceeds production workerd's PBKDF2 cap of 100,000 iterations", async () => {
@@ -89,5 +90,15 @@ describe("problem details", () => {
       requestId: "req-1",
     });
     expect(STATUS_BY_CODE.IDEMPOTENCY_KEY_REUSED).toBe(422);
+  });
+});
+
+describe("error text in logs and reports", () => {
+  it("keeps a failed query's SQL and drops its parameters (customer data)", () => {
+    const failed = new Error('Failed query: insert into "addresses" ("id", "line1") values ($1, $2)\nparams: adr_1,1 Main St');
+    expect(errorText(failed)).toBe('Error: Failed query: insert into "addresses" ("id", "line1") values ($1, $2)\nparams: [Filtered]');
+    expect(errorText(new Error("plain"))).toBe("Error: plain");
+    const event = scrubEvent({ type: undefined, exception: { values: [{ type: "Error", value: failed.message }] } });
+    expect(event.exception?.values?.[0]?.value).toBe('Failed query: insert into "addresses" ("id", "line1") values ($1, $2)\nparams: [Filtered]');
   });
 });

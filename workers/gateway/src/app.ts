@@ -6,6 +6,7 @@ import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { isMissingRpcMethod, type FieldError } from "../../../shared/errors.ts";
+import { errorText } from "../../../shared/observability.ts";
 import type { AppEnv } from "./context.ts";
 import { allowedMethodsOf, answerOptions } from "./middleware/method-not-allowed.ts";
 import { faultInjection } from "./middleware/fault-injection.ts";
@@ -141,7 +142,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     summary: "Interactive API reference (HTML)",
     responses: { 200: { description: "The reference page", content: { "text/html": { schema: { type: "string" } } } } },
   });
-  app.get("/v1/openapi.json", (c) => c.json(openApiDocument(app, c.env.CF_VERSION_METADATA.id, new URL(c.req.url).origin)));
+  app.get("/v1/openapi.json", (c) => c.json(openApiDocument(app, c.env.CF_VERSION_METADATA.id)));
   app.get("/docs", Scalar({ url: "/v1/openapi.json", pageTitle: "edgeshop API reference" }));
 
   app.notFound((c) => {
@@ -174,7 +175,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
       reportError(c, err);
       return problemOf(c, "SERVICE_UNAVAILABLE", "This operation is not available until the release rolling out reaches every service; retry shortly.", undefined, { "retry-after": String(ROLLOUT_RETRY_SECONDS) });
     }
-    console.error(JSON.stringify({ level: "error", worker: "gateway", requestId: c.get("requestId"), msg: "unhandled error", error: String(err) }));
+    console.error(JSON.stringify({ level: "error", worker: "gateway", requestId: c.get("requestId"), msg: "unhandled error", error: errorText(err) }));
     reportError(c, err);
     return problemOf(c, "INTERNAL_ERROR", "Something went wrong on our side. Quote the request id when reporting it.");
   });

@@ -108,8 +108,13 @@ function withCommonResponses<D extends { paths?: unknown; components?: unknown }
   return doc;
 }
 
-/** GET /v1/openapi.json: the routes' document (OpenAPI 3.1) with what every operation shares. */
-export function openApiDocument(app: OpenAPIHono<AppEnv>, version: string, origin: string) {
+/**
+ * GET /v1/openapi.json: the routes' document (OpenAPI 3.1) with what every
+ * operation shares. Its server is `/`, the origin the document was fetched
+ * from: a URL built from the request's Host header would let a forged Host
+ * put another origin into a document a cache may keep.
+ */
+export function openApiDocument(app: OpenAPIHono<AppEnv>, version: string) {
   return withCommonResponses(
     app.getOpenAPI31Document({
       openapi: "3.1.0",
@@ -120,7 +125,7 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>, version: string, origi
           "E-commerce backend on Cloudflare Workers. Every response carries `x-request-id` and `x-edgeshop-version`; errors are RFC 9457 problem+json. " +
           "A method a path does not serve is 405 `METHOD_NOT_ALLOWED` with an `Allow` header; an unknown path is 404 `NOT_FOUND`.",
       },
-      servers: [{ url: origin }],
+      servers: [{ url: "/" }],
     }),
   );
 }

@@ -58,7 +58,9 @@ export async function addAddress(db: Pick<Database, "insert">, userId: string, i
  */
 export async function saveAddress(db: Database, userId: string, input: AddressInput): Promise<Result<Address>> {
   return db.transaction(async (tx) => {
-    await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for("update");
+    const [account] = await tx.select({ id: users.id }).from(users).where(eq(users.id, userId)).for("update");
+    // A valid token of an account that no longer exists: nothing to save the address to (it was a 500).
+    if (!account) return fail("UNAUTHENTICATED", "This account no longer exists.");
     const [saved] = await tx.select({ n: count() }).from(addresses).where(eq(addresses.userId, userId));
     if ((saved?.n ?? 0) >= MAX_ADDRESSES) return fail("CONFLICT", `An account saves at most ${MAX_ADDRESSES} addresses: delete one to save another.`);
     return ok(await addAddress(tx, userId, input));
