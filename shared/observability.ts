@@ -22,9 +22,14 @@ function scrub(value: unknown, depth = 0): unknown {
 /** A failed query's parameters, as drizzle puts them in its message: customer data (an address, an email). */
 const QUERY_PARAMS = /\nparams: [\s\S]*$/;
 
-/** An error as a log line or report may carry it: a failed query keeps its SQL, not its parameters. */
+/** The text less a failed query's parameters: the SQL stays, the values go. */
+function withoutQueryParams(text: string): string {
+  return text.replace(QUERY_PARAMS, "\nparams: [Filtered]");
+}
+
+/** An error as a log line may carry it (`withoutQueryParams`). */
 export function errorText(err: unknown): string {
-  return String(err).replace(QUERY_PARAMS, "\nparams: [Filtered]");
+  return withoutQueryParams(String(err));
 }
 
 /**
@@ -34,7 +39,7 @@ export function errorText(err: unknown): string {
  */
 export function scrubEvent(event: ErrorEvent): ErrorEvent {
   for (const exception of event.exception?.values ?? []) {
-    if (exception.value) exception.value = exception.value.replace(QUERY_PARAMS, "\nparams: [Filtered]");
+    if (exception.value) exception.value = withoutQueryParams(exception.value);
   }
   if (event.request) {
     delete event.request.data;
