@@ -54,7 +54,7 @@ export class JourneyContext {
     const end = performance.now();
     this.intended = end;
     const ok = res !== undefined && (opts.expect ? opts.expect.includes(res.status) : res.status >= 200 && res.status < 300);
-    this.recorder.step(name, end - intended, outcome, !ok, end, res?.text);
+    this.recorder.step(name, end - intended, outcome, !ok, end, ok ? undefined : res?.text); // only an unexpected answer's body is kept
     if (!ok) throw new StepFailed(`${name}: ${outcome}`, res);
     return res as HttpResult;
   }

@@ -60,7 +60,7 @@ export class HttpClient {
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
           res.on("end", () => {
-            resolve(result(res.statusCode ?? 0, res.headers, Buffer.concat(chunks).toString("utf8")));
+            resolve(result(res.statusCode ?? 0, res.headers, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
           });
           res.on("error", reject);
         },
@@ -79,18 +79,24 @@ export class HttpClient {
 }
 
 /**
- * A response whose `json` is parsed on first use: a read benchmark that only
- * counts statuses should not spend the load generator's CPU (on the cores
- * the target runs on) parsing every body.
+ * A response whose `text` is decoded and `json` parsed on first use: a read
+ * benchmark that only counts statuses should not spend the load generator's
+ * CPU (on the cores the target runs on) decoding and parsing every body.
+ * Decoding alone held the products-list benchmark back: its 20-product pages
+ * kept the load generator at 72% of a core (load/FINDINGS.md, seventeenth session).
  */
-function result(status: number, headers: HttpResult["headers"], text: string): HttpResult {
+function result(status: number, headers: HttpResult["headers"], body: Buffer): HttpResult {
+  let text: string | undefined;
   let parsed: { value: unknown } | undefined;
   return {
     status,
     headers,
-    text,
+    get text() {
+      if (text === undefined) text = body.toString("utf8");
+      return text;
+    },
     get json() {
-      if (!parsed) parsed = { value: parseJson(headers, text) };
+      if (!parsed) parsed = { value: parseJson(headers, this.text) };
       return parsed.value;
     },
   };

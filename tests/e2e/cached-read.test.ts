@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { serveCachedRead } from "../../workers/gateway/src/cached-read.ts";
+import { readLog } from "../../workers/gateway/src/read-log.ts";
 import { adminToken, api, unique } from "./client.ts";
 
 /** The gateway's fast path for cached catalog reads (workers/gateway/src/cached-read.ts). */
@@ -8,6 +9,8 @@ import { adminToken, api, unique } from "./client.ts";
 const gatewayEnv = env as unknown as GatewayEnv;
 const url = (path: string) => `http://edgeshop.test${path}`;
 const PER_REQUEST = ["x-request-id", "traceparent"];
+/** The fast path's waitUntil: the batched log line's timer (read-log.ts), which the tests flush themselves. */
+const ctx = { waitUntil: (_: Promise<unknown>) => undefined };
 
 let productId = "";
 
@@ -34,34 +37,48 @@ describe("cached catalog reads (fast path)", () => {
   it("answers a cached anonymous read with the full path's status, body and headers, stamped per request", async () => {
     const full = await api("GET", `/v1/products/${productId}`, { token: await adminToken() }); // a token takes the full path, and fills the cache
     expect(full.status).toBe(200);
-    const fast = await serveCachedRead(new Request(url(`/v1/products/${productId}`), { headers: { "x-request-id": "fast-1" } }), gatewayEnv);
+    const fast = await serveCachedRead(new Request(url(`/v1/products/${productId}`), { headers: { "x-request-id": "fast-1" } }), gatewayEnv, ctx);
     expect(fast?.status).toBe(200);
     expect(await fast?.json()).toStrictEqual(full.body);
     expect(stable(fast!.headers)).toStrictEqual(stable(full.headers));
     expect(fast!.headers.get("x-request-id")).toBe("fast-1");
     expect(fast!.headers.get("traceparent")).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     expect(fast!.headers.get("traceparent")).not.toBe(full.headers.get("traceparent"));
+    // The cached bytes serve every request, not only the first (a body is copied, never moved).
+    const again = await serveCachedRead(new Request(url(`/v1/products/${productId}`)), gatewayEnv, ctx);
+    expect(await again?.json()).toStrictEqual(full.body);
+    expect(again?.headers.get("content-length")).toBe(fast!.headers.get("content-length"));
   });
 
-  it("continues the client's trace and writes the gateway's log line with the route", async () => {
+  it("continues the client's trace and writes the gateway's request record, batched, with the route", async () => {
     await api("GET", `/v1/products/${productId}`);
+    readLog.flush();
     const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
     const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
-    const fast = await serveCachedRead(new Request(url(`/v1/products/${productId}`), { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } }), gatewayEnv);
+    const fast = await serveCachedRead(new Request(url(`/v1/products/${productId}`), { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } }), gatewayEnv, ctx);
     expect(fast?.headers.get("traceparent")).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    expect(log).not.toHaveBeenCalled(); // written with the batch
+    readLog.flush();
     const lines = log.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);
     expect(lines).toStrictEqual([
       {
         level: "info",
         worker: "gateway",
-        requestId: fast?.headers.get("x-request-id"),
-        traceId,
-        spanId: expect.stringMatching(/^[0-9a-f]{16}$/),
-        method: "GET",
-        route: "/v1/products/:id",
-        status: 200,
-        durationMs: expect.any(Number),
+        msg: "cached reads",
         version: gatewayEnv.CF_VERSION_METADATA.id,
+        count: 1,
+        requests: [
+          {
+            requestId: fast?.headers.get("x-request-id"),
+            traceId,
+            spanId: fast?.headers.get("traceparent")?.split("-")[2],
+            method: "GET",
+            route: "/v1/products/:id",
+            status: 200,
+            durationMs: expect.any(Number),
+            at: expect.any(Number),
+          },
+        ],
       },
     ]);
   });
@@ -70,26 +87,26 @@ describe("cached catalog reads (fast path)", () => {
     for (const path of ["/v1/products?limit=2", "/v1/categories"]) {
       const full = await api("GET", path);
       expect(full.status).toBe(200);
-      const fast = await serveCachedRead(new Request(url(path)), gatewayEnv);
+      const fast = await serveCachedRead(new Request(url(path)), gatewayEnv, ctx);
       expect(await fast?.json()).toStrictEqual(full.body);
     }
     // The same query in another order is another URL: the full path answers it (and caches it).
-    expect(await serveCachedRead(new Request(url("/v1/products?limit=2&q=fast")), gatewayEnv)).toBeUndefined();
+    expect(await serveCachedRead(new Request(url("/v1/products?limit=2&q=fast")), gatewayEnv, ctx)).toBeUndefined();
   });
 
   it("leaves to the full path: a token, other methods, the fault header, a miss, and what the full path refused", async () => {
     await api("GET", `/v1/products/${productId}`);
     const path = url(`/v1/products/${productId}`);
-    expect(await serveCachedRead(new Request(path, { headers: { authorization: "Bearer x" } }), gatewayEnv)).toBeUndefined();
-    expect(await serveCachedRead(new Request(path, { method: "HEAD" }), gatewayEnv)).toBeUndefined();
-    expect(await serveCachedRead(new Request(path, { method: "DELETE" }), gatewayEnv)).toBeUndefined();
-    expect(await serveCachedRead(new Request(path, { headers: { "x-edgeshop-fault": "gateway" } }), gatewayEnv)).toBeUndefined();
-    expect(await serveCachedRead(new Request(url("/v1/products/prd_missing")), gatewayEnv)).toBeUndefined();
+    expect(await serveCachedRead(new Request(path, { headers: { authorization: "Bearer x" } }), gatewayEnv, ctx)).toBeUndefined();
+    expect(await serveCachedRead(new Request(path, { method: "HEAD" }), gatewayEnv, ctx)).toBeUndefined();
+    expect(await serveCachedRead(new Request(path, { method: "DELETE" }), gatewayEnv, ctx)).toBeUndefined();
+    expect(await serveCachedRead(new Request(path, { headers: { "x-edgeshop-fault": "gateway" } }), gatewayEnv, ctx)).toBeUndefined();
+    expect(await serveCachedRead(new Request(url("/v1/products/prd_missing")), gatewayEnv, ctx)).toBeUndefined();
     // 404 and 400 answers are never cached, so the full path answers them every time.
     expect((await api("GET", "/v1/products/prd_missing")).status).toBe(404);
-    expect(await serveCachedRead(new Request(url("/v1/products/prd_missing")), gatewayEnv)).toBeUndefined();
+    expect(await serveCachedRead(new Request(url("/v1/products/prd_missing")), gatewayEnv, ctx)).toBeUndefined();
     expect((await api("GET", "/v1/products?limit=0")).status).toBe(400);
-    expect(await serveCachedRead(new Request(url("/v1/products?limit=0")), gatewayEnv)).toBeUndefined();
+    expect(await serveCachedRead(new Request(url("/v1/products?limit=0")), gatewayEnv, ctx)).toBeUndefined();
   });
 
   it("leaves the answer to the full path when the rate limiter refuses or fails", async () => {
@@ -97,10 +114,10 @@ describe("cached catalog reads (fast path)", () => {
     const request = () => new Request(url(`/v1/products/${productId}`), { headers: { "cf-connecting-ip": "203.0.113.9" } });
     const keys: string[] = [];
     const refusing = { ...gatewayEnv, RATE_LIMIT_ANON: { limit: async ({ key }: { key: string }) => (keys.push(key), { success: false }) } };
-    expect(await serveCachedRead(request(), refusing as GatewayEnv)).toBeUndefined();
+    expect(await serveCachedRead(request(), refusing as GatewayEnv, ctx)).toBeUndefined();
     expect(keys).toStrictEqual(["ip:203.0.113.9"]);
     const failing = { ...gatewayEnv, RATE_LIMIT_ANON: { limit: async () => Promise.reject(new Error("limiter down")) } };
-    expect(await serveCachedRead(request(), failing as GatewayEnv)).toBeUndefined();
+    expect(await serveCachedRead(request(), failing as GatewayEnv, ctx)).toBeUndefined();
   });
 
   it("shows an admin write on the next read, through the fast path", async () => {

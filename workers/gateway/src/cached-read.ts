@@ -1,7 +1,8 @@
 import { continueTrace, traceparent, traceSampleRate } from "../../../shared/trace.ts";
 import { anonymousKey } from "./middleware/rate-limit.ts";
-import { logRequest, requestIdOf } from "./middleware/request-context.ts";
+import { requestIdOf } from "./middleware/request-context.ts";
 import { catalogReads, readKey, readTtl } from "./read-cache.ts";
+import { readLog } from "./read-log.ts";
 
 /**
  * The fast path of the gateway's most frequent request: an anonymous GET of a
@@ -20,7 +21,7 @@ import { catalogReads, readKey, readTtl } from "./read-cache.ts";
  *   isolate (security, CORS, content type, version), with this request's id
  *   and trace stamped as the full path does (over HTTP/1.1 their names go
  *   out in lower case, where the full path capitalises some; HTTP ignores case);
- * - the same log line.
+ * - the same log record, written in batches (read-log.ts).
  * Anything else (a token, a miss, another method, the tests' fault header)
  * goes the full way.
  */
@@ -41,7 +42,7 @@ const PER_REQUEST = new Set(["x-request-id", "traceparent", "content-length"]);
 let template: Headers | undefined;
 
 /** The fast path's answer, or undefined to take the full path. */
-export async function serveCachedRead(request: Request, env: GatewayEnv): Promise<Response | undefined> {
+export async function serveCachedRead(request: Request, env: GatewayEnv, ctx: Pick<ExecutionContext, "waitUntil">): Promise<Response | undefined> {
   if (template === undefined || request.method !== "GET") return undefined;
   const headers = request.headers;
   if (headers.has("authorization") || headers.has("x-edgeshop-fault")) return undefined;
@@ -56,10 +57,10 @@ export async function serveCachedRead(request: Request, env: GatewayEnv): Promis
   if (!allowed) return undefined;
   const requestId = requestIdOf(headers.get("x-request-id"));
   const trace = continueTrace(headers.get("traceparent") ?? undefined, traceSampleRate(env.TRACE_SAMPLE_RATE));
-  const response = new Response(hit.body, { status: 200, headers: template });
+  const response = new Response(hit.bytes, { status: 200, headers: template });
   response.headers.set("x-request-id", requestId);
   response.headers.set("traceparent", traceparent(trace));
-  logRequest({ requestId, trace, method: "GET", route: hit.route, status: 200, started, version: env.CF_VERSION_METADATA.id });
+  readLog.add({ requestId, trace, route: hit.route, started, version: env.CF_VERSION_METADATA.id }, (p) => ctx.waitUntil(p));
   return response;
 }
 

@@ -16,7 +16,7 @@ const instrumented = withSentry((env: GatewayEnv) => sentryOptions(env), {
  */
 export default {
   async fetch(request, env, ctx) {
-    const cached = await serveCachedRead(request, env);
+    const cached = await serveCachedRead(request, env, ctx);
     if (cached) return cached;
     const response = await (env.SENTRY_DSN ? instrumented : app).fetch(request, env, ctx);
     learnFrom(request, response);

@@ -20,6 +20,12 @@ import type { AppEnv } from "./context.ts";
 
 interface Entry {
   body: string;
+  /**
+   * `body` as UTF-8, encoded once when stored: a response built from a string
+   * encodes it on every request, which for a 14 KB page of products was a
+   * measurable part of a cached read (load/FINDINGS.md, seventeenth session).
+   */
+  bytes: Uint8Array;
   fetchedAt: number;
   skus: readonly string[];
   /** The route that stored it (`/v1/products/:id`), for the fast path's log line. */
@@ -27,6 +33,7 @@ interface Entry {
 }
 
 export const DEFAULT_TTL_MS = 1000;
+const utf8 = new TextEncoder();
 const MAX_ENTRIES = 5000;
 
 export class ReadCache {
@@ -62,7 +69,7 @@ export class ReadCache {
   }
 
   /** The fresh entry for `key`, if there is one (no load). */
-  peek(key: string, ttlMs: number): { body: string; route: string } | undefined {
+  peek(key: string, ttlMs: number): { body: string; bytes: Uint8Array; route: string } | undefined {
     const hit = this.entries.get(key);
     return hit && this.now() - hit.fetchedAt < ttlMs ? hit : undefined;
   }
@@ -74,7 +81,7 @@ export class ReadCache {
     if (!r.ok) return r;
     const body = JSON.stringify(r.value);
     const skus = skusOf(r.value);
-    if (!this.invalidatedSince(generation, skus)) this.store(key, { body, fetchedAt, skus, route });
+    if (!this.invalidatedSince(generation, skus)) this.store(key, { body, bytes: utf8.encode(body), fetchedAt, skus, route });
     return { ok: true, value: body };
   }
 

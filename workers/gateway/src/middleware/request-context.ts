@@ -57,7 +57,7 @@ export function requestIdOf(incoming: string | null | undefined): string {
   return incoming && VALID_REQUEST_ID.test(incoming) ? incoming : randomUuid();
 }
 
-/** The one structured log line per request (also written by the cached-read fast path). */
+/** The one structured log line per request (the cached-read fast path writes the same record in batches: read-log.ts). */
 export function logRequest(r: { requestId: string; trace: TraceContext; method: string; route: string; status: number; started: number; version: string }): void {
   console.log(
     JSON.stringify({
