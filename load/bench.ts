@@ -143,15 +143,9 @@ export async function runBench(o: BenchOptions): Promise<number> {
       helloMax = await readBench(hello.name, hello.http, o.durationS, hello.path, figures);
       push(figures.slice(before));
     }
-    if (want("gateway-floor")) {
-      // An unknown route runs only the gateway's middleware (auth/rate limit/logging/Sentry): the floor under every API call.
-      const floor = await closedLoop(http, CONCURRENCY, o.durationS, () => (ctx) => ctx.step("404", "GET", "/v1/__bench_unknown", { expect: [404], headers: readHeaders() }).then(() => undefined));
-      const s = floor.recorder.overall().summary();
-      const f = { name: "gateway floor: unknown route -> 404 (max)", value: floor.perSecond, unit: "req/s", p50: s.p50, p95: s.p95, p99: s.p99, note: cpuNote(floor, s.count) };
-      figures.push(f);
-      print(f);
-    }
-    if (want("db-session") && o.local) push(await benchDbSession(o.local.probe, o.durationS, figures));
+    // The reads come right after the ceiling they are compared with, before anything heavier. After the RPC and
+    // Postgres probes a cached read cost 0.21-0.24 ms of workerd CPU instead of 0.13-0.15 ms on the same stack
+    // (load/FINDINGS.md, seventeenth session), so the ratio measured there was the probes' aftermath.
     // One page (100 products) is all the read benchmarks use. Listing the whole catalog first would wake
     // every SKU's StockDO (3,000 on the bench seed) right before the measurement, and that aftermath
     // outlasts the warm-up: 0.26-0.39 ms per product read after a full listing, 0.21-0.23 after one page.
@@ -174,6 +168,15 @@ export async function runBench(o: BenchOptions): Promise<number> {
       figures.push(...added);
       push(added);
     }
+    if (want("gateway-floor")) {
+      // An unknown route runs only the gateway's middleware (auth/rate limit/logging/Sentry): the floor under every API call.
+      const floor = await closedLoop(http, CONCURRENCY, o.durationS, () => (ctx) => ctx.step("404", "GET", "/v1/__bench_unknown", { expect: [404], headers: readHeaders() }).then(() => undefined));
+      const s = floor.recorder.overall().summary();
+      const f = { name: "gateway floor: unknown route -> 404 (max)", value: floor.perSecond, unit: "req/s", p50: s.p50, p95: s.p95, p99: s.p99, note: cpuNote(floor, s.count) };
+      figures.push(f);
+      print(f);
+    }
+    if (want("db-session") && o.local) push(await benchDbSession(o.local.probe, o.durationS, figures));
     if (want("reserve") && o.local) push(await benchReserve(http, o.local.probe, o.durationS, figures));
     if (want("checkout")) {
       // Saturation (shoppers that never pause) at 10 and 50, then 50 shoppers pausing ~1 s after each step.

@@ -59,7 +59,7 @@ describe("gateway", () => {
       const asked = await app.fetch(new Request("http://edgeshop.test/v1/categories", { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } }), unsampledEnv, ctx);
       expect(asked.headers.get("traceparent")).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
       await waitOnExecutionContext(ctx);
-      const lines = log.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>).filter((l) => l.worker === "gateway");
+      const lines = log.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>).filter((l) => l.worker === "gateway" && l.msg !== "cached reads"); // batches of earlier tests' cached reads may land here
       expect(lines.map((l) => [l.route, l.status])).toStrictEqual([["/v1/categories", 200], ["/v1/categories", 200]]);
     } finally {
       log.mockRestore();

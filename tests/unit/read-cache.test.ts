@@ -11,6 +11,8 @@ interface Doc {
 
 const TTL = 1000;
 const skusOf = (d: Doc) => d.skus;
+/** What the cache holds and returns: the JSON as UTF-8. */
+const json = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 
 /** A ReadCache on a clock that moves only when told to. */
 function cacheWithClock() {
@@ -24,7 +26,7 @@ function loader(key: string, skus: string[]) {
     key,
     calls: 0,
     load: async (): Promise<Result<Doc>> => ok({ key, skus, version: ++l.calls }),
-    body: (version: number) => ({ ok: true, value: JSON.stringify({ key, skus, version }) }),
+    body: (version: number) => ({ ok: true, value: json({ key, skus, version }) }),
   };
   return l;
 }
@@ -82,7 +84,7 @@ describe("ReadCache", () => {
     held.resolve();
     const results = await Promise.all(reads);
     expect(held.calls).toBe(1);
-    expect(results).toStrictEqual(Array.from({ length: 10 }, () => ({ ok: true, value: JSON.stringify(doc) })));
+    expect(results).toStrictEqual(Array.from({ length: 10 }, () => ({ ok: true, value: json(doc) })));
   });
 
   it("invalidateSkus drops exactly the entries that show one of the SKUs", async () => {
@@ -135,7 +137,7 @@ describe("ReadCache", () => {
     const reading = cache.read("products/1", TTL, held.load, skusOf);
     cache.invalidateSkus(["B"]);
     held.resolve();
-    expect(await reading).toStrictEqual({ ok: true, value: JSON.stringify(doc) });
+    expect(await reading).toStrictEqual({ ok: true, value: json(doc) });
     expect(cache.size).toBe(0);
     const next = loader("products/1", ["A", "B"]);
     expect(await cache.read("products/1", TTL, next.load, skusOf)).toStrictEqual(next.body(1));
@@ -173,7 +175,7 @@ describe("ReadCache", () => {
     const after = loader("products/1", ["A"]);
     const second = cache.read("products/1", TTL, after.load, skusOf);
     before.resolve();
-    expect(await first).toStrictEqual({ ok: true, value: JSON.stringify(stale) });
+    expect(await first).toStrictEqual({ ok: true, value: json(stale) });
     expect(await second).toStrictEqual(after.body(1));
     expect(after.calls).toBe(1);
     // The newer load is what stays cached.

@@ -19,13 +19,14 @@ import type { AppEnv } from "./context.ts";
  */
 
 interface Entry {
-  body: string;
   /**
-   * `body` as UTF-8, encoded once when stored: a response built from a string
-   * encodes it on every request, which for a 14 KB page of products was a
-   * measurable part of a cached read (load/FINDINGS.md, seventeenth session).
+   * The JSON as UTF-8, encoded once when stored: a response built from a
+   * string encodes it on every request, which for a 14 KB page of products
+   * was a measurable part of a cached read (load/FINDINGS.md, seventeenth
+   * session). Every response of the entry shares these bytes (workerd reads a
+   * body's buffer in place, it does not copy it), so nothing may write to them.
    */
-  bytes: Uint8Array;
+  bytes: Uint8Array<ArrayBuffer>;
   fetchedAt: number;
   skus: readonly string[];
   /** The route that stored it (`/v1/products/:id`), for the fast path's log line. */
@@ -40,7 +41,7 @@ export class ReadCache {
   private readonly entries = new Map<string, Entry>();
   /** SKU -> keys of the entries showing it, so an invalidation touches only those. */
   private readonly keysBySku = new Map<string, Set<string>>();
-  private readonly loads = new SingleFlight<Result<string>>();
+  private readonly loads = new SingleFlight<Result<Uint8Array<ArrayBuffer>>>();
   /**
    * Invalidation clock: a fetch that started before an invalidation of one of
    * its SKUs (or a clear) must not store its possibly older result.
@@ -52,8 +53,8 @@ export class ReadCache {
   constructor(private readonly now: () => number = Date.now) {}
 
   /**
-   * The cached JSON for `key`, or `load`'s value serialised, stored when it
-   * succeeded. `skusOf` names the SKUs whose stock the value shows.
+   * The cached JSON for `key` (UTF-8), or `load`'s value serialised, stored
+   * when it succeeded. `skusOf` names the SKUs whose stock the value shows.
    */
   async read<T>(
     key: string,
@@ -62,27 +63,27 @@ export class ReadCache {
     skusOf: (v: T) => readonly string[],
     waitUntil?: (p: Promise<unknown>) => void,
     route = key,
-  ): Promise<Result<string>> {
+  ): Promise<Result<Uint8Array<ArrayBuffer>>> {
     const hit = this.peek(key, ttlMs);
-    if (hit) return { ok: true, value: hit.body };
+    if (hit) return { ok: true, value: hit.bytes };
     return this.loads.run(key, () => this.fetch(key, load, skusOf, route), waitUntil);
   }
 
   /** The fresh entry for `key`, if there is one (no load). */
-  peek(key: string, ttlMs: number): { body: string; bytes: Uint8Array; route: string } | undefined {
+  peek(key: string, ttlMs: number): { bytes: Uint8Array<ArrayBuffer>; route: string } | undefined {
     const hit = this.entries.get(key);
     return hit && this.now() - hit.fetchedAt < ttlMs ? hit : undefined;
   }
 
-  private async fetch<T>(key: string, load: () => Promise<Result<T>>, skusOf: (v: T) => readonly string[], route: string): Promise<Result<string>> {
+  private async fetch<T>(key: string, load: () => Promise<Result<T>>, skusOf: (v: T) => readonly string[], route: string): Promise<Result<Uint8Array<ArrayBuffer>>> {
     const fetchedAt = this.now();
     const generation = this.generation;
     const r = await load();
     if (!r.ok) return r;
-    const body = JSON.stringify(r.value);
+    const bytes = utf8.encode(JSON.stringify(r.value)) as Uint8Array<ArrayBuffer>; // a new ArrayBuffer, never a shared one
     const skus = skusOf(r.value);
-    if (!this.invalidatedSince(generation, skus)) this.store(key, { body, bytes: utf8.encode(body), fetchedAt, skus, route });
-    return { ok: true, value: body };
+    if (!this.invalidatedSince(generation, skus)) this.store(key, { bytes, fetchedAt, skus, route });
+    return { ok: true, value: bytes };
   }
 
   private invalidatedSince(generation: number, skus: readonly string[]): boolean {
@@ -155,7 +156,7 @@ export function readKey(url: string): string {
 }
 
 /** A public catalog read through this isolate's cache: `load` on a miss, keyed by the request's URL. */
-export function readThrough<T>(c: Context<AppEnv>, load: () => Promise<Result<T>>, skusOf: (v: T) => readonly string[]): Promise<Result<string>> {
+export function readThrough<T>(c: Context<AppEnv>, load: () => Promise<Result<T>>, skusOf: (v: T) => readonly string[]): Promise<Result<Uint8Array<ArrayBuffer>>> {
   return catalogReads.read(readKey(c.req.url), readTtl(c.env), load, skusOf, (p) => c.executionCtx.waitUntil(p), c.req.routePath);
 }
 

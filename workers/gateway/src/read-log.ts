@@ -7,17 +7,18 @@ import type { TraceContext } from "../../../shared/trace.ts";
  * duration, and `at`, when it was answered); the fast path writes up to
  * `MAX_RECORDS` of them as one line, at the latest `FLUSH_AFTER_MS` after the
  * first. A `console.log` call was a fifth of a cached read's workerd CPU
- * whatever the line held (load/FINDINGS.md, seventeenth session), and Workers
- * Logs bills by the line, so at thousands of reads a second one line per read
- * is the cost of the read. A cached read always answers 200, so nothing in a
+ * whatever the line held (load/FINDINGS.md, seventeenth session), and every
+ * line is one more Workers Logs event. A cached read always answers 200, so nothing in a
  * batch is an error; errors and every other request keep a line of their own
  * (middleware/request-context.ts).
  *
- * The line is written by the request that fills the batch, or in the
- * `waitUntil` of the request that opened it: the runtime keeps the isolate
- * alive for it, so records are lost only if the isolate itself dies within
- * those milliseconds. A batch's line shows in Workers Logs under the
- * invocation that wrote it; each record names its own request.
+ * The line is written by the request that fills the batch, or from a timer
+ * in the `waitUntil` of the request that opened it (timers can run late on a
+ * busy isolate): the runtime keeps the isolate alive for it, so records are
+ * lost only if the isolate itself dies first. A batch's line shows in Workers
+ * Logs under the invocation that wrote it; each record names its own request,
+ * so a text search for a request id finds it. At most 100 records of at most
+ * ~450 bytes each keep a line far below Workers Logs' per-invocation limit.
  */
 
 export const MAX_RECORDS = 100;

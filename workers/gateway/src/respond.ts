@@ -17,8 +17,8 @@ export function send<T>(c: Context<AppEnv>, result: Result<T>, status: 200 | 201
   return c.json(result.value as object, status);
 }
 
-/** Like `send` for a value already serialised to JSON (a cached read). */
-export function sendJson(c: Context<AppEnv>, result: Result<string>): Response {
+/** Like `send` for a value already serialised to JSON (a cached read, as UTF-8). */
+export function sendJson(c: Context<AppEnv>, result: Result<Uint8Array<ArrayBuffer>>): Response {
   if (!result.ok) return problem(c, result.error);
   return c.body(result.value, 200, { "content-type": "application/json" });
 }
