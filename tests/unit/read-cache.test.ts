@@ -130,6 +130,21 @@ describe("ReadCache", () => {
     for (const l of [a, categories]) expect(await cache.read(l.key, TTL, l.load, skusOf)).toStrictEqual(l.body(2));
   });
 
+  it("holds at most its byte budget, dropping the oldest entries first, and counts what it drops", async () => {
+    const bodySize = json({ key: "products/0", skus: ["S0"], version: 1 }).byteLength;
+    const cache = new ReadCache(Date.now, bodySize * 3);
+    const loads = [0, 1, 2, 3].map((n) => loader(`products/${n}`, [`S${n}`]));
+    for (const l of loads) await cache.read(l.key, TTL, l.load, skusOf);
+    expect(cache.size).toBe(3);
+    expect(cache.bytes).toBe(bodySize * 3);
+    expect(cache.peek("products/0", TTL)).toBeUndefined(); // the oldest went
+    expect(cache.peek("products/3", TTL)).toBeDefined();
+    cache.invalidateSkus(["S3"]);
+    expect(cache.bytes).toBe(bodySize * 2);
+    cache.clear();
+    expect(cache.bytes).toBe(0);
+  });
+
   it("returns a load that was in flight when its SKU was invalidated, but does not store it", async () => {
     const { cache } = cacheWithClock();
     const doc = { key: "products/1", skus: ["A", "B"], version: 1 };

@@ -29,13 +29,19 @@ interface Entry {
   bytes: Uint8Array<ArrayBuffer>;
   fetchedAt: number;
   skus: readonly string[];
-  /** The route that stored it (`/v1/products/:id`), for the fast path's log line. */
+  /** The route that stored it (`/v1/products/:id`), for the fast path's log record. */
   route: string;
 }
 
 export const DEFAULT_TTL_MS = 1000;
 const utf8 = new TextEncoder();
 const MAX_ENTRIES = 5000;
+/**
+ * The bodies one isolate keeps, at most: a quarter of a Worker's 128 MB.
+ * Keys are URLs as sent, so 5,000 pages of 14 KB (any query string makes a new
+ * key) would otherwise hold 70 MB.
+ */
+export const MAX_BYTES = 32 * 1024 * 1024;
 
 export class ReadCache {
   private readonly entries = new Map<string, Entry>();
@@ -50,7 +56,13 @@ export class ReadCache {
   private clearedAt = 0;
   private readonly skuInvalidatedAt = new Map<string, number>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  /** The bodies' bytes held now. */
+  private bytesHeld = 0;
+
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly maxBytes = MAX_BYTES,
+  ) {}
 
   /**
    * The cached JSON for `key` (UTF-8), or `load`'s value serialised, stored
@@ -93,13 +105,14 @@ export class ReadCache {
   private store(key: string, entry: Entry): void {
     this.drop(key);
     this.entries.set(key, entry);
+    this.bytesHeld += entry.bytes.byteLength;
     for (const sku of entry.skus) {
       let keys = this.keysBySku.get(sku);
       if (!keys) this.keysBySku.set(sku, (keys = new Set()));
       keys.add(key);
     }
     // Oldest first: Map keeps insertion order, and a refreshed key moves to the end.
-    while (this.entries.size > MAX_ENTRIES) {
+    while (this.entries.size > MAX_ENTRIES || this.bytesHeld > this.maxBytes) {
       const oldest = this.entries.keys().next().value;
       if (oldest === undefined) break;
       this.drop(oldest);
@@ -110,6 +123,7 @@ export class ReadCache {
     const entry = this.entries.get(key);
     if (!entry) return;
     this.entries.delete(key);
+    this.bytesHeld -= entry.bytes.byteLength;
     for (const sku of entry.skus) {
       const keys = this.keysBySku.get(sku);
       keys?.delete(key);
@@ -136,10 +150,16 @@ export class ReadCache {
     this.skuInvalidatedAt.clear();
     this.entries.clear();
     this.keysBySku.clear();
+    this.bytesHeld = 0;
   }
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** The bytes of the bodies held now. */
+  get bytes(): number {
+    return this.bytesHeld;
   }
 }
 
