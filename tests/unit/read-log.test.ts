@@ -9,7 +9,7 @@ function harness(max: number, delayMs: number) {
   const lines: { version: string; count: number; requests: { requestId: string; traceId: string; spanId: string; status: number; at: number }[] }[] = [];
   const waits: Promise<unknown>[] = [];
   const log = new ReadLog((line) => lines.push(JSON.parse(line)), max, delayMs);
-  const add = (n: number, version?: string) => log.add(record(n, version), (p) => waits.push(p));
+  const add = (n: number, version?: string) => log.add(record(n, version), { waitUntil: (p) => void waits.push(p) });
   return { lines, waits, log, add };
 }
 

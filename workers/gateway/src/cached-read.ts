@@ -60,7 +60,7 @@ export async function serveCachedRead(request: Request, env: GatewayEnv, ctx: Pi
   const response = new Response(hit.bytes, { status: 200, headers: template });
   response.headers.set("x-request-id", requestId);
   response.headers.set("traceparent", traceparent(trace));
-  readLog.add({ requestId, trace, route: hit.route, started, version: env.CF_VERSION_METADATA.id }, (p) => ctx.waitUntil(p));
+  readLog.add({ requestId, trace, route: hit.route, started, version: env.CF_VERSION_METADATA.id }, ctx);
   return response;
 }
 

@@ -46,14 +46,14 @@ export class ReadLog {
     private readonly flushAfterMs = FLUSH_AFTER_MS,
   ) {}
 
-  /** Adds one request's record; `waitUntil` keeps the request alive until its batch is written. */
-  add(r: { requestId: string; trace: TraceContext; route: string; started: number; version: string }, waitUntil: (p: Promise<unknown>) => void): void {
+  /** Adds one request's record; the request's `waitUntil` keeps it alive until the batch it opened is written. */
+  add(r: { requestId: string; trace: TraceContext; route: string; started: number; version: string }, ctx: Pick<ExecutionContext, "waitUntil">): void {
     if (this.records.length > 0 && r.version !== this.version) this.flush(); // one version per line (an isolate runs one)
     const at = Date.now();
     this.version = r.version;
     this.records.push({ requestId: r.requestId, traceId: r.trace.traceId, spanId: r.trace.spanId, method: "GET", route: r.route, status: 200, durationMs: at - r.started, at });
     if (this.records.length >= this.maxRecords) this.flush();
-    else if (this.records.length === 1) waitUntil(new Promise((resolve) => setTimeout(resolve, this.flushAfterMs)).then(() => this.flush()));
+    else if (this.records.length === 1) ctx.waitUntil(new Promise((resolve) => setTimeout(resolve, this.flushAfterMs)).then(() => this.flush()));
   }
 
   /** Writes what is pending as one line (nothing when nothing is). */
