@@ -105,11 +105,16 @@ export function problemBody(error: DomainError, requestId: string): ProblemBody 
   };
 }
 
+/** The challenge every 401 carries: how to authenticate (a bearer token). */
+export const BEARER_CHALLENGE = 'Bearer realm="edgeshop"';
+
 /** The only place a problem+json response is made. */
 export function problemResponse(error: DomainError, requestId: string, headers: HeadersInit = {}): Response {
   const body = problemBody(error, requestId);
   const h = new Headers(headers);
   h.set("content-type", "application/problem+json");
+  // RFC 9110: a 401 names the scheme to authenticate with, whichever check refused the caller (a login's included).
+  if (body.status === 401 && !h.has("www-authenticate")) h.set("www-authenticate", BEARER_CHALLENGE);
   return new Response(JSON.stringify(body), { status: body.status, headers: h });
 }
 

@@ -90,6 +90,8 @@ describe("POST /v1/auth/login", () => {
     const strip = (b: unknown) => ({ ...(b as Record<string, unknown>), requestId: "" });
     expect(strip(wrong.body)).toStrictEqual(strip(unknown.body));
     expect(wrong.body).toStrictEqual(problemOf(401, "INVALID_CREDENTIALS"));
+    // Every 401 names the scheme to authenticate with (RFC 9110), a login's too.
+    expect(wrong.headers.get("www-authenticate")).toBe('Bearer realm="edgeshop"');
   });
 });
 
@@ -207,8 +209,18 @@ describe("/v1/me/addresses", () => {
     const ghost = await new SignJWT({ role: "customer" }).setProtectedHeader({ alg: "HS256" }).setSubject(`usr_${"0".repeat(27)}9`)
       .setIssuer("edgeshop").setAudience("edgeshop-api").setIssuedAt().setExpirationTime("1h")
       .sign(new TextEncoder().encode("local-dev-jwt-secret-change-me-0123456789"));
-    const res = await api("POST", "/v1/me/addresses", { headers: { authorization: `Bearer ${ghost}` }, body: address });
-    expect(res.body).toStrictEqual(problemOf(401, "UNAUTHENTICATED", { detail: "This account no longer exists." }));
+    const gone = problemOf(401, "UNAUTHENTICATED", { detail: "This account no longer exists." });
+    const authorization = `Bearer ${ghost}`;
+    // Reading or renaming the account answers as saving an address does: the token authenticates nobody.
+    for (const [method, body] of [["POST", address], ["GET", undefined], ["PATCH", { name: "Ghost" }]] as const) {
+      const path = method === "POST" ? "/v1/me/addresses" : "/v1/me";
+      const res = await api(method, path, { headers: { authorization }, ...(body ? { body } : {}) });
+      expect(res.body, `${method} ${path}`).toStrictEqual(gone);
+      expect(res.headers.get("www-authenticate"), `${method} ${path}`).toBe('Bearer realm="edgeshop"');
+    }
+    // An admin asking for an unknown user still gets 404.
+    const admin = await adminToken();
+    expect((await api("GET", `/v1/users/usr_${"0".repeat(27)}9`, { token: admin })).body).toStrictEqual(problemOf(404, "NOT_FOUND", { detail: "User not found." }));
   });
 
   it("validates the country code (400) and needs a token (401)", async () => {

@@ -26,7 +26,7 @@ export function requireAuth(...roles: Role[]): MiddlewareHandler<AppEnv> {
     // The rate limiter may already have verified the token for this request.
     const principal = c.get("principal") ?? (await principalFrom(c.req.header("authorization"), c.env));
     if (!principal) {
-      return problemOf(c, "UNAUTHENTICATED", "A valid bearer token is required.", undefined, { "www-authenticate": 'Bearer realm="edgeshop"' });
+      return problemOf(c, "UNAUTHENTICATED", "A valid bearer token is required."); // with the bearer challenge every 401 carries
     }
     if (roles.length > 0 && !roles.includes(principal.role)) {
       return problemOf(c, "FORBIDDEN", "Your role may not do this.");

@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
-import { AddressInputSchema, AddressPatchSchema, AddressSchema, MAX_ADDRESSES, UpdateMeSchema, UserSchema, type Address } from "../../../../shared/schemas/users.ts";
-import { ok, orPreviousRelease, type Result } from "../../../../shared/errors.ts";
+import { AddressInputSchema, AddressPatchSchema, AddressSchema, MAX_ADDRESSES, UpdateMeSchema, UserSchema, type Address, type User } from "../../../../shared/schemas/users.ts";
+import { fail, ok, orPreviousRelease, type Result } from "../../../../shared/errors.ts";
 import { IdParamSchema } from "../../../../shared/schemas/common.ts";
 import type { AppEnv } from "../context.ts";
 import { principalOf, requireAuth } from "../middleware/auth.ts";
@@ -71,9 +71,18 @@ const deleteAddress = createRoute({
   responses: { 204: { description: "Deleted" }, ...problems(401, 404) },
 });
 
+/**
+ * The caller's own account. A valid token of an account that no longer exists
+ * authenticates nobody: 401, as saving an address answers, not the 404 an
+ * admin gets for an unknown user id.
+ */
+function ownAccount(result: Result<User>): Result<User> {
+  return !result.ok && result.error.code === "NOT_FOUND" ? fail("UNAUTHENTICATED", "This account no longer exists.") : result;
+}
+
 export const meRoutes = new OpenAPIHono<AppEnv>()
-  .openapi(getMe, async (c) => send(c, await c.env.USERS.getUser(principalOf(c).userId)))
-  .openapi(patchMe, async (c) => send(c, await c.env.USERS.updateProfile(principalOf(c).userId, c.req.valid("json"))))
+  .openapi(getMe, async (c) => send(c, ownAccount(await c.env.USERS.getUser(principalOf(c).userId))))
+  .openapi(patchMe, async (c) => send(c, ownAccount(await c.env.USERS.updateProfile(principalOf(c).userId, c.req.valid("json")))))
   .openapi(listAddresses, async (c) => send(c, ok({ items: await c.env.USERS.listAddresses(principalOf(c).userId) })))
   .openapi(addAddress, async (c) => {
     const userId = principalOf(c).userId;
