@@ -73,6 +73,14 @@ class ShippingServiceBase extends DomainService<ShippingEnv> {
    * Moves the shipment forward (never back) and brings its order along. The
    * shipment of a cancelled (or failed) order does not move: 409, so parcel
    * and order never disagree.
+   *
+   * A parcel about to leave (its shipment still `pending`) asks its order
+   * first: the order's OrderDO takes either this step to `shipped` or a cancel,
+   * never both, so a scan racing a cancel (or a provider's refund) cannot leave
+   * a refunded, restocked order with a parcel on its way. Only then does the
+   * shipment move. Should that write fail, the order says `shipped` with its
+   * parcel still `pending` until the event is sent again (a carrier retries
+   * anything but a 2xx), which costs no money and no stock.
    */
   async addEvent(shipmentId: string, status: ShipmentEventStatus, source = "admin"): Promise<Result<Shipment>> {
     const db = this.db();
@@ -81,6 +89,10 @@ class ShippingServiceBase extends DomainService<ShippingEnv> {
     const order = await this.env.ORDERS.getOrder({ userId: "shipping", role: "admin" }, row.orderId);
     if (order.ok && (order.value.status === "cancelled" || order.value.status === "failed")) {
       return fail("CONFLICT", `The order was ${order.value.status}: its shipment can no longer move.`);
+    }
+    if (row.status === "pending") {
+      const leaving = await this.env.ORDERS.applyShipmentStatus(row.orderId, "shipped", new Date().toISOString());
+      if (!leaving.ok) return leaving.error.code === "CONFLICT" ? fail("CONFLICT", "The order is cancelled or being cancelled: its shipment can no longer move.") : leaving;
     }
     const moved = await advance(db, shipmentId, status, source);
     if (!moved.ok) return moved;
