@@ -86,13 +86,17 @@ class ShippingServiceBase extends DomainService<ShippingEnv> {
     const db = this.db();
     const row = await findById(db, shipmentId);
     if (!row) return fail("NOT_FOUND", "Shipment not found.");
-    const order = await this.env.ORDERS.getOrder({ userId: "shipping", role: "admin" }, row.orderId);
-    if (order.ok && (order.value.status === "cancelled" || order.value.status === "failed")) {
-      return fail("CONFLICT", `The order was ${order.value.status}: its shipment can no longer move.`);
-    }
     if (row.status === "pending") {
+      // CONFLICT: the order is cancelled or being cancelled (a failed order has no shipment). NOT_FOUND: no order
+      // to follow (a shipment made by hand), which moves on its own as before.
       const leaving = await this.env.ORDERS.applyShipmentStatus(row.orderId, "shipped", new Date().toISOString());
-      if (!leaving.ok) return leaving.error.code === "CONFLICT" ? fail("CONFLICT", "The order is cancelled or being cancelled: its shipment can no longer move.") : leaving;
+      if (!leaving.ok && leaving.error.code === "CONFLICT") return fail("CONFLICT", "The order was cancelled: its shipment can no longer move.");
+      if (!leaving.ok && leaving.error.code !== "NOT_FOUND") return leaving;
+    } else {
+      const order = await this.env.ORDERS.getOrder({ userId: "shipping", role: "admin" }, row.orderId);
+      if (order.ok && (order.value.status === "cancelled" || order.value.status === "failed")) {
+        return fail("CONFLICT", `The order was ${order.value.status}: its shipment can no longer move.`);
+      }
     }
     const moved = await advance(db, shipmentId, status, source);
     if (!moved.ok) return moved;
