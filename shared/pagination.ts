@@ -8,10 +8,15 @@ export function encodeCursor(lastId: string): string {
   return btoa(lastId).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
-/** Returns the id inside a cursor, or null when the cursor is not one of ours. */
-export function decodeCursor(cursor: string): string | null {
+/**
+ * Returns the id inside a cursor, or null when the cursor is not one of this
+ * list's: its id must carry the list's prefix (`prd`, `ord`, ...), so a
+ * cursor from another list (a users cursor on products) is refused rather
+ * than read as a place in this one.
+ */
+export function decodeCursor(cursor: string, prefix: string): string | null {
   const id = unwrap(cursor);
-  return id !== null && /^[a-z]+_[0-9a-f]{28}$/.test(id) ? id : null;
+  return id !== null && /^[a-z]+_[0-9a-f]{28}$/.test(id) && id.startsWith(`${prefix}_`) ? id : null;
 }
 
 /** A cursor for a newest-first list keyed by a sequence number (a SKU's stock ledger): the last number a page returned. */

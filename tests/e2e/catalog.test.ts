@@ -142,6 +142,19 @@ describe("products: create and get", () => {
     expect((lines.body as { description: string }).description).toBe("Line one.\n\tLine two.");
   });
 
+  it("trims spaces around a SKU in a body, as a cart line does; a path names it exactly", async () => {
+    const c = await category();
+    const sku = `TRIM-${uid()}`;
+    const created = await product(c.id, { variants: [{ sku: `  ${sku} `, title: "One", price: { amount: 100, currency: "USD" }, initialStock: 3 }] });
+    expect(created.variants.map((v) => v.sku)).toStrictEqual([sku]);
+    const patched = await api("PATCH", `/v1/products/${created.id}`, { token: admin, body: { variants: [{ sku: ` ${sku}\t`, price: { amount: 250, currency: "USD" } }] } });
+    expect((patched.body as ProductBody).variants.map((v) => [v.sku, v.price.amount])).toStrictEqual([[sku, 250]]);
+    // Spaces around a SKU that is taken are still that SKU: 409, not a second one.
+    const again = await api("POST", "/v1/products", { token: admin, body: { title: "Again", description: "", categoryId: c.id, variants: [{ sku: ` ${sku}`, title: "a", price: { amount: 1, currency: "USD" }, initialStock: 1 }] } });
+    expect(again).toStrictEqual({ status: 409, body: problem(409, "SKU_TAKEN", [{ path: "variants.0.sku", message: `SKU ${sku} is taken` }]) });
+    expect((await api("GET", `/v1/inventory/%20${sku}`, { token: admin })).status).toBe(400);
+  });
+
   it("refuses taken SKUs, unknown categories, invalid bodies, no token and customers", async () => {
     const c = await category();
     const p = await product(c.id);
@@ -193,6 +206,14 @@ describe("products: list", () => {
     expect(await api("GET", "/v1/products?limit=0")).toStrictEqual({ status: 400, body: problem(400, "VALIDATION_FAILED", [{ path: "limit", message: expect.any(String) }]) });
     expect((await api("GET", "/v1/products?limit=101")).status).toBe(400);
     expect(await api("GET", "/v1/products?cursor=not-ours")).toStrictEqual({ status: 400, body: problem(400, "VALIDATION_FAILED", [{ path: "cursor", message: expect.any(String) }]) });
+    // Another list's cursor (the users list's, here) is no place in this one: 400, not an empty or a first page.
+    await Promise.all([newCustomer(), newCustomer()]);
+    const { nextCursor } = (await api("GET", "/v1/users?limit=1", { token: admin })).body as { nextCursor: string | null };
+    expect(nextCursor).toEqual(expect.any(String));
+    for (const path of [`/v1/products?cursor=${nextCursor}`, `/v1/orders?cursor=${nextCursor}`]) {
+      const res = await api("GET", path, { token: admin });
+      expect(res, path).toStrictEqual({ status: 400, body: problem(400, "VALIDATION_FAILED", [{ path: "cursor", message: expect.any(String) }]) });
+    }
   });
 
   it("walks pages without duplicates or gaps while products are added and deleted", async () => {

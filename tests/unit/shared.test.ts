@@ -66,9 +66,12 @@ describe("ids and cursors", () => {
 
   it("cursors round-trip and reject foreign input", () => {
     const id = newId("prd");
-    expect(decodeCursor(encodeCursor(id))).toBe(id);
-    expect(decodeCursor("not a cursor!")).toBeNull();
-    expect(decodeCursor(encodeCursor("x'; drop table"))).toBeNull();
+    expect(decodeCursor(encodeCursor(id), "prd")).toBe(id);
+    expect(decodeCursor("not a cursor!", "prd")).toBeNull();
+    expect(decodeCursor(encodeCursor("x'; drop table"), "prd")).toBeNull();
+    // Another list's cursor is no place in this one.
+    expect(decodeCursor(encodeCursor(newId("usr")), "prd")).toBeNull();
+    expect(decodeCursor(encodeCursor(id), "pr")).toBeNull();
   });
 
   it("pages carry a cursor only when there is more", () => {

@@ -58,7 +58,7 @@ export async function loadProduct(db: Database, id: string): Promise<Result<Load
 
 /** A page of live products in id order (keyset: `id > cursor`, stable while rows change). */
 export async function loadProductPage(db: Database, query: ProductListQuery): Promise<Result<Page<LoadedDoc>>> {
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, "prd");
   if (after === null) return fail("VALIDATION_FAILED", "Invalid cursor.", [{ path: "cursor", message: "Invalid cursor" }]);
   const conditions: (SQL | undefined)[] = [isNull(products.deletedAt)];
   if (after) conditions.push(gt(products.id, after));

@@ -27,7 +27,7 @@ export interface NotificationView {
 
 /** Recorded notifications, newest first (keyset on their time-ordered ids), optionally for one order. */
 export async function listNotificationPage(db: Database, query: ListQuery & { orderId?: string | undefined }): Promise<Result<Page<NotificationView>>> {
-  const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor, "ntf");
   if (before === null) return invalidCursor();
   const rows = await db
     .select()

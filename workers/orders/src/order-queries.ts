@@ -55,7 +55,7 @@ async function withItems(db: Database, rows: OrderRow[]): Promise<Order[]> {
 
 /** Orders newest first (ids are time-ordered), keyset-paginated; customers see only their own. */
 export async function listOrders(db: Database, who: OrderPrincipal, q: OrderListQuery): Promise<Result<Page<Order>>> {
-  const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+  const before = q.cursor === undefined ? undefined : decodeCursor(q.cursor, "ord");
   if (before === null) return fail("VALIDATION_FAILED", "Invalid cursor.", [{ path: "cursor", message: "Invalid cursor" }]);
   const owner = who.role === "admin" ? q.userId : who.userId;
   const rows = await db

@@ -20,7 +20,7 @@ export async function updateProfile(db: Database, id: string, input: UpdateMeInp
 
 /** Newest users first, keyset-paginated by id. */
 export async function listUsers(db: Database, limit: number, cursor?: string): Promise<Result<Page<User>>> {
-  const after = cursor === undefined ? undefined : decodeCursor(cursor);
+  const after = cursor === undefined ? undefined : decodeCursor(cursor, "usr");
   if (after === null) return fail("VALIDATION_FAILED", "Invalid cursor.", [{ path: "cursor", message: "Invalid cursor" }]);
   const rows = await db
     .select()
