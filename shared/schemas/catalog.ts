@@ -18,12 +18,14 @@ export const CategoryInputSchema = z
   .openapi("CategoryInput", { example: { name: "Board games", slug: "board-games" } });
 export type CategoryInput = z.infer<typeof CategoryInputSchema>;
 
-export const SkuSchema = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-', starting with a letter or digit")
-  .openapi({ example: "HOODIE-M" });
+const skuRules = (s: z.ZodString): z.ZodString =>
+  s.min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-', starting with a letter or digit");
+
+/** A SKU as a path names it: exactly. */
+export const SkuSchema = skuRules(z.string()).openapi({ example: "HOODIE-M" });
+
+/** A SKU in a body: spaces around it are trimmed, as in a cart line. */
+const BodySkuSchema = skuRules(z.string().trim()).openapi({ example: "HOODIE-M" });
 
 export const VariantSchema = z
   .object({
@@ -66,7 +68,7 @@ function uniqueSkus(variants: { sku: string }[], ctx: z.RefinementCtx): void {
 
 export const VariantInputSchema = z
   .object({
-    sku: SkuSchema,
+    sku: BodySkuSchema,
     title,
     price: MoneySchema,
     initialStock: z.number().int().min(0).max(1_000_000),
@@ -112,7 +114,7 @@ export const ProductPatchSchema = z
     description: description.optional(),
     categoryId: z.string().min(1).max(64).optional(),
     variants: z
-      .array(z.object({ sku: SkuSchema, price: MoneySchema }))
+      .array(z.object({ sku: BodySkuSchema, price: MoneySchema }))
       .max(50)
       .optional(),
   })
