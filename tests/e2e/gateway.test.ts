@@ -2,7 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { createApp } from "../../workers/gateway/src/app.ts";
-import { api, problemOf, unique } from "./client.ts";
+import { adminToken, api, problemOf, unique } from "./client.ts";
 
 describe("gateway", () => {
   it("GET /health lists every service and the database", async () => {
@@ -66,7 +66,7 @@ describe("gateway", () => {
     }
   });
 
-  it("tells caches to keep nothing of a signed-in caller's answers or of a write's, and leaves public reads alone", async () => {
+  it("tells caches to keep nothing of a signed-in caller's answers or of a write's, and to ask again before reusing a public read", async () => {
     const register = await api<{ token: string }>("POST", "/v1/auth/register", { body: { email: `${unique("nostore")}@example.com`, password: "password123", name: "No Store" } });
     expect(register.status).toBe(201);
     expect(register.headers.get("cache-control")).toBe("no-store");
@@ -75,7 +75,19 @@ describe("gateway", () => {
     const refused = await api("GET", "/v1/users", { token: register.body.token });
     expect([refused.status, refused.headers.get("cache-control")]).toStrictEqual([403, "no-store"]);
     const catalog = await api("GET", "/v1/categories");
-    expect([catalog.status, catalog.headers.get("cache-control")]).toStrictEqual([200, null]);
+    expect([catalog.status, catalog.headers.get("cache-control")]).toStrictEqual([200, "no-cache"]);
+    // A product read, the same read answered from the gateway's cache, a list and a 404 alike: a cache in front of
+    // clients may not serve any of them without asking, so none shows an old price or a deleted product.
+    const admin = await adminToken();
+    const categoryId = (await api<{ items: { id: string }[] }>("GET", "/v1/categories")).body.items[0]?.id ?? "";
+    const sku = unique("NOCACHE").toUpperCase();
+    const created = await api<{ id: string }>("POST", "/v1/products", { token: admin, body: { title: "No cache", description: "", categoryId, variants: [{ sku, title: "One", price: { amount: 100, currency: "USD" }, initialStock: 1 }] } });
+    expect(created.status).toBe(201);
+    const reads: [string, number][] = [[`/v1/products/${created.body.id}`, 200], [`/v1/products/${created.body.id}`, 200], ["/v1/products?limit=1", 200], [`/v1/products/prd_${"0".repeat(28)}`, 404]];
+    for (const [path, status] of reads) {
+      const res = await api("GET", path);
+      expect([res.status, res.headers.get("cache-control")], path).toStrictEqual([status, "no-cache"]);
+    }
   });
 
   it("answers a wrong method with 405 and Allow", async () => {

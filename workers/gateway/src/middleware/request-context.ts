@@ -17,7 +17,7 @@ const VALID_REQUEST_ID = /^[\x20-\x7e]{1,128}$/;
  * `TRACE_SAMPLE_RATE` says unless the client asked for it), stamps
  * `x-request-id`, `x-edgeshop-version` and `traceparent` on every response,
  * errors included (and `cache-control: no-store` on answers to a token or a
- * write), then writes one structured log line. The trace is current
+ * write, `no-cache` on public reads), then writes one structured log line. The trace is current
  * (AsyncLocalStorage) while the request runs, so calls to domain Workers carry it.
  */
 export function requestContext(): MiddlewareHandler<AppEnv> {
@@ -37,7 +37,9 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
       headers.set("x-request-id", requestId);
       headers.set("x-edgeshop-version", c.env.CF_VERSION_METADATA.id);
       headers.set("traceparent", traceparent(trace));
-      if (personal && !headers.has("cache-control")) headers.set("cache-control", "no-store");
+      // A public read may be kept, but only to be asked for again each time (no-cache): HTTP lets a cache reuse an
+      // answer with no cache-control for a while on heuristics, and that would serve an old price.
+      if (!headers.has("cache-control")) headers.set("cache-control", personal ? "no-store" : "no-cache");
     };
     try {
       stamp(res.headers); // responses built here have mutable headers: no copy on the hot path
