@@ -106,7 +106,7 @@ export function problemBody(error: DomainError, requestId: string): ProblemBody 
 }
 
 /** The challenge every 401 carries: how to authenticate (a bearer token). */
-export const BEARER_CHALLENGE = 'Bearer realm="edgeshop"';
+const BEARER_CHALLENGE = 'Bearer realm="edgeshop"';
 
 /** The only place a problem+json response is made. */
 export function problemResponse(error: DomainError, requestId: string, headers: HeadersInit = {}): Response {
