@@ -86,27 +86,40 @@ class ShippingServiceBase extends DomainService<ShippingEnv> {
     const db = this.db();
     const row = await findById(db, shipmentId);
     if (!row) return fail("NOT_FOUND", "Shipment not found.");
+    let confirmed = false; // the order took the step to shipped already
     if (row.status === "pending") {
-      // CONFLICT: the order is cancelled or being cancelled (a failed order has no shipment). NOT_FOUND: no order
-      // to follow (a shipment made by hand), which moves on its own as before.
+      // CONFLICT: the order is cancelled, or a cancel is under way. NOT_FOUND: no order to follow (a shipment made by
+      // hand), which moves on its own as before.
       const leaving = await this.env.ORDERS.applyShipmentStatus(row.orderId, "shipped", new Date().toISOString());
-      if (!leaving.ok && leaving.error.code === "CONFLICT") return fail("CONFLICT", "The order was cancelled: its shipment can no longer move.");
-      if (!leaving.ok && leaving.error.code !== "NOT_FOUND") return leaving;
-    } else {
-      const order = await this.env.ORDERS.getOrder({ userId: "shipping", role: "admin" }, row.orderId);
-      if (order.ok && (order.value.status === "cancelled" || order.value.status === "failed")) {
-        return fail("CONFLICT", `The order was ${order.value.status}: its shipment can no longer move.`);
+      if (!leaving.ok && leaving.error.code === "CONFLICT") {
+        const ended = await this.orderEnded(row.orderId);
+        // A cancel under way may yet be refused (its refund, say): the scan is not lost but sent again (503).
+        return ended.ok ? fail("SERVICE_UNAVAILABLE", "The order is being cancelled: send the event again shortly.") : ended;
       }
+      if (!leaving.ok && leaving.error.code !== "NOT_FOUND") return leaving;
+      confirmed = leaving.ok;
+    } else {
+      const ended = await this.orderEnded(row.orderId);
+      if (!ended.ok) return ended;
     }
     const moved = await advance(db, shipmentId, status, source);
     if (!moved.ok) return moved;
-    await syncOrder(db, this.env.ORDERS, moved.value);
+    await syncOrder(db, this.env.ORDERS, moved.value, confirmed ? ["in_transit"] : []);
     const shipment = await toShipment(db, moved.value);
     if (shipment.status === "delivered") {
       const published = await publishShipmentEvent(this.env.EVENTS_QUEUE, shipment, moved.value.userId, "delivered");
       if (!published.ok) return published;
     }
     return ok(shipment);
+  }
+
+  /** 409 when the shipment's order was cancelled or failed, for good: its parcel may not move. */
+  private async orderEnded(orderId: string): Promise<Result<null>> {
+    const order = await this.env.ORDERS.getOrder({ userId: "shipping", role: "admin" }, orderId);
+    if (order.ok && (order.value.status === "cancelled" || order.value.status === "failed")) {
+      return fail("CONFLICT", `The order was ${order.value.status}: its shipment can no longer move.`);
+    }
+    return ok(null);
   }
 
   /** The order was cancelled before its parcel left: its shipment becomes `cancelled` (idempotent; the OrderDO's follow-up). */

@@ -15,11 +15,13 @@ function log(level: "warn" | "error", msg: string, fields: Record<string, unknow
  * Brings the order up to its shipment: each step the orders Worker has not yet
  * acknowledged (`orderSyncedStatus`) is sent in order, shipped before
  * delivered, with the event's own timestamp. applyShipmentStatus is
- * idempotent, so a concurrent duplicate call is harmless. A failure is logged
+ * idempotent, so a concurrent duplicate call is harmless; a step the order
+ * already took (`acknowledged`: the step to shipped, asked before the parcel
+ * left) is only marked. A failure is logged
  * and left unacknowledged: the next event (or a repeat) for this shipment
  * retries it, so the order cannot stay behind for good.
  */
-export async function syncOrder(db: Database, orders: ShippingEnv["ORDERS"], row: ShipmentRow): Promise<void> {
+export async function syncOrder(db: Database, orders: ShippingEnv["ORDERS"], row: ShipmentRow, acknowledged: readonly ForwardShipmentStatus[] = []): Promise<void> {
   const status = row.status;
   if (status === "cancelled") return; // the order moved first: nothing to bring it
   const pending = STEPS.filter((s) => RANK[s] > RANK[row.orderSyncedStatus] && RANK[s] <= RANK[status]);
@@ -27,20 +29,23 @@ export async function syncOrder(db: Database, orders: ShippingEnv["ORDERS"], row
   const events = await db.select().from(shipmentEvents).where(eq(shipmentEvents.shipmentId, row.id));
   for (const step of pending) {
     const at = (events.find((e) => e.status === step)?.at ?? row.updatedAt).toISOString();
-    try {
-      const result = await orders.applyShipmentStatus(row.orderId, ORDER_STATUS[step], at);
-      if (!result.ok) {
-        log("warn", "order refused shipment status", { orderId: row.orderId, shipmentId: row.id, status: step, code: result.error.code });
-        return;
-      }
-    } catch (err) {
-      log("error", "order shipment status call failed", { orderId: row.orderId, shipmentId: row.id, status: step, error: String(err) });
-      return;
-    }
+    if (!acknowledged.includes(step) && !(await tell(orders, row, step, at))) return;
     const behind = (Object.keys(RANK) as ForwardShipmentStatus[]).filter((s) => RANK[s] < RANK[step]);
     await db
       .update(shipments)
       .set({ orderSyncedStatus: step })
       .where(and(eq(shipments.id, row.id), inArray(shipments.orderSyncedStatus, behind)));
   }
+}
+
+/** Sends one step to the order; false (logged) when it was refused or the call failed. */
+async function tell(orders: ShippingEnv["ORDERS"], row: ShipmentRow, step: (typeof STEPS)[number], at: string): Promise<boolean> {
+  try {
+    const result = await orders.applyShipmentStatus(row.orderId, ORDER_STATUS[step], at);
+    if (result.ok) return true;
+    log("warn", "order refused shipment status", { orderId: row.orderId, shipmentId: row.id, status: step, code: result.error.code });
+  } catch (err) {
+    log("error", "order shipment status call failed", { orderId: row.orderId, shipmentId: row.id, status: step, error: String(err) });
+  }
+  return false;
 }
