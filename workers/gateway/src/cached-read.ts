@@ -66,10 +66,12 @@ export async function serveCachedRead(request: Request, env: GatewayEnv, ctx: Pi
 
 /**
  * Takes the fast path's header template from the first cached read the full
- * path answers in this isolate: a 200 to a GET whose URL is now in the cache.
+ * path answers in this isolate: a 200 to an anonymous GET whose URL is now in
+ * the cache (a signed-in caller's answer carries `cache-control: no-store`,
+ * which an anonymous read must not).
  */
 export function learnFrom(request: Request, response: Response): void {
-  if (template !== undefined || request.method !== "GET" || response.status !== 200) return;
+  if (template !== undefined || request.method !== "GET" || response.status !== 200 || request.headers.has("authorization")) return;
   if (!catalogReads.peek(readKey(request.url), Number.POSITIVE_INFINITY)) return;
   template = new Headers([...response.headers].filter(([name]) => !PER_REQUEST.has(name)));
 }
