@@ -8,7 +8,7 @@ import { bump, initialState, setStatus, toOrder, type OrderState, type PlaceOrde
 import { isSettled, keepFollowUps, loadState, migrateOrder, saveState } from "../workers/orders/src/order-store.ts";
 import { drive } from "../workers/orders/src/saga.ts";
 
-/** If the checkout request dies, the alarm takes over the saga this long after it started. */
+/** If the checkout (or cancel) request dies, the alarm takes over the saga this long after it started. */
 const WATCHDOG_MS = 30_000;
 const UNAVAILABLE = "The order could not be completed right now; it will be finished or undone automatically.";
 const RANK = { paid: 0, shipped: 1, delivered: 2 } as const;
@@ -64,6 +64,9 @@ export class OrderDO extends TracedDurableObject<OrdersEnv> {
     s.failure = null;
     saveState(this.ctx.storage.sql, s);
     rememberEventTrace(this.ctx.storage.sql, "cancelled", s.orderId);
+    // Should this object be reset mid-cancel, the alarm finishes it: an order left `cancelling` would refuse its
+    // parcel's scans (503, sent again) with nothing left to end that.
+    await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
     if (!(await this.runSaga(true))) return fail("SERVICE_UNAVAILABLE", UNAVAILABLE);
     const after = this.state();
     if (after.status !== "cancelled") return { ok: false, error: after.failure ?? fail("SERVICE_UNAVAILABLE").error };
