@@ -26,7 +26,8 @@ export async function syncOrder(db: Database, orders: ShippingEnv["ORDERS"], row
   if (status === "cancelled") return; // the order moved first: nothing to bring it
   const pending = STEPS.filter((s) => RANK[s] > RANK[row.orderSyncedStatus] && RANK[s] <= RANK[status]);
   if (pending.length === 0) return;
-  const events = await db.select().from(shipmentEvents).where(eq(shipmentEvents.shipmentId, row.id));
+  // The events' times are only needed for steps still to be told (none on a first scan the order already took).
+  const events = pending.some((s) => !acknowledged.includes(s)) ? await db.select().from(shipmentEvents).where(eq(shipmentEvents.shipmentId, row.id)) : [];
   for (const step of pending) {
     const at = (events.find((e) => e.status === step)?.at ?? row.updatedAt).toISOString();
     if (!acknowledged.includes(step) && !(await tell(orders, row, step, at))) return;
