@@ -53,7 +53,8 @@ export function startBenchPostgres(dir: string, port: number): BenchPostgres {
   if (asPostgres && !owner) throw new Error("running as root but there is no postgres user to run PostgreSQL as");
   if (owner) chownSync(dir, owner.uid, owner.gid);
   const fresh = !existsSync(join(dataDir, "PG_VERSION"));
-  if (fresh) run("initdb", ["-D", dataDir, "-U", "postgres", "--auth=trust"], asPostgres);
+  // UTF-8 with Unicode case rules (search folds É to é), whatever locale the shell has.
+  if (fresh) run("initdb", ["-D", dataDir, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"], asPostgres);
   // fsync off: a benchmark cluster is disposable; synchronous_commit stays on so commit latency is still real work.
   // Autovacuum runs are logged (checkpoints are by default) so a latency stall can be matched with them in <dir>/log.
   const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c max_connections=400 -c fsync=off -c shared_buffers=256MB -c log_autovacuum_min_duration=0`;

@@ -128,7 +128,7 @@ export type ProductPatchInput = z.infer<typeof ProductPatchSchema>;
 /** An empty `category` or `q` means no filter. */
 export const ProductListQuerySchema = ListQuerySchema.extend({
   category: z.string().max(100).optional().openapi({ param: { name: "category", in: "query" }, description: "Category slug" }),
-  q: z.string().trim().max(200).optional().openapi({ param: { name: "q", in: "query" }, description: "Text searched in title and description" }),
+  q: z.string().trim().max(200).optional().openapi({ param: { name: "q", in: "query" }, description: "Text searched in title and description: a case-insensitive substring, both sides in Unicode NFKC form" }),
 });
 export type ProductListQuery = z.infer<typeof ProductListQuerySchema>;
 

@@ -202,6 +202,27 @@ describe("products: list", () => {
     expect(await api("GET", "/v1/products?q=%25")).toMatchObject({ status: 200 });
   });
 
+  it("matches text in Unicode compatibility form, whichever way either side spells it", async () => {
+    const c = await category();
+    const word = `zq${uid()}`;
+    // Stored precomposed (é as U+00E9), and decomposed (e + U+0301 combining acute).
+    const composed = await product(c.id, { title: `Crème brûlée ${word}` });
+    const decomposed = await product(c.id, { description: `Cafe\u0301 ${word} au lait` });
+    const search = async (q: string) => {
+      const res = await api("GET", `/v1/products?category=${c.slug}&q=${encodeURIComponent(q)}`);
+      expect(res.status, q).toBe(200);
+      return (res.body as { items: ProductBody[] }).items.map((p) => p.id);
+    };
+    expect(await search("cre\u0300me")).toStrictEqual([composed.id]);
+    expect(await search("CRÈME BRÛLÉE")).toStrictEqual([composed.id]);
+    expect(await search("café")).toStrictEqual([decomposed.id]);
+    // Full-width letters (U+FF21...) are their ASCII compatibility form.
+    const fullWidth = [...word.toUpperCase()].map((ch) => (/[A-Z0-9]/.test(ch) ? String.fromCodePoint(ch.codePointAt(0)! + 0xfee0) : ch)).join("");
+    expect(await search(fullWidth)).toStrictEqual([composed.id, decomposed.id]);
+    // A full-width percent sign is a percent sign, matched literally, not a wildcard.
+    expect(await search("\uFF05")).toStrictEqual([]);
+  });
+
   it("refuses an out-of-range limit and a foreign cursor", async () => {
     expect(await api("GET", "/v1/products?limit=0")).toStrictEqual({ status: 400, body: problem(400, "VALIDATION_FAILED", [{ path: "limit", message: expect.any(String) }]) });
     expect((await api("GET", "/v1/products?limit=101")).status).toBe(400);

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, ilike, inArray, isNull, or, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, or, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import type { Database } from "../../../shared/db/client.ts";
 import { categories, inventory, products, variants, type CategoryRow, type ProductRow } from "../../../shared/db/schema/index.ts";
 import { fail, ok, type Result } from "../../../shared/errors.ts";
@@ -16,6 +16,16 @@ export interface LoadedDoc {
 /** Escapes LIKE wildcards so `q` is matched literally. */
 function likePattern(q: string): string {
   return `%${q.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+}
+
+/**
+ * `q` as a case-insensitive substring of a column, both sides in Unicode
+ * compatibility form (NFKC): `é` typed as one code point or as `e` plus a
+ * combining accent, a full-width `Ａ` or the ligature `ﬁ`, finds the same text.
+ * Stored text is left as written.
+ */
+function containsText(column: AnyColumn, q: string): SQL {
+  return sql`normalize(${column}, NFKC) ilike ${likePattern(q.normalize("NFKC"))}`;
 }
 
 async function build(db: Database, rows: { product: ProductRow; category: CategoryRow }[]): Promise<LoadedDoc[]> {
@@ -63,7 +73,7 @@ export async function loadProductPage(db: Database, query: ProductListQuery): Pr
   const conditions: (SQL | undefined)[] = [isNull(products.deletedAt)];
   if (after) conditions.push(gt(products.id, after));
   if (query.category) conditions.push(eq(categories.slug, query.category));
-  if (query.q) conditions.push(or(ilike(products.title, likePattern(query.q)), ilike(products.description, likePattern(query.q))));
+  if (query.q) conditions.push(or(containsText(products.title, query.q), containsText(products.description, query.q)));
   const rows = await db
     .select({ product: products, category: categories })
     .from(products)
