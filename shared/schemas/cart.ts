@@ -14,6 +14,10 @@ export const CartItemSchema = z
     quantity: z.number().int(),
     unitPrice: MoneySchema,
     lineTotal: MoneyTotalSchema,
+    excludedFromSubtotal: z.enum(["NO_LONGER_SOLD", "OTHER_CURRENCY"]).optional().openapi({
+      description:
+        "Present only on a line the subtotal leaves out, which checkout refuses until it is removed: its product was deleted (NO_LONGER_SOLD), or is now priced in another currency than the cart (OTHER_CURRENCY).",
+    }),
   })
   .openapi("CartItem");
 export type CartItem = z.infer<typeof CartItemSchema>;

@@ -47,6 +47,28 @@ describe("GET /v1/cart", () => {
     expect(cart.body.subtotal).toStrictEqual({ amount: 9900 * 2 + w!.price.amount, currency: "USD" });
   });
 
+  it("answers every write with the cart at current prices, as GET shows it", async () => {
+    const c = await customer();
+    const [v, w] = await product(admin, [5, 5]);
+    await addToCart(c.token, v!.sku, 2);
+    const patched = await api("PATCH", `/v1/products/${v!.productId}`, { token: admin, body: { variants: [{ sku: v!.sku, price: { amount: 9900, currency: "USD" } }] } });
+    expect(patched.status).toBe(200);
+    const now = { ...v!, price: { amount: 9900, currency: "USD" } };
+    // No GET in between: the add's own answer already carries the other line's new price.
+    const added = await addToCart(c.token, w!.sku, 1);
+    expect(added.body.items).toStrictEqual([line(now, 2), line(w!, 1)]);
+    expect(added.body.subtotal).toStrictEqual({ amount: 9900 * 2 + w!.price.amount, currency: "USD" });
+    const again = await api("PATCH", `/v1/products/${v!.productId}`, { token: admin, body: { variants: [{ sku: v!.sku, price: { amount: 1200, currency: "USD" } }] } });
+    expect(again.status).toBe(200);
+    const later = { ...v!, price: { amount: 1200, currency: "USD" } };
+    const updated = await api<Cart>("PATCH", `/v1/cart/items/${v!.sku}`, { token: c.token, body: { quantity: 3 } });
+    expect(updated.body.items).toStrictEqual([line(later, 3), line(w!, 1)]);
+    expect(updated.body.subtotal).toStrictEqual({ amount: 1200 * 3 + w!.price.amount, currency: "USD" });
+    const removed = await api<Cart>("DELETE", `/v1/cart/items/${w!.sku}`, { token: c.token });
+    expect(removed.body.items).toStrictEqual([line(later, 3)]);
+    expect(removed.body.subtotal).toStrictEqual({ amount: 1200 * 3, currency: "USD" });
+  });
+
   it("never adds up two currencies: a product that changed currency is left out of the subtotal and named at checkout", async () => {
     const c = await customer();
     const [v] = await product(admin, [5]);
@@ -55,7 +77,7 @@ describe("GET /v1/cart", () => {
     await addToCart(c.token, w!.sku, 1);
     expect((await api("PATCH", `/v1/products/${w!.productId}`, { token: admin, body: { variants: [{ sku: w!.sku, price: { amount: 800, currency: "EUR" } }] } })).status).toBe(200);
     const cart = await api<Cart>("GET", "/v1/cart", { token: c.token });
-    expect(cart.body.items).toStrictEqual([line(v!, 2), line({ ...w!, price: { amount: 800, currency: "EUR" } }, 1)]);
+    expect(cart.body.items).toStrictEqual([line(v!, 2), { ...line({ ...w!, price: { amount: 800, currency: "EUR" } }, 1), excludedFromSubtotal: "OTHER_CURRENCY" }]);
     expect(cart.body.subtotal).toStrictEqual({ amount: v!.price.amount * 2, currency: "USD" });
     const refused = await checkout(c.token);
     expect(refused.status).toBe(400);
@@ -94,9 +116,14 @@ describe("GET /v1/cart", () => {
     expect((await api("DELETE", `/v1/products/${v!.productId}`, { token: admin })).status).toBe(204);
     // The line stays for the customer to see and remove, but is no longer part of what checkout would charge.
     const shown = await api<Cart>("GET", "/v1/cart", { token: c.token });
-    expect(shown.body.items.map((i) => i.sku)).toStrictEqual([v!.sku, w!.sku]);
+    expect(shown.body.items).toStrictEqual([{ ...line(v!, 2), excludedFromSubtotal: "NO_LONGER_SOLD" }, line(w!, 1)]);
     expect(shown.body.subtotal).toStrictEqual(w!.price);
-    expect((await api("DELETE", `/v1/cart/items/${w!.sku}`, { token: c.token })).status).toBe(200);
+    const left = await api<Cart>("DELETE", `/v1/cart/items/${w!.sku}`, { token: c.token });
+    expect({ status: left.status, items: left.body.items, subtotal: left.body.subtotal }).toStrictEqual({
+      status: 200,
+      items: [{ ...line(v!, 2), excludedFromSubtotal: "NO_LONGER_SOLD" }],
+      subtotal: { amount: 0, currency: "USD" },
+    });
     for (const quantity of [1, 3]) {
       const res = await api("PATCH", `/v1/cart/items/${v!.sku}`, { token: c.token, body: { quantity } });
       expect(res.body).toStrictEqual(problem(404, "UNKNOWN_SKU", [{ path: v!.sku, message: `${v!.sku} is no longer sold` }]));

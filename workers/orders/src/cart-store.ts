@@ -152,8 +152,9 @@ export function cartCurrency(sql: SqlStorage): string | undefined {
 /**
  * The public Cart view: lines with their totals and the subtotal, all integer
  * minor units. A cart has one currency (`currencyOfCart`). Should a product
- * change currency after it was added, its line shows its new price and the
- * subtotal leaves it out rather than add up two currencies; checkout names it.
+ * change currency after it was added, its line shows its new price, marked
+ * `excludedFromSubtotal: "OTHER_CURRENCY"`, and the subtotal leaves it out
+ * rather than add up two currencies; checkout names it.
  */
 export function toCart(sql: SqlStorage, now: number): Cart {
   const id = cartId(sql, now);
@@ -166,6 +167,7 @@ export function toCart(sql: SqlStorage, now: number): Cart {
     quantity: l.quantity,
     unitPrice: l.unitPrice,
     lineTotal: { amount: l.unitPrice.amount * l.quantity, currency: l.unitPrice.currency },
+    ...(l.unitPrice.currency === currency ? {} : { excludedFromSubtotal: "OTHER_CURRENCY" as const }),
   }));
   const subtotal = items.reduce((sum, i) => (i.lineTotal.currency === currency ? sum + i.lineTotal.amount : sum), 0);
   return { id, items, subtotal: { amount: subtotal, currency }, updatedAt: new Date(lastActivity(sql)).toISOString() };

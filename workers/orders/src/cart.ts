@@ -1,4 +1,4 @@
-import { fail, orPreviousRelease, type Result } from "../../../shared/errors.ts";
+import { fail, ok, orPreviousRelease, type Result } from "../../../shared/errors.ts";
 import type { Cart, CartVariant } from "../../../shared/schemas/cart.ts";
 import { cartVariantsOf, type CartVariantInfo } from "../../../shared/schemas/catalog.ts";
 
@@ -29,16 +29,23 @@ export function cartVariants(env: Pick<OrdersEnv, "CATALOG">, sku: string): Prom
 }
 
 /**
- * The user's cart at the catalog's current prices: a line stores the price
- * of when it was added, and takes the catalog's new one once that changed,
- * so the cart shows what checkout will charge (checkout reprices the same
- * way). A line whose product was deleted stays, for the customer to remove,
- * and is left out of the subtotal (checkout refuses it, naming it). Should
- * the catalog not answer, the cart as stored.
+ * The user's cart at the catalog's current prices (`atCurrentPrices`).
  */
 export async function getCart(env: OrdersEnv, userId: string): Promise<Cart> {
   const stub = cartOf(env, userId);
-  const cart = await stub.getCart();
+  return atCurrentPrices(env, stub, await stub.getCart());
+}
+
+/**
+ * A cart as checkout would price it: a line stores the price of when it was
+ * added, and takes the catalog's new one once that changed, so the cart shows
+ * what checkout will charge (checkout reprices the same way). A line whose
+ * product was deleted stays, for the customer to remove, marked
+ * `excludedFromSubtotal: "NO_LONGER_SOLD"` and left out of the subtotal
+ * (checkout refuses it, naming it). Should the catalog not answer, the cart
+ * as stored.
+ */
+async function atCurrentPrices(env: OrdersEnv, stub: ReturnType<typeof cartOf>, cart: Cart): Promise<Cart> {
   if (cart.items.length === 0) return cart;
   let current: Record<string, CartVariant>;
   try {
@@ -55,19 +62,33 @@ export async function getCart(env: OrdersEnv, userId: string): Promise<Cart> {
   return withoutUnsold(priced, (sku) => current[sku] !== undefined);
 }
 
-/** The cart with the lines of SKUs no longer sold left out of its subtotal. */
+/** The cart with the lines of SKUs no longer sold marked and left out of its subtotal. */
 function withoutUnsold(cart: Cart, sold: (sku: string) => boolean): Cart {
+  if (cart.items.every((i) => sold(i.sku))) return cart;
   const unsold = cart.items.filter((i) => !sold(i.sku) && i.lineTotal.currency === cart.subtotal.currency);
-  if (unsold.length === 0) return cart;
   const amount = cart.subtotal.amount - unsold.reduce((sum, i) => sum + i.lineTotal.amount, 0);
-  return { ...cart, subtotal: { amount, currency: cart.subtotal.currency } };
+  return {
+    ...cart,
+    items: cart.items.map((i) => (sold(i.sku) ? i : { ...i, excludedFromSubtotal: "NO_LONGER_SOLD" as const })),
+    subtotal: { amount, currency: cart.subtotal.currency },
+  };
+}
+
+/**
+ * A cart a write answered, priced as `getCart` prices it. An add prices its
+ * own line (`pricedSku`), so a cart holding only that line needs no second look-up.
+ */
+async function answered(env: OrdersEnv, stub: ReturnType<typeof cartOf>, result: Result<Cart>, pricedSku?: string): Promise<Result<Cart>> {
+  if (!result.ok || result.value.items.every((i) => i.sku === pricedSku)) return result;
+  return ok(await atCurrentPrices(env, stub, result.value));
 }
 
 /** Adds to the user's line for `sku`; 404 UNKNOWN_SKU, 409 OUT_OF_STOCK beyond what is available. */
 export async function addCartItem(env: OrdersEnv, userId: string, sku: string, quantity: number): Promise<Result<Cart>> {
   const found = await lookUp(env, sku);
   if (!found) return fail("UNKNOWN_SKU", `No product variant has the SKU ${sku}.`);
-  return cartOf(env, userId).addItem(found.variant, quantity, found.available);
+  const stub = cartOf(env, userId);
+  return answered(env, stub, await stub.addItem(found.variant, quantity, found.available), sku);
 }
 
 /**
@@ -77,11 +98,13 @@ export async function addCartItem(env: OrdersEnv, userId: string, sku: string, q
  */
 export async function updateCartItem(env: OrdersEnv, userId: string, sku: string, quantity: number): Promise<Result<Cart>> {
   const available = quantity > 0 ? ((await env.CATALOG.getAvailability([sku]))[sku] ?? null) : 0;
-  return cartOf(env, userId).updateItem(sku, quantity, available);
+  const stub = cartOf(env, userId);
+  return answered(env, stub, await stub.updateItem(sku, quantity, available));
 }
 
 export async function removeCartItem(env: OrdersEnv, userId: string, sku: string): Promise<Result<Cart>> {
-  return cartOf(env, userId).removeItem(sku);
+  const stub = cartOf(env, userId);
+  return answered(env, stub, await stub.removeItem(sku));
 }
 
 export async function clearCart(env: OrdersEnv, userId: string): Promise<void> {
