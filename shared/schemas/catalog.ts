@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ListQuerySchema, MoneySchema, multiLine, singleLine, type Money } from "./common.ts";
+import { own } from "../records.ts";
 
 export const CategorySchema = z
   .object({ id: z.string(), name: z.string(), slug: z.string() })
@@ -190,12 +191,12 @@ export interface CartVariantInfo extends VariantInfo {
  * answers this; the orders Worker builds it itself from a catalog without it.
  */
 export function cartVariantsOf(variants: Record<string, VariantInfo>, available: Record<string, number>): Record<string, CartVariantInfo> {
-  const out: Record<string, CartVariantInfo> = {};
-  for (const [sku, v] of Object.entries(variants)) {
-    const a = available[sku];
-    if (a !== undefined) out[sku] = { ...v, available: a };
-  }
-  return out;
+  return Object.fromEntries(
+    Object.entries(variants).flatMap(([sku, v]) => {
+      const a = own(available, sku);
+      return a === undefined ? [] : [[sku, { ...v, available: a }]];
+    }),
+  );
 }
 
 export interface StockItem {

@@ -188,6 +188,15 @@ describe("POST /v1/cart/items", () => {
     expect(res.body).toStrictEqual(problem(404, "UNKNOWN_SKU"));
   });
 
+  it("is 404 for SKUs named like JavaScript's built-in properties, as for any unknown SKU", async () => {
+    const c = await customer();
+    for (const sku of ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"]) {
+      expect(await addToCart(c.token, sku, 1), sku).toMatchObject({ status: 404, body: problem(404, "UNKNOWN_SKU") });
+      expect((await api("PATCH", `/v1/cart/items/${sku}`, { token: c.token, body: { quantity: 1 } })).status, sku).toBe(404);
+    }
+    expect((await api<Cart>("GET", "/v1/cart", { token: c.token })).body.items).toStrictEqual([]);
+  });
+
   it("is 409 OUT_OF_STOCK when the line would exceed what is available, and keeps the line", async () => {
     const c = await customer();
     const [v] = await product(admin, [3]);

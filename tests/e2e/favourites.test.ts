@@ -68,6 +68,9 @@ describe("favourites", () => {
   it("refuses an unknown product (404) and an over-long id (400)", async () => {
     const { token } = await newCustomer();
     expect(await api("PUT", "/v1/favourites/prd_missing", token)).toStrictEqual({ status: 404, body: problem(404, "NOT_FOUND") });
+    for (const name of ["constructor", "__proto__", "toString", "valueOf"]) {
+      expect(await api("PUT", `/v1/favourites/${name}`, token), name).toStrictEqual({ status: 404, body: problem(404, "NOT_FOUND") });
+    }
     expect(await api("PUT", `/v1/favourites/${"p".repeat(65)}`, token)).toStrictEqual({
       status: 400,
       body: problem(400, "VALIDATION_FAILED", [{ path: "productId", message: expect.any(String) }]),

@@ -33,17 +33,12 @@ export async function variantInfo(db: AnyDatabase, skus: string[]): Promise<Reco
     .from(variants)
     .innerJoin(products, eq(products.id, variants.productId))
     .where(and(inArray(variants.sku, unique), isNull(products.deletedAt)));
-  const out: Record<string, VariantInfo> = {};
-  for (const { v, productTitle } of rows) {
-    out[v.sku] = {
-      sku: v.sku,
-      productId: v.productId,
-      title: `${productTitle} - ${v.title}`,
-      price: { amount: v.priceAmount, currency: v.priceCurrency },
-      weightGrams: v.weightGrams,
-    };
-  }
-  return out;
+  return Object.fromEntries(
+    rows.map(({ v, productTitle }) => [
+      v.sku,
+      { sku: v.sku, productId: v.productId, title: `${productTitle} - ${v.title}`, price: { amount: v.priceAmount, currency: v.priceCurrency }, weightGrams: v.weightGrams },
+    ]),
+  );
 }
 
 /** `{id, title}` of live products (favourites). */

@@ -6,6 +6,7 @@ import { decodeCursor, toPage, type Page } from "../../../shared/pagination.ts";
 import type { Product, ProductDoc, ProductListQuery } from "../../../shared/schemas/catalog.ts";
 import { readStarted, remember, rememberedAvailable } from "./available-cache.ts";
 import type { StockOf } from "./stock.ts";
+import { own } from "../../../shared/records.ts";
 
 /** A product document plus, per SKU, the initial stock Postgres knows (to heal an uninitialised StockDO). */
 export interface LoadedDoc {
@@ -93,7 +94,7 @@ export async function loadProductPage(db: Database, query: ProductListQuery): Pr
  * initialised here from the stock Postgres recorded, so it heals on first read.
  */
 export async function withAvailability(stockOf: StockOf, docs: LoadedDoc[], ttlMs = 0): Promise<Product[]> {
-  const skus = docs.flatMap((d) => d.doc.variants.map((v) => ({ sku: v.sku, productId: d.doc.id, initial: d.initial[v.sku] ?? 0 })));
+  const skus = docs.flatMap((d) => d.doc.variants.map((v) => ({ sku: v.sku, productId: d.doc.id, initial: own(d.initial, v.sku) ?? 0 })));
   const avail = await Promise.all(
     skus.map(async ({ sku, productId, initial }) => {
       const known = rememberedAvailable(sku, ttlMs);

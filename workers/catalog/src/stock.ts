@@ -97,9 +97,5 @@ async function explainFailure(stockOf: StockOf, lines: StockItem[], failedAt: nu
 export async function availability(stockOf: StockOf, skus: string[]): Promise<Record<string, number>> {
   const unique = [...new Set(skus)];
   const snaps = await Promise.all(unique.map((sku) => stockOf(sku).snapshot()));
-  const out: Record<string, number> = {};
-  snaps.forEach((s, i) => {
-    if (s.status === "active") out[unique[i]!] = s.available;
-  });
-  return out;
+  return Object.fromEntries(snaps.flatMap((s, i) => (s.status === "active" ? [[unique[i]!, s.available]] : [])));
 }

@@ -3,6 +3,7 @@ import type { Database } from "../../../shared/db/client.ts";
 import { favourites } from "../../../shared/db/schema/index.ts";
 import { fail, ok, type Result } from "../../../shared/errors.ts";
 import type { Favourite } from "../../../shared/schemas/favourites.ts";
+import { own } from "../../../shared/records.ts";
 
 /**
  * Favourites one account keeps at most: a favourites list is a shortlist, and
@@ -41,7 +42,7 @@ export async function listFavourites(db: Database, summaries: ProductSummaries, 
  */
 export async function addFavourite(db: Database, summaries: ProductSummaries, userId: string, productId: string, max = MAX_FAVOURITES): Promise<Result<null>> {
   const existing = await summaries([productId]);
-  if (!existing[productId]) return fail("NOT_FOUND", "Product not found.");
+  if (!own(existing, productId)) return fail("NOT_FOUND", "Product not found.");
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`favourites:${userId}`}, 0))`);
     const mine = eq(favourites.userId, userId);
@@ -51,7 +52,7 @@ export async function addFavourite(db: Database, summaries: ProductSummaries, us
       if (already) return ok(null);
       const ids = (await tx.select({ id: favourites.productId }).from(favourites).where(mine)).map((r) => r.id);
       const live = await summaries(ids);
-      const gone = ids.filter((id) => !live[id]);
+      const gone = ids.filter((id) => !own(live, id));
       if (gone.length === 0) return fail("CONFLICT", `An account keeps at most ${max} favourites: remove one to add another.`);
       await tx.delete(favourites).where(and(mine, inArray(favourites.productId, gone)));
     }

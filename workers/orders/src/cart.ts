@@ -1,6 +1,7 @@
 import { fail, ok, orPreviousRelease, type Result } from "../../../shared/errors.ts";
 import type { Cart, CartVariant } from "../../../shared/schemas/cart.ts";
 import { cartVariantsOf, type CartVariantInfo } from "../../../shared/schemas/catalog.ts";
+import { own } from "../../../shared/records.ts";
 
 function cartOf(env: OrdersEnv, userId: string) {
   return env.CART.get(env.CART.idFromName(userId));
@@ -11,7 +12,7 @@ function cartOf(env: OrdersEnv, userId: string) {
  * call so no RPC ever runs inside the cart's critical section.
  */
 async function lookUp(env: OrdersEnv, sku: string): Promise<{ variant: CartVariant; available: number } | null> {
-  const v = (await cartVariants(env, sku))[sku];
+  const v = own(await cartVariants(env, sku), sku);
   if (!v) return null;
   return { variant: { sku: v.sku, productId: v.productId, title: v.title, price: v.price, weightGrams: v.weightGrams }, available: v.available };
 }
@@ -59,7 +60,7 @@ async function atCurrentPrices(env: OrdersEnv, stub: ReturnType<typeof cartOf>, 
     return line && (line.unitPrice.amount !== v.price.amount || line.unitPrice.currency !== v.price.currency || line.title !== v.title);
   });
   const priced = changed.length === 0 ? cart : await stub.refreshPrices(changed);
-  return withoutUnsold(priced, (sku) => current[sku] !== undefined);
+  return withoutUnsold(priced, (sku) => own(current, sku) !== undefined);
 }
 
 /** The cart with the lines of SKUs no longer sold marked and left out of its subtotal. */
@@ -97,7 +98,7 @@ export async function addCartItem(env: OrdersEnv, userId: string, sku: string, q
  * absent from the answer) is 404 UNKNOWN_SKU, as adding it is.
  */
 export async function updateCartItem(env: OrdersEnv, userId: string, sku: string, quantity: number): Promise<Result<Cart>> {
-  const available = quantity > 0 ? ((await env.CATALOG.getAvailability([sku]))[sku] ?? null) : 0;
+  const available = quantity > 0 ? (own(await env.CATALOG.getAvailability([sku]), sku) ?? null) : 0;
   const stub = cartOf(env, userId);
   return answered(env, stub, await stub.updateItem(sku, quantity, available));
 }

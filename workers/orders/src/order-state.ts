@@ -5,6 +5,7 @@ import type { VariantInfo } from "../../../shared/schemas/catalog.ts";
 import type { Money } from "../../../shared/schemas/common.ts";
 import type { CheckoutInput, Order, OrderStatus, OrderStatusChange, ShippingAddress } from "../../../shared/schemas/orders.ts";
 import type { PaymentSummary } from "../../../shared/schemas/payments.ts";
+import { own } from "../../../shared/records.ts";
 
 /**
  * Where the saga stands. Each step is persisted BEFORE the remote call it
@@ -111,12 +112,12 @@ export function initialState(input: PlaceOrderInput, now: Date): OrderState {
  * currency (`currencyOfCart`, as the cart shows it), naming those.
  */
 export function reprice(s: OrderState, current: Readonly<Record<string, VariantInfo>>): DomainError | null {
-  const gone = s.lines.filter((l) => !current[l.sku]).map((l) => l.sku);
+  const gone = s.lines.filter((l) => !own(current, l.sku)).map((l) => l.sku);
   if (gone.length > 0) {
     return { code: "UNKNOWN_SKU", detail: "A product in the cart is no longer sold; remove it and check out again.", errors: gone.map((sku) => ({ path: sku, message: `${sku} is no longer sold` })) };
   }
   const lines = s.lines.map((l) => {
-    const v = current[l.sku] as VariantInfo;
+    const v = own(current, l.sku) as VariantInfo;
     return { ...l, productId: v.productId, title: v.title, unitPrice: v.price };
   });
   const currency = currencyOfCart(lines.map((l) => l.unitPrice.currency), s.currency);

@@ -2,6 +2,7 @@ import { fail, ok, type Result } from "../../../../shared/errors.ts";
 import type { WebhookEvent } from "../../../../shared/schemas/payments.ts";
 import { verifyAndParseWebhook } from "../webhook-signature.ts";
 import type { AuthorizeRequest, PaymentProvider, ProviderAuthorization, ProviderOperation } from "./types.ts";
+import { own } from "../../../../shared/records.ts";
 
 /** Approving tokens and the last4 they stand for (API.md). */
 const APPROVED: Record<string, string> = { tok_visa: "4242", tok_mastercard: "4444" };
@@ -28,7 +29,7 @@ export class TestProvider implements PaymentProvider {
 
   async authorize(req: AuthorizeRequest): Promise<Result<ProviderAuthorization>> {
     await this.delay();
-    const last4 = APPROVED[req.token];
+    const last4 = own(APPROVED, req.token);
     if (last4 !== undefined) return ok({ providerRef: `test_${req.paymentId}`, last4 });
     const declined = DECLINED[req.token];
     if (declined !== undefined) return fail("PAYMENT_DECLINED", declined);
