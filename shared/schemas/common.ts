@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { STATUS_BY_CODE } from "../errors.ts";
 import { isCurrencyCode } from "./iso-codes.ts";
 
 /** An ISO 4217 currency code that exists (`XYZ` is 400). */
@@ -67,12 +68,16 @@ export function pageSchema<T extends z.ZodType>(item: T, name: string) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() }).openapi(name);
 }
 
+const ERROR_CODES = Object.entries(STATUS_BY_CODE)
+  .map(([code, status]) => `\`${code}\` ${status}`)
+  .join(", ");
+
 export const ProblemSchema = z
   .object({
     type: z.string(),
     title: z.string(),
     status: z.number().int(),
-    code: z.string(),
+    code: z.string().openapi({ description: `Stable machine code. Every code, with its status: ${ERROR_CODES}.` }),
     detail: z.string(),
     requestId: z.string(),
     errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),

@@ -1,6 +1,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
+import { STATUS_BY_CODE } from "../../shared/errors.ts";
 import { createApp } from "../../workers/gateway/src/app.ts";
 import { adminToken, api, problemOf, unique } from "./client.ts";
 
@@ -157,6 +158,17 @@ describe("gateway", () => {
     expect(docs.headers.get("x-download-options")).toBe("noopen");
     expect(spec.headers.get("origin-agent-cluster")).toBeNull();
     expect(spec.headers.get("x-frame-options")).toBe("SAMEORIGIN");
+  });
+
+  it("names every error code a client can get, with its status, and the codes of each status an operation answers", async () => {
+    type Doc = { paths: Record<string, Record<string, { responses: Record<string, { description?: string }> }>>; components: { schemas: { Problem: { properties: { code: { description: string } } } } } };
+    const spec = (await api<Doc>("GET", "/v1/openapi.json")).body;
+    const listed = spec.components.schemas.Problem.properties.code.description;
+    for (const [code, status] of Object.entries(STATUS_BY_CODE)) expect(listed, code).toContain(`\`${code}\` ${status}`);
+    const conflict = spec.paths["/v1/checkout"]!.post!.responses["409"]!.description!;
+    for (const code of ["OUT_OF_STOCK", "CART_EMPTY", "IDEMPOTENCY_IN_PROGRESS"]) expect(conflict, code).toContain(`\`${code}\``);
+    const badRequest = spec.paths["/v1/checkout"]!.post!.responses["400"]!.description!;
+    expect(badRequest).toContain("`IDEMPOTENCY_KEY_REQUIRED`");
   });
 
   it("documents what every operation may answer besides its own responses, and the headers every response carries", async () => {

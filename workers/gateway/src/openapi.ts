@@ -1,4 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import { STATUS_BY_CODE } from "../../../shared/errors.ts";
 import { ProblemSchema } from "../../../shared/schemas/common.ts";
 import type { AppEnv } from "./context.ts";
 
@@ -8,7 +9,7 @@ interface ProblemResponse {
 }
 
 const DESCRIPTIONS: Record<number, string> = {
-  400: "Validation failed (problem+json, `errors` lists the paths)",
+  400: "Invalid request (for `VALIDATION_FAILED`, `errors` lists the paths)",
   401: "Missing, malformed or expired token",
   402: "Payment declined",
   403: "The caller's role may not do this",
@@ -19,6 +20,15 @@ const DESCRIPTIONS: Record<number, string> = {
   502: "Payment provider error",
 };
 
+/** The codes a status carries anywhere in the API (shared/errors.ts), for a response's description. */
+function codesOf(status: number): string {
+  const codes = Object.entries(STATUS_BY_CODE)
+    .filter(([, s]) => s === status)
+    .map(([code]) => `\`${code}\``);
+  if (codes.length === 0) return "";
+  return codes.length === 1 ? `\`code\`: ${codes[0]}` : `\`code\` is one of the API's codes for this status: ${codes.slice(0, -1).join(", ")} or ${codes.at(-1)}`;
+}
+
 /**
  * Error responses for a route's OpenAPI entry. Each listed status is a
  * problem+json; a content-less 500 is always added, which also lets handlers
@@ -28,7 +38,7 @@ const DESCRIPTIONS: Record<number, string> = {
 export function problems<S extends number>(...statuses: S[]): Record<S, ProblemResponse> & { 500: { description: string } } {
   const out = {} as Record<S, ProblemResponse>;
   for (const s of statuses) {
-    out[s] = { description: DESCRIPTIONS[s] ?? "Error", content: { "application/problem+json": { schema: ProblemSchema } } };
+    out[s] = { description: [DESCRIPTIONS[s] ?? "Error", codesOf(s)].filter(Boolean).join(". "), content: { "application/problem+json": { schema: ProblemSchema } } };
   }
   return { ...out, 500: { description: "Unexpected error (problem+json; no internals are exposed)" } };
 }
