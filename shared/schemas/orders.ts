@@ -85,7 +85,7 @@ export type Order = z.infer<typeof OrderSchema>;
 export const OrderPageSchema = pageSchema(OrderSchema, "OrderPage");
 
 export const OrderListQuerySchema = z.object({
-  userId: z.string().min(1).max(64).optional().openapi({ param: { name: "userId", in: "query" }, description: "Admin only: one user's orders" }),
+  userId: z.string().min(1).max(64).optional().openapi({ param: { name: "userId", in: "query" }, description: "Admin only: one user's orders. A customer's `userId` is ignored: a customer always lists their own orders." }),
 });
 
 /** Who is asking, as the gateway verified it. */

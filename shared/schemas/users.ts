@@ -24,13 +24,33 @@ const email = z.string().trim().toLowerCase().max(254).pipe(z.email());
 const newEmail = email.refine((e) => e.lastIndexOf("@") <= 64, "The part before the @ is at most 64 characters");
 const name = singleLine(200);
 
+/**
+ * A password's 8-128 characters are counted as it is hashed, in Unicode NFKC
+ * (shared/password.ts): `é` sent as `e` plus a combining accent is one
+ * character, so one password is never accepted in one form and refused in another.
+ * The raw string may hold up to 512 code units (room for decomposed accents).
+ */
+const newPassword = z
+  .string()
+  .max(512)
+  .refine((p) => p.normalize("NFKC").length >= 8, "Too small: expected at least 8 characters (counted in Unicode NFKC)")
+  .refine((p) => p.normalize("NFKC").length <= 128, "Too big: expected at most 128 characters (counted in Unicode NFKC)")
+  .openapi({ minLength: 8, maxLength: 128, description: "8-128 characters, counted in Unicode NFKC form" });
+
+/**
+ * A login's password is only bounded: a wrong one, whatever its length, is
+ * 401 INVALID_CREDENTIALS, and an account whose password was hashed before
+ * NFKC may hold one that folds to more than 128 characters.
+ */
+const givenPassword = z.string().min(1).max(512);
+
 export const RegisterSchema = z
-  .object({ email: newEmail, password: z.string().min(8).max(128), name })
+  .object({ email: newEmail, password: newPassword, name })
   .openapi("RegisterRequest", { example: { email: "ada@example.com", password: "correct horse", name: "Ada" } });
 export type RegisterInput = z.infer<typeof RegisterSchema>;
 
 export const LoginSchema = z
-  .object({ email, password: z.string().min(1).max(128) })
+  .object({ email, password: givenPassword })
   .openapi("LoginRequest");
 export type LoginInput = z.infer<typeof LoginSchema>;
 

@@ -73,12 +73,24 @@ describe("POST /v1/auth/login", () => {
 
   it("takes the password in either Unicode form it may be typed in (NFKC)", async () => {
     const email = `${unique("nfc")}@example.com`;
-    const decomposed = "e\u0301e\u0301e\u0301e\u0301e\u0301";
+    const decomposed = "e\u0301".repeat(8);
     expect((await api("POST", "/v1/auth/register", { body: { email, password: decomposed, name: "Zoë" } })).status).toBe(201);
     for (const password of [decomposed, decomposed.normalize("NFC")]) {
       expect((await api("POST", "/v1/auth/login", { body: { email, password } })).status).toBe(200);
     }
-    expect((await api("POST", "/v1/auth/login", { body: { email, password: "eeeee" } })).status).toBe(401);
+    expect((await api("POST", "/v1/auth/login", { body: { email, password: "eeeeeeee" } })).status).toBe(401);
+  });
+
+  it("counts a password's 8-128 characters in the form it is hashed in, so either spelling of it is one length", async () => {
+    // 8 code points, 4 characters: too short however it is typed.
+    const short = await api("POST", "/v1/auth/register", { body: { email: `${unique("nfk")}@example.com`, password: "e\u0301".repeat(4), name: "S" } });
+    expect(short.body).toStrictEqual(problemOf(400, "VALIDATION_FAILED", { errors: [{ path: "password", message: expect.stringContaining("at least 8") }] }));
+    // 100 characters as 100 or as 200 code points: the same password, accepted for login in either form.
+    const email = `${unique("nfk")}@example.com`;
+    expect((await api("POST", "/v1/auth/register", { body: { email, password: "\u00e9".repeat(100), name: "L" } })).status).toBe(201);
+    expect((await api("POST", "/v1/auth/login", { body: { email, password: "e\u0301".repeat(100) } })).status).toBe(200);
+    const long = await api("POST", "/v1/auth/register", { body: { email: `${unique("nfk")}@example.com`, password: "e\u0301".repeat(129), name: "L" } });
+    expect(long.body).toStrictEqual(problemOf(400, "VALIDATION_FAILED", { errors: [{ path: "password", message: expect.stringContaining("at most 128") }] }));
   });
 
   it("gives the same 401 for a wrong password and an unknown email", async () => {

@@ -78,6 +78,9 @@ const API_HEADERS = secureHeaders({
 const DOCUMENT_HEADERS = secureHeaders({ crossOriginResourcePolicy: "cross-origin" });
 
 /** Builds the gateway app: middleware, every route module, errors, spec and docs. */
+/** The Scalar API reference build `/docs` loads (the `@scalar/api-reference` release, ESM). */
+const SCALAR_UI = "https://cdn.jsdelivr.net/npm/@scalar/api-reference@1.72.1/esm.js";
+
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {
@@ -143,7 +146,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
     responses: { 200: { description: "The reference page", content: { "text/html": { schema: { type: "string" } } } } },
   });
   app.get("/v1/openapi.json", (c) => c.json(openApiDocument(app, c.env.CF_VERSION_METADATA.id)));
-  app.get("/docs", Scalar({ url: "/v1/openapi.json", pageTitle: "edgeshop API reference" }));
+  // The browser loads the reference UI from jsDelivr, pinned so a page can not change without a commit.
+  app.get("/docs", Scalar({ url: "/v1/openapi.json", pageTitle: "edgeshop API reference", bundle: SCALAR_UI }));
 
   app.notFound((c) => {
     const allow = allowedMethods(c.req.path);
