@@ -108,6 +108,12 @@ export function problemBody(error: DomainError, requestId: string): ProblemBody 
 /** The challenge every 401 carries: how to authenticate (a bearer token). */
 const BEARER_CHALLENGE = 'Bearer realm="edgeshop"';
 
+/**
+ * Seconds a 503 tells the client to wait when its cause names no time of its
+ * own (a cancel still under way that a shipment event must wait for).
+ */
+const DEFAULT_RETRY_AFTER_SECONDS = 1;
+
 /** The only place a problem+json response is made. */
 export function problemResponse(error: DomainError, requestId: string, headers: HeadersInit = {}): Response {
   const body = problemBody(error, requestId);
@@ -115,6 +121,8 @@ export function problemResponse(error: DomainError, requestId: string, headers: 
   h.set("content-type", "application/problem+json");
   // RFC 9110: a 401 names the scheme to authenticate with, whichever check refused the caller (a login's included).
   if (body.status === 401 && !h.has("www-authenticate")) h.set("www-authenticate", BEARER_CHALLENGE);
+  // Every 503 says when to try again (the OpenAPI document's ServiceUnavailable response promises it).
+  if (body.status === 503 && !h.has("retry-after")) h.set("retry-after", String(DEFAULT_RETRY_AFTER_SECONDS));
   return new Response(JSON.stringify(body), { status: body.status, headers: h });
 }
 

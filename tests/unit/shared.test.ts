@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { problemBody, STATUS_BY_CODE } from "../../shared/errors.ts";
+import { problemBody, problemResponse, STATUS_BY_CODE } from "../../shared/errors.ts";
 import { newId, randomHex, randomUuid } from "../../shared/ids.ts";
 import { decodeCursor, encodeCursor, toPage } from "../../shared/pagination.ts";
 import { hashPassword, PBKDF2_ITERATIONS, PBKDF2_MAX_ITERATIONS, verifyPassword } from "../../shared/password.ts";
@@ -93,6 +93,17 @@ describe("problem details", () => {
       requestId: "req-1",
     });
     expect(STATUS_BY_CODE.IDEMPOTENCY_KEY_REUSED).toBe(422);
+  });
+
+  it("tells every 401 how to authenticate and every 503 when to try again, keeping a time the cause gave", () => {
+    const headersOf = (code: "UNAUTHENTICATED" | "SERVICE_UNAVAILABLE" | "CONFLICT", given?: HeadersInit) => {
+      const h = problemResponse({ code }, "req-1", given).headers;
+      return { authenticate: h.get("www-authenticate"), retryAfter: h.get("retry-after"), type: h.get("content-type") };
+    };
+    expect(headersOf("UNAUTHENTICATED")).toStrictEqual({ authenticate: 'Bearer realm="edgeshop"', retryAfter: null, type: "application/problem+json" });
+    expect(headersOf("SERVICE_UNAVAILABLE")).toStrictEqual({ authenticate: null, retryAfter: "1", type: "application/problem+json" });
+    expect(headersOf("SERVICE_UNAVAILABLE", { "retry-after": "30" }).retryAfter).toBe("30");
+    expect(headersOf("CONFLICT")).toStrictEqual({ authenticate: null, retryAfter: null, type: "application/problem+json" });
   });
 });
 
