@@ -67,7 +67,8 @@ export async function verifyAndParse<S extends z.ZodType>(
   }
   let json: unknown;
   try {
-    json = JSON.parse(rawBody);
+    // The signature covered a byte-order mark, if the sender put one first; JSON may ignore it (RFC 8259, 8.1).
+    json = JSON.parse(rawBody.startsWith("\uFEFF") ? rawBody.slice(1) : rawBody);
   } catch {
     return fail("VALIDATION_FAILED", "The request body is not valid JSON.", [{ path: "body", message: "Malformed JSON" }]);
   }

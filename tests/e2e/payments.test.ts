@@ -322,6 +322,19 @@ describe("POST /v1/webhooks/payments", () => {
     expect(await payments().getPayment(input.paymentId)).toMatchObject({ status: "authorized" });
   });
 
+  it("verifies the signature over every byte sent, a leading byte-order mark included", async () => {
+    const { input } = await authorized();
+    const withBom = `\uFEFF${event(input.paymentId, input.orderId, "payment.captured")}`;
+    // Signed without the mark it carries: the bytes sent are not the bytes signed.
+    const unsigned = await deliver(withBom, await signWebhook(SECRET, withBom.slice(1), now()));
+    expect([unsigned.status, unsigned.body]).toStrictEqual([400, problem(400, "INVALID_SIGNATURE")]);
+    expect(await payments().getPayment(input.paymentId)).toMatchObject({ status: "authorized" });
+    // Signed with it: applied, the mark ignored when the JSON is read.
+    const signed = await deliver(withBom);
+    expect([signed.status, signed.body]).toStrictEqual([200, { received: true }]);
+    expect(await payments().getPayment(input.paymentId)).toMatchObject({ status: "captured" });
+  });
+
   it("a signed but invalid event is 400 VALIDATION_FAILED naming the fields", async () => {
     const body = JSON.stringify({ id: `evt_${uid()}`, type: "payment.exploded", data: { paymentId: "p", orderId: "o", status: "captured", amount: usd(-1) } });
     const res = await deliver(body);

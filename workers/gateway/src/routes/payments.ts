@@ -8,6 +8,7 @@ import type { AppEnv } from "../context.ts";
 import { principalOf, requireAuth } from "../middleware/auth.ts";
 import { bearer, jsonResponse, problems } from "../openapi.ts";
 import { send } from "../respond.ts";
+import { signedBody } from "../raw-body.ts";
 
 const listForOrder = createRoute({
   method: "get",
@@ -65,7 +66,7 @@ async function endRefundedOrderNow(c: Context<AppEnv>, refunded: { orderId: stri
 }
 
 paymentRoutes.post("/v1/webhooks/payments", async (c) => {
-  const result = await c.env.PAYMENTS.handleWebhook(await c.req.text(), c.req.header("edgeshop-signature") ?? null);
+  const result = await c.env.PAYMENTS.handleWebhook(await signedBody(c), c.req.header("edgeshop-signature") ?? null);
   if (result.ok && result.value.refunded) await endRefundedOrderNow(c, result.value.refunded);
   return send(c, result.ok ? ok({ received: true }) : result);
 });

@@ -5,6 +5,7 @@ import type { AppEnv } from "../context.ts";
 import { principalOf, requireAuth } from "../middleware/auth.ts";
 import { bearer, jsonBody, jsonResponse, problems } from "../openapi.ts";
 import { send } from "../respond.ts";
+import { signedBody } from "../raw-body.ts";
 
 const getForOrder = createRoute({
   method: "get",
@@ -56,5 +57,5 @@ shipmentRoutes.openAPIRegistry.registerPath({
 });
 
 shipmentRoutes.post("/v1/webhooks/carrier", async (c) =>
-  send(c, await c.env.SHIPPING.handleCarrierWebhook(await c.req.text(), c.req.header("edgeshop-signature") ?? null)),
+  send(c, await c.env.SHIPPING.handleCarrierWebhook(await signedBody(c), c.req.header("edgeshop-signature") ?? null)),
 );
