@@ -21,7 +21,7 @@ const email = z.string().trim().toLowerCase().max(254).pipe(z.email());
  * at most 64 characters; login takes any `email`, so accounts saved before
  * this check still log in.
  */
-const newEmail = email.refine((e) => e.lastIndexOf("@") <= 64, "The part before the @ is at most 64 characters");
+const newEmail = email.refine((e) => e.lastIndexOf("@") <= 64, "The part before the @ is at most 64 characters").openapi({ format: "email" });
 const name = singleLine(200);
 
 /**

@@ -66,6 +66,7 @@ const HEADERS: Json = {
   RequestId: { description: "The client's `x-request-id` (1-128 printable ASCII characters) echoed, else a new id", schema: { type: "string" } },
   Version: { description: "The deployed version id of the gateway that answered", schema: { type: "string" } },
   RetryAfter: { description: "Seconds to wait before trying again", schema: { type: "integer" } },
+  WwwAuthenticate: { description: "How to authenticate: `Bearer realm=\"edgeshop\"` (RFC 9110), on every 401", schema: { type: "string", enum: ['Bearer realm="edgeshop"'] } },
   IdempotentReplayed: { description: "`true` when this is the stored answer to an earlier request with the same `Idempotency-Key`", schema: { type: "string", enum: ["true"] } },
 };
 
@@ -104,14 +105,17 @@ function withCommonResponses<D extends { paths?: unknown; components?: unknown }
       const op = value as { requestBody?: unknown; parameters?: { in: string; name: string }[]; responses: Record<string, Json> };
       op.responses["400"] ??= ref("responses", "BadRequest");
       op.responses["429"] ??= ref("responses", "RateLimited");
-      op.responses["503"] ??= ref("responses", "ServiceUnavailable");
+      // A route's own problem+json 503 (problems(503)) is the shared one too, with retry-after like every 503 (not /health's own body).
+      const own503 = op.responses["503"];
+      if (!own503 || (own503.content as Json | undefined)?.["application/problem+json"]) op.responses["503"] = ref("responses", "ServiceUnavailable");
       op.responses["500"] = ref("responses", "InternalError");
       if (op.requestBody) op.responses["413"] ??= ref("responses", "PayloadTooLarge");
       if (op.requestBody) op.responses["415"] ??= ref("responses", "UnsupportedMediaType");
       const replayable = method === "post" && path === "/v1/checkout";
-      for (const response of Object.values(op.responses)) {
+      for (const [status, response] of Object.entries(op.responses)) {
         if ("$ref" in response) continue;
-        response.headers = { ...STAMPED, ...(replayable ? { "idempotent-replayed": ref("headers", "IdempotentReplayed") } : {}), ...(response.headers as Json | undefined) };
+        const challenge = status === "401" ? { "www-authenticate": ref("headers", "WwwAuthenticate") } : {};
+        response.headers = { ...STAMPED, ...challenge, ...(replayable ? { "idempotent-replayed": ref("headers", "IdempotentReplayed") } : {}), ...(response.headers as Json | undefined) };
       }
     }
   }
