@@ -15,6 +15,14 @@ export interface JwtSettings {
 }
 
 const ALGORITHM = "HS256";
+
+/**
+ * A compact HS256 token as edgeshop signs it: three unpadded base64url parts,
+ * the signature's 32 bytes as 43 characters whose last carries no stray low
+ * bits. Base64 decoders accept `=` padding and those bits, which would give one
+ * token eight spellings; a token is refused unless it is the one spelling.
+ */
+const CANONICAL_HS256 = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 const TOKEN_TTL = "24h";
 
 function secretKey(secret: string): Uint8Array {
@@ -57,6 +65,7 @@ export async function signAccessToken(principal: Principal, env: JwtSettings): P
  * token forged with the secret can not be made to last for years.
  */
 export async function verifyAccessToken(token: string, env: JwtSettings): Promise<Principal | null> {
+  if (!CANONICAL_HS256.test(token)) return null;
   try {
     const { payload } = await jwtVerify(token, await verifyKey(env.JWT_SECRET), {
       algorithms: [ALGORITHM],

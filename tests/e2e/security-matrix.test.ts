@@ -261,7 +261,15 @@ const BAD_AUTH_CASES = [
   "a wrongly signed token",
   "an alg:none token",
   "a token with an unknown role",
+  "a valid token with its signature padded",
+  "a valid token with stray bits in its signature's last character",
 ] as const;
+
+/** The same signature bytes with a low, unused bit of the last base64url character set. */
+function withStrayBits(token: string): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  return `${token.slice(0, -1)}${alphabet[alphabet.indexOf(token.at(-1)!) + 1]}`;
+}
 
 beforeAll(async () => {
   admin = await adminToken();
@@ -279,6 +287,9 @@ beforeAll(async () => {
     "a wrongly signed token": bearer(await valid("admin").sign(new TextEncoder().encode("not-the-secret-not-the-secret-not-the-secret"))),
     "an alg:none token": bearer(`${b64url({ alg: "none", typ: "JWT" })}.${b64url({ sub: shopper.id, role: "admin", iss: JWT.issuer, aud: JWT.audience, exp: now + 3600 })}.`),
     "a token with an unknown role": bearer(await valid("superuser").sign(JWT.secret)),
+    // Another spelling of a valid token (base64 decoders take both): one token has one spelling.
+    "a valid token with its signature padded": bearer(`${await valid("admin").sign(JWT.secret)}=`),
+    "a valid token with stray bits in its signature's last character": bearer(withStrayBits(await valid("admin").sign(JWT.secret))),
   });
   // Control: a token forged exactly like the bad ones but with every property right is accepted,
   // so each refusal below is caused by the one property that differs.
