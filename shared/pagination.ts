@@ -19,15 +19,25 @@ export function decodeCursor(cursor: string, prefix: string): string | null {
   return id !== null && /^[a-z]+_[0-9a-f]{28}$/.test(id) && id.startsWith(`${prefix}_`) ? id : null;
 }
 
-/** A cursor for a newest-first list keyed by a sequence number (a SKU's stock ledger): the last number a page returned. */
-export function encodeSequenceCursor(seq: number): string {
-  return encodeCursor(`seq_${seq}`);
+/**
+ * A cursor for a newest-first list keyed by a sequence number within one
+ * scope (a SKU's stock ledger): the last number a page returned, and the scope,
+ * so another SKU's ledger refuses it rather than read it as a place in its own.
+ */
+export function encodeSequenceCursor(seq: number, scope: string): string {
+  return encodeCursor(`seq_${seq}_${scope}`);
 }
 
-/** Returns the sequence number inside a cursor, or null when the cursor is not one of ours. */
-export function decodeSequenceCursor(cursor: string): number | null {
-  const match = /^seq_([1-9][0-9]{0,14})$/.exec(unwrap(cursor) ?? "");
-  return match ? Number(match[1]) : null;
+/**
+ * Returns the sequence number inside a cursor of `scope`, or null when the
+ * cursor is not one of ours or names another scope. A cursor without a scope
+ * (as the release before this one wrote them) is still taken for any scope;
+ * drop that once a release has passed.
+ */
+export function decodeSequenceCursor(cursor: string, scope: string): number | null {
+  const match = /^seq_([1-9][0-9]{0,14})(?:_(.+))?$/s.exec(unwrap(cursor) ?? "");
+  if (!match || (match[2] !== undefined && match[2] !== scope)) return null;
+  return Number(match[1]);
 }
 
 /** A cursor for a newest-first list keyed by time (to the millisecond), then an id not of ours (a queue message's). */

@@ -86,6 +86,12 @@ describe("GET /v1/inventory/{sku}/ledger", () => {
     expect(await api("GET", `${path}?limit=0`, { token: admin })).toMatchObject({ status: 400, body: problem(400, "VALIDATION_FAILED", [{ path: "limit", message: expect.any(String) }]) });
     expect((await api("GET", `${path}?limit=101`, { token: admin })).status).toBe(400);
     expect(await api("GET", `${path}?cursor=not-a-cursor`, { token: admin })).toMatchObject({ status: 400, body: problem(400, "VALIDATION_FAILED", [{ path: "cursor", message: "Invalid cursor" }]) });
+    // Another SKU's ledger cursor is no place in this one.
+    const [w] = await product(admin, [5]);
+    for (let i = 0; i < 2; i++) await api("POST", `/v1/inventory/${w!.sku}/adjustments`, { token: admin, body: { delta: 1, reason: "more" } });
+    const { nextCursor } = (await ledger(w!.sku, "?limit=1")).body;
+    expect(nextCursor).toEqual(expect.any(String));
+    expect(await api("GET", `${path}?cursor=${nextCursor}`, { token: admin })).toMatchObject({ status: 400, body: problem(400, "VALIDATION_FAILED", [{ path: "cursor", message: "Invalid cursor" }]) });
     expect(await api("GET", `/v1/inventory/NOPE-${uid()}/ledger`, { token: admin })).toMatchObject({ status: 404, body: problem(404, "NOT_FOUND") });
     expect((await api("GET", path)).status).toBe(401);
     expect(await api("GET", path, { token: (await customer()).token })).toMatchObject({ status: 403, body: problem(403, "FORBIDDEN") });

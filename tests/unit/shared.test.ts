@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { problemBody, problemResponse, STATUS_BY_CODE } from "../../shared/errors.ts";
 import { newId, randomHex, randomUuid } from "../../shared/ids.ts";
-import { decodeCursor, encodeCursor, toPage } from "../../shared/pagination.ts";
+import { decodeCursor, decodeSequenceCursor, encodeCursor, encodeSequenceCursor, toPage } from "../../shared/pagination.ts";
 import { hashPassword, PBKDF2_ITERATIONS, PBKDF2_MAX_ITERATIONS, verifyPassword } from "../../shared/password.ts";
 import { errorText, scrubEvent } from "../../shared/observability.ts";
 
@@ -43,6 +43,15 @@ describe("password hashing", () => {
 });
 
 describe("ids and cursors", () => {
+  it("a sequence cursor is a place in its own scope only; one without a scope (the last release's) in any", () => {
+    const cursor = encodeSequenceCursor(9, "MUG-1");
+    expect(decodeSequenceCursor(cursor, "MUG-1")).toBe(9);
+    expect(decodeSequenceCursor(cursor, "MUG-2")).toBeNull();
+    expect(decodeSequenceCursor(cursor, "MUG")).toBeNull();
+    expect(decodeSequenceCursor(encodeCursor("seq_9"), "MUG-2")).toBe(9);
+    expect(decodeSequenceCursor(encodeCursor("seq_0_MUG-1"), "MUG-1")).toBeNull();
+  });
+
   it("ids sort by creation time", () => {
     const a = newId("ord", 1_000);
     const b = newId("ord", 2_000);

@@ -54,7 +54,7 @@ export async function adjustInventory(stockOf: StockOf, db: () => Database, sku:
  * reaches the gateway, which answers 503 until the rollout completes (app.ts).
  */
 export async function getInventoryLedger(stockOf: StockOf, db: () => Database, sku: string, query: { limit: number; cursor?: string | undefined }): Promise<Result<Page<InventoryLedgerEntry>>> {
-  const before = query.cursor === undefined ? null : decodeSequenceCursor(query.cursor);
+  const before = query.cursor === undefined ? null : decodeSequenceCursor(query.cursor, sku);
   if (before === null && query.cursor !== undefined) return fail("VALIDATION_FAILED", "Invalid cursor.", [{ path: "cursor", message: "Invalid cursor" }]);
   if (!(await liveSnapshot(stockOf, db, sku))) return fail("NOT_FOUND", "Unknown SKU.");
   const rows = await stockOf(sku).ledger(before, query.limit + 1);
@@ -62,6 +62,6 @@ export async function getInventoryLedger(stockOf: StockOf, db: () => Database, s
   const last = items.at(-1);
   return ok({
     items: items.map((e) => ({ seq: e.seq, kind: e.kind, delta: e.delta, reason: e.reason, reference: e.ref, at: new Date(e.at).toISOString() })),
-    nextCursor: rows.length > query.limit && last ? encodeSequenceCursor(last.seq) : null,
+    nextCursor: rows.length > query.limit && last ? encodeSequenceCursor(last.seq, sku) : null,
   });
 }
