@@ -21,6 +21,11 @@ export const MoneyTotalSchema = z
   .object({ amount: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), currency: CurrencySchema })
   .openapi("MoneyTotal", { example: { amount: 49990, currency: "USD" } });
 
+/** A computed amount that may be negative: a day's revenue when its refunds outweigh its sales. */
+export const MoneyNetSchema = z
+  .object({ amount: z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER), currency: CurrencySchema })
+  .openapi("MoneyNet", { example: { amount: -1999, currency: "USD" } });
+
 /** C0 and C1 controls, and the bidirectional overrides and isolates that make text read other than it is stored. */
 const CONTROLS = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
 /** The same, less tab, line feed and carriage return: multi-line text keeps its lines. */

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { CurrencySchema, MoneySchema, digits, singleLine, type Money } from "./common.ts";
+import { CurrencySchema, MoneySchema, MoneyTotalSchema, digits, singleLine, type Money } from "./common.ts";
 import { CountrySchema } from "./users.ts";
 
 /** The direction a shipment moves in, and `cancelled`: its order was cancelled before the parcel left. */
@@ -10,7 +10,7 @@ export type ForwardShipmentStatus = Exclude<ShipmentStatus, "cancelled">;
 
 /** A priced shipping option as a shopper sees it (API.md "Shipping"). */
 export const ShippingQuoteSchema = z
-  .object({ id: z.string(), name: z.string(), price: MoneySchema, estimatedDays: z.number().int() })
+  .object({ id: z.string(), name: z.string(), price: MoneyTotalSchema.openapi({ description: "What checkout charges for it: a band's base plus its per-kg rate at the cart's weight, which may pass 10^10" }), estimatedDays: z.number().int() })
   .openapi("ShippingOption");
 export interface ShippingQuote {
   id: string;

@@ -1,7 +1,7 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
 import { ok, orPreviousRelease, type Result } from "../../../../shared/errors.ts";
 import type { Page } from "../../../../shared/pagination.ts";
-import { ListQuerySchema, MoneyTotalSchema, pageSchema } from "../../../../shared/schemas/common.ts";
+import { ListQuerySchema, MoneyNetSchema, pageSchema } from "../../../../shared/schemas/common.ts";
 import type { AppEnv } from "../context.ts";
 import { requireAuth } from "../middleware/auth.ts";
 import { bearer, jsonResponse, problems } from "../openapi.ts";
@@ -25,8 +25,8 @@ const SalesReportSchema = z
   .object({
     from: z.string(),
     to: z.string(),
-    items: z.array(z.object({ day: z.string(), sku: z.string(), units: z.number().int(), revenue: MoneyTotalSchema })),
-    totals: z.object({ units: z.number().int(), revenue: z.array(MoneyTotalSchema) }).openapi({ description: "Over the whole range, listed rows or not" }),
+    items: z.array(z.object({ day: z.string(), sku: z.string(), units: z.number().int(), revenue: MoneyNetSchema })),
+    totals: z.object({ units: z.number().int(), revenue: z.array(MoneyNetSchema) }).openapi({ description: "Over the whole range, listed rows or not" }),
     truncated: z.boolean().openapi({ description: "True when the range holds more than 10,000 day-SKU rows: `items` lists the first (by day, then SKU)" }),
   })
   .openapi("SalesReport");
