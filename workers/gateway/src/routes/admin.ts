@@ -44,7 +44,7 @@ const DeadLetterSchema = z
   .openapi("DeadLetter");
 
 /** A calendar date that exists (`2026-02-30` and year 0 are 400 here, not a database error). */
-const isoDate = z.iso.date("a calendar date, YYYY-MM-DD").refine((d) => d >= "0001-01-01", "a calendar date, YYYY-MM-DD");
+const isoDate = z.iso.date({ error: "a calendar date, YYYY-MM-DD", abort: true }).refine((d) => d >= "0001-01-01", "a calendar date, YYYY-MM-DD");
 
 const notifications = createRoute({
   method: "get",
