@@ -96,6 +96,12 @@ export const CreateShippingZoneSchema = z
   .openapi("CreateShippingZoneRequest");
 export type CreateShippingZoneInput = z.infer<typeof CreateShippingZoneSchema>;
 
+/** `countries` replaces the zone's list; an empty list gives every country back to rest of world. */
+export const UpdateShippingZoneSchema = z
+  .strictObject({ name: name.optional(), countries: z.array(CountrySchema).max(250).optional() })
+  .openapi("UpdateShippingZoneRequest");
+export type UpdateShippingZoneInput = z.infer<typeof UpdateShippingZoneSchema>;
+
 export const ShipmentSchema = z
   .object({
     id: z.string(),

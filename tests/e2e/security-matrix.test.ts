@@ -326,7 +326,7 @@ describe("the operation list", () => {
     expect(signedWebhooks.map((op) => op.name).sort()).toStrictEqual(["POST /v1/webhooks/carrier", "POST /v1/webhooks/payments"]);
     expect(withBody.length).toBeGreaterThan(15);
     expect(strictBodies.map((op) => op.name).sort()).toStrictEqual(
-      ["PATCH /v1/me", "PATCH /v1/me/addresses/{id}", "POST /v1/shipments/{id}/events", "POST /v1/shipping/options", "POST /v1/shipping/zones", "PUT /v1/shipping/options/{id}"].sort(),
+      ["PATCH /v1/me", "PATCH /v1/me/addresses/{id}", "POST /v1/shipments/{id}/events", "POST /v1/shipping/options", "POST /v1/shipping/zones", "PUT /v1/shipping/options/{id}", "PUT /v1/shipping/zones/{id}"].sort(),
     );
   });
 });

@@ -194,6 +194,33 @@ describe("admin: zones and options", () => {
     expect(await api("POST", "/v1/shipping/zones", { token: customer, body })).toStrictEqual({ status: 403, body: problem(403, "FORBIDDEN") });
   });
 
+  it("renames a zone or replaces its countries; an emptied zone gives its country back to rest of world", async () => {
+    const z = await zone();
+    const own = (await option(z.id)).id;
+    const listed = async () => ((await api("GET", `/v1/shipping/options?country=${z.country}`)).body as { items: { id: string }[] }).items.map((o) => o.id);
+    expect(await listed()).toStrictEqual([own]);
+    const emptied = await api("PUT", `/v1/shipping/zones/${z.id}`, { token: admin, body: { countries: [] } });
+    expect(emptied.body).toMatchObject({ id: z.id, countries: [], isDefault: false });
+    const rest = await listed();
+    expect(rest.length).toBeGreaterThan(0);
+    expect(rest).not.toContain(own);
+    const renamed = await api("PUT", `/v1/shipping/zones/${z.id}`, { token: admin, body: { name: "Renamed", countries: [z.country, z.country] } });
+    expect(renamed).toStrictEqual({ status: 200, body: { id: z.id, name: "Renamed", countries: [z.country], isDefault: false } });
+    expect(await listed()).toStrictEqual([own]);
+    // Another zone's country, the rest-of-world zone's list, an unknown zone, no token and a customer are refused.
+    expect(await api("PUT", `/v1/shipping/zones/${z.id}`, { token: admin, body: { countries: ["US"] } })).toStrictEqual({ status: 409, body: problem(409, "CONFLICT") });
+    const zones = (await api("GET", "/v1/shipping/zones", { token: admin })).body as { items: { id: string; isDefault: boolean }[] };
+    const restOfWorld = zones.items.find((i) => i.isDefault)!;
+    expect(await api("PUT", `/v1/shipping/zones/${restOfWorld.id}`, { token: admin, body: { countries: [z.country] } })).toStrictEqual({
+      status: 400,
+      body: problem(400, "VALIDATION_FAILED", [{ path: "countries", message: expect.any(String) }]),
+    });
+    expect(await api("PUT", "/v1/shipping/zones/shz_missing", { token: admin, body: { name: "X" } })).toStrictEqual({ status: 404, body: problem(404, "NOT_FOUND") });
+    expect((await api("PUT", `/v1/shipping/zones/${z.id}`, { token: admin, body: { isDefault: true } })).status).toBe(400);
+    expect((await api("PUT", `/v1/shipping/zones/${z.id}`, { body: { name: "X" } })).status).toBe(401);
+    expect((await api("PUT", `/v1/shipping/zones/${z.id}`, { token: customer, body: { name: "X" } })).status).toBe(403);
+  });
+
   it("refuses an option for an unknown zone (404), without a 0 g band (400), no token (401), a customer (403)", async () => {
     const body = { zoneId: "shz_missing", name: "X", estimatedDays: 2, rates: [{ minWeightGrams: 0, baseAmount: 1, perKgAmount: 0 }] };
     expect(await api("POST", "/v1/shipping/options", { token: admin, body })).toStrictEqual({ status: 404, body: problem(404, "NOT_FOUND") });

@@ -1,4 +1,4 @@
-import { arrayOverlaps, asc, eq, sql } from "drizzle-orm";
+import { and, arrayOverlaps, asc, eq, ne, sql } from "drizzle-orm";
 import type { Database } from "../../../shared/db/client.ts";
 import { shippingOptions, shippingRates, shippingZones } from "../../../shared/db/schema/index.ts";
 import { fail, ok, type Result } from "../../../shared/errors.ts";
@@ -9,6 +9,7 @@ import type {
   ShippingOptionDetail,
   ShippingZone,
   UpdateShippingOptionInput,
+  UpdateShippingZoneInput,
 } from "../../../shared/schemas/shipping.ts";
 import { getOptionDetail } from "./options.ts";
 
@@ -30,6 +31,39 @@ export async function createZone(db: Database, input: CreateShippingZoneInput): 
     }
     const [row] = await tx.insert(shippingZones).values({ id: newId("shz"), name: input.name, countries }).returning();
     if (!row) throw new Error("insert returned no row");
+    return ok({ id: row.id, name: row.name, countries: row.countries, isDefault: row.isDefault });
+  });
+}
+
+/**
+ * Renames a zone or replaces its countries, under the same lock and overlap
+ * rule as `createZone` (409 when another zone serves one of them). A zone
+ * left with no countries serves none: they go back to rest of world, and its
+ * options (kept, as past orders name them) quote nowhere. The rest-of-world
+ * zone lists no countries; it serves those no other zone lists.
+ */
+export async function updateZone(db: Database, id: string, input: UpdateShippingZoneInput): Promise<Result<ShippingZone>> {
+  const countries = input.countries === undefined ? undefined : [...new Set(input.countries)].sort();
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('shipping_zones'))`);
+    const [zone] = await tx.select().from(shippingZones).where(eq(shippingZones.id, id)).limit(1);
+    if (!zone) return fail("NOT_FOUND", "Shipping zone not found.");
+    if (zone.isDefault && countries !== undefined) {
+      return fail("VALIDATION_FAILED", "The rest-of-world zone serves every country no other zone lists; it takes no list.", [{ path: "countries", message: "Not for the rest-of-world zone" }]);
+    }
+    if (countries !== undefined && countries.length > 0) {
+      const [taken] = await tx.select().from(shippingZones).where(and(arrayOverlaps(shippingZones.countries, countries), ne(shippingZones.id, id))).limit(1);
+      if (taken) {
+        const clash = countries.filter((c) => taken.countries.includes(c)).join(", ");
+        return fail("CONFLICT", `Already served by zone ${taken.id}: ${clash}.`);
+      }
+    }
+    const [row] = await tx
+      .update(shippingZones)
+      .set({ ...(input.name === undefined ? {} : { name: input.name }), ...(countries === undefined ? {} : { countries }) })
+      .where(eq(shippingZones.id, id))
+      .returning();
+    if (!row) throw new Error("update returned no row");
     return ok({ id: row.id, name: row.name, countries: row.countries, isDefault: row.isDefault });
   });
 }

@@ -10,9 +10,10 @@ import type {
   ShippingQuote,
   ShippingZone,
   UpdateShippingOptionInput,
+  UpdateShippingZoneInput,
 } from "../../../shared/schemas/shipping.ts";
 import { DomainService } from "../../../shared/service.ts";
-import { createOption, createZone, listZones, updateOption } from "./admin.ts";
+import { createOption, createZone, listZones, updateOption, updateZone } from "./admin.ts";
 import { getOptionDetail, listOptions, priceQuote, quoteRows } from "./options.ts";
 import { cachedQuoteRows, clearQuoteCache } from "./quote-cache.ts";
 import { syncOrder } from "./order-sync.ts";
@@ -42,6 +43,12 @@ class ShippingServiceBase extends DomainService<ShippingEnv> {
 
   async createZone(input: CreateShippingZoneInput): Promise<Result<ShippingZone>> {
     const r = await createZone(this.db(), input);
+    clearQuoteCache();
+    return r;
+  }
+
+  async updateZone(zoneId: string, input: UpdateShippingZoneInput): Promise<Result<ShippingZone>> {
+    const r = await updateZone(this.db(), zoneId, input);
     clearQuoteCache();
     return r;
   }

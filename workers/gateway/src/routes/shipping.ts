@@ -9,6 +9,7 @@ import {
   ShippingQuoteSchema,
   ShippingZoneSchema,
   UpdateShippingOptionSchema,
+  UpdateShippingZoneSchema,
 } from "../../../../shared/schemas/shipping.ts";
 import type { AppEnv } from "../context.ts";
 import { requireAuth } from "../middleware/auth.ts";
@@ -79,6 +80,18 @@ const createZone = createRoute({
   responses: { 201: jsonResponse(ShippingZoneSchema, "Created"), ...problems(400, 401, 403, 409) },
 });
 
+const updateZone = createRoute({
+  method: "put",
+  path: "/v1/shipping/zones/{id}",
+  tags: ["Shipping"],
+  summary: "Rename a zone or replace its countries (admin); no countries gives them back to rest of world",
+  description: "Fields not sent keep their value. A country another zone serves is 409; the rest-of-world zone takes no `countries`.",
+  security: bearer,
+  middleware: [requireAuth("admin")] as const,
+  request: { params: IdParamSchema, ...jsonBody(UpdateShippingZoneSchema) },
+  responses: { 200: jsonResponse(ShippingZoneSchema, "Updated"), ...problems(400, 401, 403, 404, 409) },
+});
+
 export const shippingRoutes = new OpenAPIHono<AppEnv>()
   .openapi(listOptions, async (c) => {
     const { country, weightGrams } = c.req.valid("query");
@@ -88,4 +101,5 @@ export const shippingRoutes = new OpenAPIHono<AppEnv>()
   .openapi(createOption, async (c) => send(c, await c.env.SHIPPING.createOption(c.req.valid("json")), 201))
   .openapi(updateOption, async (c) => send(c, await c.env.SHIPPING.updateOption(c.req.valid("param").id, c.req.valid("json"))))
   .openapi(listZones, async (c) => send(c, ok({ items: await c.env.SHIPPING.listZones() })))
-  .openapi(createZone, async (c) => send(c, await c.env.SHIPPING.createZone(c.req.valid("json")), 201));
+  .openapi(createZone, async (c) => send(c, await c.env.SHIPPING.createZone(c.req.valid("json")), 201))
+  .openapi(updateZone, async (c) => send(c, await c.env.SHIPPING.updateZone(c.req.valid("param").id, c.req.valid("json"))));
