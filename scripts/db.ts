@@ -31,10 +31,20 @@ export function openPool(url: string, proxy?: string): Pool {
   return pool;
 }
 
-/** Applies every pending migration in migrations/ (drizzle's journal keeps it idempotent). */
+/**
+ * Applies every pending migration in migrations/ (drizzle's journal keeps it
+ * idempotent), on a database that stores UTF-8: text search compares in
+ * Unicode (`normalize()`), which Postgres refuses in any other encoding, so
+ * such a database is refused here with what to do rather than with a 500 per search.
+ */
 export async function migrateDatabase(url: string, proxy?: string): Promise<void> {
   const pool = openPool(url, proxy);
   try {
+    const { rows } = await pool.query<{ server_encoding: string }>("SHOW server_encoding");
+    const encoding = rows[0]?.server_encoding;
+    if (encoding !== "UTF8") {
+      throw new Error(`the database's encoding is ${encoding ?? "unknown"}, not UTF8: create it with ENCODING 'UTF8' (initdb -E UTF8 --locale=C.UTF-8; for serve:bench, --fresh)`);
+    }
     await migrate(drizzle(pool), { migrationsFolder: new URL("../migrations", import.meta.url).pathname });
   } finally {
     await pool.end();

@@ -30,14 +30,12 @@ export function encodeSequenceCursor(seq: number, scope: string): string {
 
 /**
  * Returns the sequence number inside a cursor of `scope`, or null when the
- * cursor is not one of ours or names another scope. A cursor without a scope
- * (as the release before this one wrote them) is still taken for any scope;
- * drop that once a release has passed.
+ * cursor is not one of ours or names another scope. (No release wrote
+ * unscoped ledger cursors: the ledger came after the last one.)
  */
 export function decodeSequenceCursor(cursor: string, scope: string): number | null {
-  const match = /^seq_([1-9][0-9]{0,14})(?:_(.+))?$/s.exec(unwrap(cursor) ?? "");
-  if (!match || (match[2] !== undefined && match[2] !== scope)) return null;
-  return Number(match[1]);
+  const match = /^seq_([1-9][0-9]{0,14})_(.+)$/s.exec(unwrap(cursor) ?? "");
+  return match && match[2] === scope ? Number(match[1]) : null;
 }
 
 /** A cursor for a newest-first list keyed by time (to the millisecond), then an id not of ours (a queue message's). */

@@ -24,18 +24,21 @@ const email = z.string().trim().toLowerCase().max(254).pipe(z.email());
 const newEmail = email.refine((e) => e.lastIndexOf("@") <= 64, "The part before the @ is at most 64 characters").openapi({ format: "email" });
 const name = singleLine(200);
 
+/** Characters (code points, so an emoji is one) of a password in the form it is hashed in (shared/password.ts). */
+const hashedLength = (p: string) => [...p.normalize("NFKC")].length;
+
 /**
- * A password's 8-128 characters are counted as it is hashed, in Unicode NFKC
- * (shared/password.ts): `é` sent as `e` plus a combining accent is one
- * character, so one password is never accepted in one form and refused in another.
- * The raw string may hold up to 512 code units (room for decomposed accents).
+ * A password's 8-128 characters are counted as it is hashed, in Unicode NFKC:
+ * `é` sent as `e` plus a combining accent is one character, so one password is
+ * never accepted in one form and refused in another. As sent it may hold up to
+ * 512 UTF-16 code units (room for decomposed accents).
  */
 const newPassword = z
   .string()
-  .max(512)
-  .refine((p) => p.normalize("NFKC").length >= 8, "Too small: expected at least 8 characters (counted in Unicode NFKC)")
-  .refine((p) => p.normalize("NFKC").length <= 128, "Too big: expected at most 128 characters (counted in Unicode NFKC)")
-  .openapi({ minLength: 8, maxLength: 128, description: "8-128 characters, counted in Unicode NFKC form" });
+  .max(512, { error: "Too big: expected at most 512 UTF-16 code units as sent", abort: true })
+  .refine((p) => hashedLength(p) >= 8, "Too small: expected at least 8 characters (counted in Unicode NFKC)")
+  .refine((p) => hashedLength(p) <= 128, "Too big: expected at most 128 characters (counted in Unicode NFKC)")
+  .openapi({ minLength: 8, maxLength: 512, description: "8-128 characters (code points) counted in Unicode NFKC form; up to 512 UTF-16 code units as sent" });
 
 /**
  * A login's password is only bounded: a wrong one, whatever its length, is

@@ -160,7 +160,7 @@ describe("gateway", () => {
     expect(spec.headers.get("x-frame-options")).toBe("SAMEORIGIN");
   });
 
-  it("names every error code a client can get, with its status, and the codes of each status an operation answers", async () => {
+  it("names every error code a client can get, with its status, and on each problem response the codes its status may carry", async () => {
     type Doc = { paths: Record<string, Record<string, { responses: Record<string, { description?: string }> }>>; components: { schemas: { Problem: { properties: { code: { description: string } } } } } };
     const spec = (await api<Doc>("GET", "/v1/openapi.json")).body;
     const listed = spec.components.schemas.Problem.properties.code.description;

@@ -89,6 +89,10 @@ describe("POST /v1/auth/login", () => {
     const email = `${unique("nfk")}@example.com`;
     expect((await api("POST", "/v1/auth/register", { body: { email, password: "\u00e9".repeat(100), name: "L" } })).status).toBe(201);
     expect((await api("POST", "/v1/auth/login", { body: { email, password: "e\u0301".repeat(100) } })).status).toBe(200);
+    // Characters are code points: four emoji are four, however many UTF-16 units they take.
+    const emoji = await api("POST", "/v1/auth/register", { body: { email: `${unique("nfk")}@example.com`, password: "\u{1F511}".repeat(4), name: "E" } });
+    expect(emoji.body).toStrictEqual(problemOf(400, "VALIDATION_FAILED", { errors: [{ path: "password", message: expect.stringContaining("at least 8") }] }));
+    expect((await api("POST", "/v1/auth/register", { body: { email: `${unique("nfk")}@example.com`, password: "\u{1F511}".repeat(8), name: "E" } })).status).toBe(201);
     const long = await api("POST", "/v1/auth/register", { body: { email: `${unique("nfk")}@example.com`, password: "e\u0301".repeat(129), name: "L" } });
     expect(long.body).toStrictEqual(problemOf(400, "VALIDATION_FAILED", { errors: [{ path: "password", message: expect.stringContaining("at most 128") }] }));
   });

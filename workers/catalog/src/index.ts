@@ -50,7 +50,8 @@ class CatalogServiceBase extends DomainService<CatalogEnv> {
   }
 
   async listProducts(query: ProductListQuery): Promise<Result<Page<Product>>> {
-    const key = `products?${new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]))}`;
+    // `match=nfkc`: a search page of this build (NFKC matching) is never served to or from a build that matched otherwise.
+    const key = `products?${new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]))}${query.q ? "&match=nfkc" : ""}`;
     const page = await cached(key, () => loadProductPage(this.db(), query), this.cacheOptions<Result<Page<LoadedDoc>>>((r) => r.ok));
     if (!page.ok) return page;
     return ok({ items: await withAvailability(this.stockOf, page.value.items, AVAILABLE_TTL_MS), nextCursor: page.value.nextCursor });

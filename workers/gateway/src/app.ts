@@ -77,10 +77,10 @@ const API_HEADERS = secureHeaders({
 });
 const DOCUMENT_HEADERS = secureHeaders({ crossOriginResourcePolicy: "cross-origin" });
 
-/** Builds the gateway app: middleware, every route module, errors, spec and docs. */
 /** The Scalar API reference build `/docs` loads (the `@scalar/api-reference` release, ESM). */
 const SCALAR_UI = "https://cdn.jsdelivr.net/npm/@scalar/api-reference@1.72.1/esm.js";
 
+/** Builds the gateway app: middleware, every route module, errors, spec and docs. */
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result, c) => {

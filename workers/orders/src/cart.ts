@@ -81,7 +81,13 @@ function withoutUnsold(cart: Cart, sold: (sku: string) => boolean): Cart {
  */
 async function answered(env: OrdersEnv, stub: ReturnType<typeof cartOf>, result: Result<Cart>, pricedSku?: string): Promise<Result<Cart>> {
   if (!result.ok || result.value.items.every((i) => i.sku === pricedSku)) return result;
-  return ok(await atCurrentPrices(env, stub, result.value));
+  try {
+    return ok(await atCurrentPrices(env, stub, result.value));
+  } catch (err) {
+    // The write is done: a 500 now would have a client send it again (and add twice). The cart as the write left it.
+    console.error(JSON.stringify({ level: "error", worker: "orders", msg: "cart: repricing a write's answer failed, answering the cart as stored", error: String(err) }));
+    return result;
+  }
 }
 
 /** Adds to the user's line for `sku`; 404 UNKNOWN_SKU, 409 OUT_OF_STOCK beyond what is available. */

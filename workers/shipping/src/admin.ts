@@ -58,11 +58,9 @@ export async function updateZone(db: Database, id: string, input: UpdateShipping
         return fail("CONFLICT", `Already served by zone ${taken.id}: ${clash}.`);
       }
     }
-    const [row] = await tx
-      .update(shippingZones)
-      .set({ ...(input.name === undefined ? {} : { name: input.name }), ...(countries === undefined ? {} : { countries }) })
-      .where(eq(shippingZones.id, id))
-      .returning();
+    const changes = { ...(input.name === undefined ? {} : { name: input.name }), ...(countries === undefined ? {} : { countries }) };
+    // A body naming no field changes nothing: the zone as it is.
+    const [row] = Object.keys(changes).length === 0 ? [zone] : await tx.update(shippingZones).set(changes).where(eq(shippingZones.id, id)).returning();
     if (!row) throw new Error("update returned no row");
     return ok({ id: row.id, name: row.name, countries: row.countries, isDefault: row.isDefault });
   });

@@ -56,7 +56,7 @@ export async function createShipment(db: HttpDatabase, orderId: string, userId: 
       db.select().from(shipments).where(eq(shipments.orderId, orderId)).limit(1),
       db.select().from(shipmentEvents).where(inArray(shipmentEvents.shipmentId, ofOrder)),
     ]);
-    return row ? ok(shipmentOf(row, events)) : fail("NOT_FOUND", "This order has no shipment: none is made until it is paid, and a failed order never gets one.");
+    return row ? ok(shipmentOf(row, events)) : fail("NOT_FOUND", "This order has no shipment: one is made once the order is paid (moments after), and a failed order, or one cancelled first, has none.");
   } catch (err) {
     // A tracking-number collision (2^-64) is worth one retry, not a failure.
     if (!isUniqueViolation(err, "shipments_tracking_number_unique")) throw err;
@@ -66,7 +66,7 @@ export async function createShipment(db: HttpDatabase, orderId: string, userId: 
 
 export async function getShipmentForOrder(db: Database, orderId: string): Promise<Result<Shipment>> {
   const [row] = await db.select().from(shipments).where(eq(shipments.orderId, orderId)).limit(1);
-  return row ? ok(await toShipment(db, row)) : fail("NOT_FOUND", "This order has no shipment: none is made until it is paid, and a failed order never gets one.");
+  return row ? ok(await toShipment(db, row)) : fail("NOT_FOUND", "This order has no shipment: one is made once the order is paid (moments after), and a failed order, or one cancelled first, has none.");
 }
 
 export async function findById(db: Database, shipmentId: string): Promise<ShipmentRow | undefined> {
