@@ -36,8 +36,11 @@ const hashedLength = (p: string) => [...p.normalize("NFKC")].length;
 const newPassword = z
   .string()
   .max(512, { error: "Too big: expected at most 512 UTF-16 code units as sent", abort: true })
-  .refine((p) => hashedLength(p) >= 8, "Too small: expected at least 8 characters (counted in Unicode NFKC)")
-  .refine((p) => hashedLength(p) <= 128, "Too big: expected at most 128 characters (counted in Unicode NFKC)")
+  .superRefine((p, ctx) => {
+    const n = hashedLength(p);
+    if (n < 8) ctx.addIssue({ code: "custom", message: "Too small: expected at least 8 characters (counted in Unicode NFKC)" });
+    if (n > 128) ctx.addIssue({ code: "custom", message: "Too big: expected at most 128 characters (counted in Unicode NFKC)" });
+  })
   .openapi({ minLength: 8, maxLength: 512, description: "8-128 characters (code points) counted in Unicode NFKC form; up to 512 UTF-16 code units as sent" });
 
 /**

@@ -15,23 +15,37 @@ import { getOptionDetail } from "./options.ts";
 
 export const DEFAULT_CARRIER = "EdgePost";
 
+type Tx = Parameters<Parameters<Database["transaction"]>[0]>[0];
+
+function toZone(row: typeof shippingZones.$inferSelect): ShippingZone {
+  return { id: row.id, name: row.name, countries: row.countries, isDefault: row.isDefault };
+}
+
 /**
- * Creates a zone. A country belongs to at most one zone (else pricing would
- * be ambiguous): overlap is 409 CONFLICT. The advisory lock serialises zone
- * creation so two concurrent requests cannot both claim a country.
+ * A country belongs to at most one zone (else pricing would be ambiguous).
+ * Takes the zones' advisory lock, so two concurrent writes cannot both claim
+ * a country, and answers 409 CONFLICT when a zone other than `exceptId`
+ * already serves one of `countries`, or null.
  */
+async function claimCountries(tx: Tx, countries: readonly string[], exceptId?: string): Promise<Result<never> | null> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext('shipping_zones'))`);
+  if (countries.length === 0) return null;
+  const overlap = arrayOverlaps(shippingZones.countries, [...countries]);
+  const [taken] = await tx.select().from(shippingZones).where(exceptId === undefined ? overlap : and(overlap, ne(shippingZones.id, exceptId))).limit(1);
+  if (!taken) return null;
+  const clash = countries.filter((c) => taken.countries.includes(c)).join(", ");
+  return fail("CONFLICT", `Already served by zone ${taken.id}: ${clash}.`);
+}
+
+/** Creates a zone; a country another zone serves is 409 CONFLICT (`claimCountries`). */
 export async function createZone(db: Database, input: CreateShippingZoneInput): Promise<Result<ShippingZone>> {
   const countries = [...new Set(input.countries)].sort();
   return db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('shipping_zones'))`);
-    const [taken] = await tx.select().from(shippingZones).where(arrayOverlaps(shippingZones.countries, countries)).limit(1);
-    if (taken) {
-      const clash = countries.filter((c) => taken.countries.includes(c)).join(", ");
-      return fail("CONFLICT", `Already served by zone ${taken.id}: ${clash}.`);
-    }
+    const refused = await claimCountries(tx, countries);
+    if (refused) return refused;
     const [row] = await tx.insert(shippingZones).values({ id: newId("shz"), name: input.name, countries }).returning();
     if (!row) throw new Error("insert returned no row");
-    return ok({ id: row.id, name: row.name, countries: row.countries, isDefault: row.isDefault });
+    return ok(toZone(row));
   });
 }
 
@@ -45,31 +59,25 @@ export async function createZone(db: Database, input: CreateShippingZoneInput): 
 export async function updateZone(db: Database, id: string, input: UpdateShippingZoneInput): Promise<Result<ShippingZone>> {
   const countries = input.countries === undefined ? undefined : [...new Set(input.countries)].sort();
   return db.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtext('shipping_zones'))`);
+    const refused = await claimCountries(tx, countries ?? [], id);
     const [zone] = await tx.select().from(shippingZones).where(eq(shippingZones.id, id)).limit(1);
     if (!zone) return fail("NOT_FOUND", "Shipping zone not found.");
     if (zone.isDefault && countries !== undefined) {
       return fail("VALIDATION_FAILED", "The rest-of-world zone serves every country no other zone lists; it takes no list.", [{ path: "countries", message: "Not for the rest-of-world zone" }]);
     }
-    if (countries !== undefined && countries.length > 0) {
-      const [taken] = await tx.select().from(shippingZones).where(and(arrayOverlaps(shippingZones.countries, countries), ne(shippingZones.id, id))).limit(1);
-      if (taken) {
-        const clash = countries.filter((c) => taken.countries.includes(c)).join(", ");
-        return fail("CONFLICT", `Already served by zone ${taken.id}: ${clash}.`);
-      }
-    }
+    if (refused) return refused;
     const changes = { ...(input.name === undefined ? {} : { name: input.name }), ...(countries === undefined ? {} : { countries }) };
     // A body naming no field changes nothing: the zone as it is.
     const [row] = Object.keys(changes).length === 0 ? [zone] : await tx.update(shippingZones).set(changes).where(eq(shippingZones.id, id)).returning();
     if (!row) throw new Error("update returned no row");
-    return ok({ id: row.id, name: row.name, countries: row.countries, isDefault: row.isDefault });
+    return ok(toZone(row));
   });
 }
 
 /** Every zone, default last; admins need zone ids to add options. */
 export async function listZones(db: Database): Promise<ShippingZone[]> {
   const rows = await db.select().from(shippingZones).orderBy(asc(shippingZones.isDefault), asc(shippingZones.id)).limit(500);
-  return rows.map((row) => ({ id: row.id, name: row.name, countries: row.countries, isDefault: row.isDefault }));
+  return rows.map(toZone);
 }
 
 /** Creates an option with its weight bands, in its currency, in one zone (404 when the zone does not exist). */
