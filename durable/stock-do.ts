@@ -56,6 +56,7 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
         if (upgrade.applies(this.sql)) ctx.storage.transactionSync(() => upgrade.statements.forEach((stmt) => this.sql.exec(stmt)));
       }
       this.sql.exec(RECONCILE_RESERVED);
+      await this.keepAlarmSet();
     });
   }
 
@@ -105,7 +106,10 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
     this.expireDue(now);
     const r = this.reservation(reservationId);
     if (!r) return { ok: false, reason: "unknown", available: this.snapshot().available };
-    if (r.state === "committed") return { ok: true, changed: false, qty: r.qty, snapshot: this.snapshot() };
+    if (r.state === "committed") {
+      await this.keepAlarmSet(); // the first call may have failed to set it
+      return { ok: true, changed: false, qty: r.qty, snapshot: this.snapshot() };
+    }
     if (r.state === "released") return { ok: false, reason: "closed", available: this.snapshot().available };
     if (r.state === "expired" && this.snapshot().available < r.qty) return { ok: false, reason: "insufficient", available: this.snapshot().available };
     const copyDue = this.ctx.storage.transactionSync(() => {
@@ -118,23 +122,52 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
     return { ok: true, changed: true, qty: r.qty, snapshot: this.snapshot() };
   }
 
-  /** Gives a hold back. Unknown ids leave a tombstone so a late reserve cannot hold again. */
+  /**
+   * Gives a hold back, for good: an expired hold is closed too (a late commit
+   * can no longer sell it), and an unknown id leaves a tombstone so a late
+   * reserve cannot hold again. A sale is left alone (`undo` takes it back).
+   */
   release(reservationId: string): StockOutcome<{ changed: boolean }> {
     const now = Date.now();
     this.expireDue(now);
     const r = this.reservation(reservationId);
     // Nothing can ever be held on an uninitialised SKU, so no tombstone is needed there.
-    if ((r && r.state !== "held") || !this.row()) return { ok: true, changed: false, snapshot: this.snapshot() };
-    this.ctx.storage.transactionSync(() => {
-      if (r) {
-        this.sql.exec("UPDATE reservations SET state = 'released', closed_at = ? WHERE id = ?", now, reservationId);
-        this.sql.exec("UPDATE stock SET reserved = reserved - ? WHERE id = 1", r.qty);
-        this.log("release", r.qty, "released", reservationId);
-      } else {
-        this.sql.exec("INSERT INTO reservations (id, qty, expires_at, state, closed_at) VALUES (?, 0, ?, 'released', ?)", reservationId, now, now);
-      }
+    if (!this.row() || (r && r.state !== "held" && r.state !== "expired")) return { ok: true, changed: false, snapshot: this.snapshot() };
+    this.ctx.storage.transactionSync(() => this.close(r, reservationId, now));
+    return { ok: true, changed: r?.state === "held", snapshot: this.snapshot() };
+  }
+
+  /**
+   * Takes a reservation back whatever became of it, and closes it for good:
+   * a hold is released, a sale is returned to stock, an unknown id leaves a
+   * tombstone. Afterwards a commit or reserve with this id is refused, so a
+   * retried checkout can not sell what was given back. Repeating it changes
+   * nothing. For a multi-SKU commit that failed on some SKU (`commitAll`),
+   * whichever attempt sold the others.
+   */
+  async undo(reservationId: string, reason: string): Promise<StockOutcome<{ changed: boolean }>> {
+    const now = Date.now();
+    this.expireDue(now);
+    const r = this.reservation(reservationId);
+    const stock = this.row();
+    if (!stock || (r && r.state === "released")) return { ok: true, changed: false, snapshot: this.snapshot() };
+    if (r?.state !== "committed") {
+      this.ctx.storage.transactionSync(() => this.close(r, reservationId, now));
+      return { ok: true, changed: r?.state === "held", snapshot: this.snapshot() };
+    }
+    if (this.seenOperation(`${reservationId}:undo`)) {
+      // The release before this one undid a sale by restock and left the reservation open: close it only.
+      this.sql.exec("UPDATE reservations SET state = 'released', closed_at = ? WHERE id = ?", now, reservationId);
+      return { ok: true, changed: false, snapshot: this.snapshot() };
+    }
+    if (r.qty > stock.sold) return { ok: false, reason: "insufficient", available: this.snapshot().available };
+    const copyDue = this.ctx.storage.transactionSync(() => {
+      this.sql.exec("UPDATE stock SET on_hand = on_hand + ?, sold = sold - ? WHERE id = 1", r.qty, r.qty);
+      this.sql.exec("UPDATE reservations SET state = 'released', closed_at = ? WHERE id = ?", now, reservationId);
+      return owePostgresCopy(this.sql, this.log("restock", r.qty, reason, reservationId), now);
     });
-    return { ok: true, changed: r !== null, snapshot: this.snapshot() };
+    await this.scheduleAlarm(copyDue);
+    return { ok: true, changed: true, snapshot: this.snapshot() };
   }
 
   /** Adds or removes units on hand (admin). Refused when available would go negative. */
@@ -143,7 +176,10 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
     this.expireDue(now);
     const stock = this.row();
     if (!stock || stock.retired) return { ok: false, reason: "unknown", available: 0 };
-    if (operationId && this.seenOperation(operationId)) return { ok: true, changed: false, snapshot: this.snapshot() };
+    if (operationId && this.seenOperation(operationId)) {
+      await this.keepAlarmSet(); // the first call may have failed to set it
+      return { ok: true, changed: false, snapshot: this.snapshot() };
+    }
     const available = stock.on_hand - stock.reserved;
     if (!Number.isInteger(delta) || available + delta < 0) return { ok: false, reason: "insufficient", available };
     const copyDue = this.ctx.storage.transactionSync(() => {
@@ -159,7 +195,10 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
   async restock(operationId: string, qty: number, reason: string): Promise<StockOutcome<{ changed: boolean }>> {
     const stock = this.row();
     if (!stock) return { ok: false, reason: "unknown", available: 0 };
-    if (this.seenOperation(operationId)) return { ok: true, changed: false, snapshot: this.snapshot() };
+    if (this.seenOperation(operationId)) {
+      await this.keepAlarmSet(); // the first call may have failed to set it
+      return { ok: true, changed: false, snapshot: this.snapshot() };
+    }
     if (!Number.isInteger(qty) || qty < 1 || qty > stock.sold) return { ok: false, reason: "insufficient", available: this.snapshot().available };
     const now = Date.now();
     const copyDue = this.ctx.storage.transactionSync(() => {
@@ -242,6 +281,16 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
     this.nextExpiry = this.sql.exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM reservations WHERE state = 'held'").one().at;
   }
 
+  /**
+   * Sets the alarm for the earliest due hold or owed Postgres copy when none
+   * is set: a change whose `setAlarm` failed, or an object reset between its
+   * transaction and the alarm write, left work that only the alarm does.
+   */
+  private async keepAlarmSet(): Promise<void> {
+    const due = earliest(this.sql.exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM reservations WHERE state = 'held'").one().at, postgresCopyDueAt(this.sql));
+    if (due !== null) await this.scheduleAlarm(due);
+  }
+
   private async scheduleAlarm(at: number): Promise<void> {
     if (this.alarmAt === undefined) this.alarmAt = await this.ctx.storage.getAlarm();
     if (this.alarmAt === null || this.alarmAt > at) await this.setAlarm(at);
@@ -251,6 +300,18 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
     this.alarmAt = undefined; // unknown until the write is done (a failed write leaves it unknown)
     await this.ctx.storage.setAlarm(at);
     this.alarmAt = at;
+  }
+
+  /** Inside a transaction: a held or expired hold becomes released (a held one stops counting), or a tombstone is left. */
+  private close(r: ReservationRow | null, reservationId: string, now: number): void {
+    if (!r) {
+      this.sql.exec("INSERT INTO reservations (id, qty, expires_at, state, closed_at) VALUES (?, 0, ?, 'released', ?)", reservationId, now, now);
+      return;
+    }
+    this.sql.exec("UPDATE reservations SET state = 'released', closed_at = ? WHERE id = ?", now, reservationId);
+    if (r.state !== "held") return; // an expired hold gave its units back when it expired
+    this.sql.exec("UPDATE stock SET reserved = reserved - ? WHERE id = 1", r.qty);
+    this.log("release", r.qty, "released", reservationId);
   }
 
   private row(): StockRow | null {

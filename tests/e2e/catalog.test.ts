@@ -344,6 +344,33 @@ describe("products: per-product cache keys", () => {
     // Within the caches' version TTL (about a second per tier) the new title must show.
     await eventually(async () => expect(await title(p.id)).toBe("Written by the old build"));
   });
+
+  it("a delete whose version bump fails changes nothing, and its retry deletes the product from every read", async () => {
+    const c = await category();
+    const p = await product(c.id);
+    expect(await title(p.id)).toBe(p.title);
+    expect(((await api("GET", `/v1/products?category=${c.slug}`)).body as { items: unknown[] }).items).toHaveLength(1);
+    const fn = `refuse_bump_${uid().replace(/[^a-z0-9]/g, "_")}`;
+    const { db, pool } = openDb({ DATABASE_URL: inject("databaseUrl"), NEON_WS_PROXY: inject("neonWsProxy") });
+    try {
+      // The bump of this product's change fails (as a dropped connection would), after the delete's own statement ran.
+      await db.execute(sql.raw(`CREATE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.product_id = '${p.id}' THEN RAISE EXCEPTION 'bump refused'; END IF; RETURN NEW; END $$`));
+      await db.execute(sql.raw(`CREATE TRIGGER ${fn} BEFORE INSERT ON catalog_changes FOR EACH ROW EXECUTE FUNCTION ${fn}()`));
+      try {
+        expect((await api("DELETE", `/v1/products/${p.id}`, { token: admin })).status).toBeGreaterThanOrEqual(500);
+      } finally {
+        await db.execute(sql.raw(`DROP TRIGGER ${fn} ON catalog_changes`));
+        await db.execute(sql.raw(`DROP FUNCTION ${fn}()`));
+      }
+      const [row] = await db.select({ deletedAt: products.deletedAt }).from(products).where(eq(products.id, p.id));
+      expect(row?.deletedAt).toBeNull();
+    } finally {
+      await pool.end();
+    }
+    expect(await api("DELETE", `/v1/products/${p.id}`, { token: admin })).toStrictEqual({ status: 204, body: null });
+    expect((await api("GET", `/v1/products/${p.id}`)).status).toBe(404);
+    expect(((await api("GET", `/v1/products?category=${c.slug}`)).body as { items: unknown[] }).items).toStrictEqual([]);
+  });
 });
 
 describe("inventory", () => {

@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { StockDO } from "../../../durable/stock-do.ts";
 import { RECONCILE_RESERVED, STOCK_UPGRADES, type StockSnapshot } from "../../../durable/stock-model.ts";
+import { commitAll } from "../../../workers/catalog/src/settle.ts";
 import { reserveAll, type StockOf, type StockStub } from "../../../workers/catalog/src/stock.ts";
 import { countingSql } from "../../support/rows-read.ts";
 
@@ -71,6 +72,65 @@ describe("StockDO", () => {
     expect(await stub.release("late")).toMatchObject({ ok: true, changed: false });
     expect(await stub.reserve("late", 2, 60)).toStrictEqual({ ok: false, reason: "closed", available: 5 });
     expect((await assertInvariant(stub)).available).toBe(5);
+  });
+
+  it("undo takes a sale back once and closes the reservation for good", async () => {
+    const { stub } = await fresh("undo", 5);
+    await stub.reserve("r1", 2, 60);
+    await stub.commit("r1");
+    expect(await stub.undo("r1", "commit undone")).toMatchObject({ ok: true, changed: true });
+    expect(await stub.undo("r1", "commit undone")).toMatchObject({ ok: true, changed: false });
+    expect(await assertInvariant(stub)).toMatchObject({ onHand: 5, sold: 0, reserved: 0 });
+    // A retried checkout can neither sell nor hold what was given back.
+    expect(await stub.commit("r1")).toStrictEqual({ ok: false, reason: "closed", available: 5 });
+    expect(await stub.reserve("r1", 2, 60)).toStrictEqual({ ok: false, reason: "closed", available: 5 });
+    expect(await ledgerKinds(stub)).toStrictEqual(["init", "reserve", "commit", "restock"]);
+  });
+
+  it("undo releases a live hold, and leaves a tombstone for an unknown id", async () => {
+    const { stub } = await fresh("undoHeld", 5);
+    await stub.reserve("r1", 3, 60);
+    expect(await stub.undo("r1", "commit undone")).toMatchObject({ ok: true, changed: true });
+    expect(await stub.undo("never", "commit undone")).toMatchObject({ ok: true, changed: false });
+    expect(await stub.reserve("never", 1, 60)).toMatchObject({ ok: false, reason: "closed" });
+    expect(await assertInvariant(stub)).toMatchObject({ onHand: 5, reserved: 0, sold: 0 });
+  });
+
+  it("undo after the previous release's restock of the same sale only closes the reservation", async () => {
+    const { stub } = await fresh("undoOld", 5);
+    await stub.reserve("r1", 2, 60);
+    await stub.commit("r1");
+    await stub.restock("r1:undo", 2, "commit undone: another SKU failed"); // what the release before did
+    expect(await stub.undo("r1", "commit undone")).toMatchObject({ ok: true, changed: false });
+    expect(await assertInvariant(stub)).toMatchObject({ onHand: 5, sold: 0 });
+    expect(await stub.commit("r1")).toMatchObject({ ok: false, reason: "closed" });
+  });
+
+  it("a released expired hold is closed: a late commit can not sell it", async () => {
+    const { stub } = await fresh("relExp", 5);
+    await stub.reserve("r1", 2, 60);
+    await runInDurableObject(stub, async (_i: StockDO, state) => {
+      state.storage.sql.exec("UPDATE reservations SET expires_at = ?", Date.now() - 1);
+      await state.storage.setAlarm(Date.now());
+    });
+    await runDurableObjectAlarm(stub);
+    expect(await stub.release("r1")).toMatchObject({ ok: true, changed: false });
+    expect(await stub.commit("r1")).toStrictEqual({ ok: false, reason: "closed", available: 5 });
+    expect(await assertInvariant(stub)).toMatchObject({ onHand: 5, sold: 0 });
+  });
+
+  it("a replayed commit sets the alarm a failed first call left unset, so Postgres still gets its copy", async () => {
+    const { stub } = await fresh("alarmLost", 5);
+    await stub.reserve("r1", 1, 3600);
+    await stub.commit("r1");
+    // As when the commit's alarm write failed after its transaction: no alarm, and the instance does not know it.
+    await runInDurableObject(stub, async (instance: StockDO, state) => {
+      await state.storage.deleteAlarm();
+      (instance as unknown as { alarmAt: number | null | undefined }).alarmAt = undefined;
+    });
+    expect(await stub.commit("r1")).toMatchObject({ ok: true, changed: false });
+    const owed = await runInDurableObject(stub, (_i: StockDO, state) => state.storage.sql.exec<{ due_at: number }>("SELECT due_at FROM postgres_copy").one().due_at);
+    expect(await runInDurableObject(stub, (_i: StockDO, state) => state.storage.getAlarm())).toBeLessThanOrEqual(owed);
   });
 
   it("refuses a hold larger than what is available", async () => {
@@ -342,7 +402,7 @@ describe("StockDO", () => {
   it("keeps the invariant after random sequences of operations", async () => {
     const op = fc.oneof(
       fc.record({ kind: fc.constant("reserve" as const), id: fc.integer({ min: 0, max: 7 }), qty: fc.integer({ min: 1, max: 6 }) }),
-      fc.record({ kind: fc.constantFrom("commit" as const, "release" as const, "expire" as const), id: fc.integer({ min: 0, max: 7 }) }),
+      fc.record({ kind: fc.constantFrom("commit" as const, "release" as const, "undo" as const, "expire" as const), id: fc.integer({ min: 0, max: 7 }) }),
       fc.record({ kind: fc.constant("adjust" as const), delta: fc.integer({ min: -8, max: 8 }).filter((d) => d !== 0), op: fc.integer({ min: 0, max: 3 }) }),
       fc.record({ kind: fc.constant("restock" as const), qty: fc.integer({ min: 1, max: 4 }), op: fc.integer({ min: 0, max: 3 }) }),
     );
@@ -353,6 +413,7 @@ describe("StockDO", () => {
           if (o.kind === "reserve") await stub.reserve(`r${o.id}`, o.qty, 60);
           else if (o.kind === "commit") await stub.commit(`r${o.id}`);
           else if (o.kind === "release") await stub.release(`r${o.id}`);
+          else if (o.kind === "undo") await stub.undo(`r${o.id}`, "random");
           else if (o.kind === "adjust") await stub.adjust(o.delta, "random", `a${o.op}`);
           else if (o.kind === "restock") await stub.restock(`s${o.op}`, o.qty, "random");
           else {
@@ -422,5 +483,79 @@ describe("reserveAll (multi-SKU, all or nothing)", () => {
     const r = await reserveAll(throwing, "cart-4", [a, b, c].map((x) => ({ sku: x.sku, quantity: 2 })), 60);
     expect(r).toStrictEqual({ ok: false, error: { code: "SERVICE_UNAVAILABLE", detail: "Stock could not be reserved; nothing is held. Try again." } });
     for (const s of [a, b, c]) expect(await assertInvariant(s.stub)).toMatchObject({ reserved: 0, available: 5 });
+  });
+});
+
+describe("commitAll (multi-SKU sale, all or nothing)", () => {
+  /** Makes the hold due and runs the alarm, which expires it. */
+  const expire = async (stub: DurableObjectStub<StockDO>, id: string) => {
+    await runInDurableObject(stub, async (_i: StockDO, state) => {
+      state.storage.sql.exec("UPDATE reservations SET expires_at = ? WHERE id = ?", Date.now() - 1, id);
+      await state.storage.setAlarm(Date.now());
+    });
+    await runDurableObjectAlarm(stub);
+  };
+  /** `stockOf` whose StockDO for `sku` fails `method` on the way back, after the call landed. */
+  const failingAfter = (sku: string, method: "commit" | "release"): StockOf => (s) => {
+    const real = stockOf(s);
+    if (s !== sku) return real;
+    return new Proxy(real, {
+      get: (target, prop) =>
+        prop === method
+          ? async (...args: unknown[]) => {
+              await (target[method] as (...a: unknown[]) => Promise<unknown>)(...args);
+              throw new Error("network connection lost");
+            }
+          : (target as unknown as Record<string | symbol, unknown>)[prop],
+    });
+  };
+
+  it("a retry after a partial sale that threw takes back the SKU the first attempt sold", async () => {
+    const a = await fresh("cA", 5);
+    const b = await fresh("cB", 1);
+    expect((await reserveAll(stockOf, "o-1", [{ sku: a.sku, quantity: 2 }, { sku: b.sku, quantity: 1 }], 60)).ok).toBe(true);
+    // Attempt 1: A is sold, B's commit never answers (it did not land).
+    const throwingB: StockOf = (s) => (s === b.sku ? ({ commit: () => Promise.reject(new Error("overloaded")) } as unknown as StockStub) : stockOf(s));
+    await expect(commitAll(throwingB, "o-1", [a.sku, b.sku])).rejects.toThrow("overloaded");
+    expect((await a.stub.snapshot()).sold).toBe(2);
+    // B's hold expires and its unit goes to another shopper before the retry.
+    await expire(b.stub, "o-1");
+    expect((await reserveAll(stockOf, "o-2", [{ sku: b.sku, quantity: 1 }], 60)).ok).toBe(true);
+    const retry = await commitAll(stockOf, "o-1", [a.sku, b.sku]);
+    expect(retry.result).toMatchObject({ ok: false, error: { code: "OUT_OF_STOCK" } });
+    expect(await assertInvariant(a.stub)).toMatchObject({ onHand: 5, sold: 0 });
+    expect(await assertInvariant(b.stub)).toMatchObject({ onHand: 1, sold: 0, reserved: 1 });
+  });
+
+  it("a sale undone because another SKU failed stays undone when a retry finds that SKU's units back", async () => {
+    const a = await fresh("uA", 5);
+    const b = await fresh("uB", 1);
+    await reserveAll(stockOf, "o-1", [{ sku: a.sku, quantity: 1 }, { sku: b.sku, quantity: 1 }], 60);
+    await expire(b.stub, "o-1");
+    await reserveAll(stockOf, "o-2", [{ sku: b.sku, quantity: 1 }], 60);
+    expect((await commitAll(stockOf, "o-1", [a.sku, b.sku])).result).toMatchObject({ ok: false, error: { code: "OUT_OF_STOCK" } });
+    expect((await a.stub.snapshot()).sold).toBe(0);
+    // B's unit comes back (the other shopper gives up); a retry of o-1 must not sell A's unit, which went back on the shelf.
+    await b.stub.release("o-2");
+    expect((await commitAll(stockOf, "o-1", [a.sku, b.sku])).result).toMatchObject({ ok: false, error: { code: "OUT_OF_STOCK" } });
+    expect(await assertInvariant(a.stub)).toMatchObject({ onHand: 5, sold: 0, reserved: 0 });
+    expect(await assertInvariant(b.stub)).toMatchObject({ onHand: 1, sold: 0, reserved: 0 });
+  });
+
+  it("rethrows a commit that failed with none refused, and the retry completes the sale", async () => {
+    const a = await fresh("tA", 3);
+    const b = await fresh("tB", 3);
+    await reserveAll(stockOf, "o-1", [{ sku: a.sku, quantity: 1 }, { sku: b.sku, quantity: 1 }], 60);
+    await expect(commitAll(failingAfter(b.sku, "commit"), "o-1", [a.sku, b.sku])).rejects.toThrow("network connection lost");
+    expect((await commitAll(stockOf, "o-1", [a.sku, b.sku])).result).toStrictEqual({ ok: true, value: null });
+    for (const x of [a, b]) expect(await assertInvariant(x.stub)).toMatchObject({ onHand: 2, sold: 1 });
+  });
+
+  it("reserveAll says a hold may remain when a release after a refusal fails", async () => {
+    const a = await fresh("rfA", 5);
+    const b = await fresh("rfB", 0);
+    const r = await reserveAll(failingAfter(a.sku, "release"), "o-1", [{ sku: a.sku, quantity: 1 }, { sku: b.sku, quantity: 1 }], 60);
+    expect(r).toMatchObject({ ok: false, error: { code: "SERVICE_UNAVAILABLE" } });
+    expect(r.ok === false && r.error.detail).toContain("a hold may remain");
   });
 });

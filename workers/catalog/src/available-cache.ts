@@ -58,6 +58,7 @@ export function forgettingChanges(sku: string, stub: StockStub): StockStub {
     reserve: (id, qty, ttl) => after(stub.reserve(id, qty, ttl)),
     commit: (id) => after(stub.commit(id)),
     release: (id) => after(stub.release(id)),
+    undo: (id, reason) => after(stub.undo(id, reason)),
     restock: (op, qty, reason) => after(stub.restock(op, qty, reason)),
     adjust: (delta, reason, op) => after(stub.adjust(delta, reason, op)),
     initialise: (s, onHand, productId) => after(stub.initialise(s, onHand, productId)),

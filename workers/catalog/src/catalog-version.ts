@@ -134,14 +134,17 @@ async function loadVersion(db: () => Database, freshMs: number): Promise<string>
   }
 }
 
+/** A write's statements, or its transaction's: what `recordChange` runs on. */
+type Executor = Pick<Database, "execute">;
+
 /**
  * Bumps the version in Postgres, recording which product changed (null: no
- * product document, e.g. a new category), and moves this colo to it. Call
- * after the write succeeded.
+ * product document, e.g. a new category). Run it inside the write's own
+ * transaction, so a write never commits without its version: a write whose
+ * bump failed on its own would be served from the caches of the version
+ * before until some other write bumped it. Returns the new version.
  */
-export async function bumpVersion(db: Database, productId: string | null): Promise<void> {
-  const loadedAt = Date.now();
-  const before = known?.version ?? null;
+export async function recordChange(db: Executor, productId: string | null): Promise<number> {
   const result = await db.execute<{ version: string | number }>(sql`
     with bumped as (
       insert into catalog_meta (id, version) values (1, 1)
@@ -150,8 +153,19 @@ export async function bumpVersion(db: Database, productId: string | null): Promi
     )
     insert into catalog_changes (version, product_id) select version, ${productId} from bumped
     returning version`);
-  const version = Number(result.rows[0]?.version ?? 0);
+  return Number(result.rows[0]?.version ?? 0);
+}
+
+/**
+ * After the write that recorded `version` committed: moves this isolate and
+ * colo to it. `loadedAt` is when the write began (an age measured from there
+ * is never too young). Best effort: Postgres has the version, and other
+ * readers pick it up within the TTL.
+ */
+export async function publishChange(db: Database, version: number, productId: string | null, loadedAt: number): Promise<void> {
   try {
+    // Read now, not before the write: a read in this isolate may have moved it meanwhile.
+    const before = known?.version ?? null;
     // Ours is the only change since `before` unless other writes came in between: then read theirs too.
     const changes = before !== null && version - before > 1 ? (await readVersion(db, before)).changes?.filter((c) => c.version <= version) ?? null : [{ version, productId }];
     advance(version, loadedAt, changes);
@@ -161,6 +175,12 @@ export async function bumpVersion(db: Database, productId: string | null): Promi
     // Postgres has the new version; this colo picks it up within the TTL.
     console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "cache version update failed", error: String(err) }));
   }
+}
+
+/** A change written in a statement of its own (a category): records it, then publishes it. */
+export async function bumpVersion(db: Database, productId: string | null): Promise<void> {
+  const loadedAt = Date.now();
+  await publishChange(db, await recordChange(db, productId), productId, loadedAt);
 }
 
 /**

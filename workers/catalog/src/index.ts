@@ -10,7 +10,7 @@ import { cartVariantsOf } from "../../../shared/schemas/catalog.ts";
 import { DomainService } from "../../../shared/service.ts";
 import { AVAILABLE_TTL_MS, forgettingChanges } from "./available-cache.ts";
 import { DEFAULT_READ_TTL_MS, cached, type CacheOptions } from "./cache.ts";
-import { bumpVersion } from "./catalog-version.ts";
+import { bumpVersion, publishChange } from "./catalog-version.ts";
 import { adjustInventory, getInventory, getInventoryLedger, toInventory } from "./inventory.ts";
 import { syncLater } from "./inventory-sync.ts";
 import { createCategory, listCategories, productSummaries, variantInfo } from "./lookups.ts";
@@ -64,19 +64,23 @@ class CatalogServiceBase extends DomainService<CatalogEnv> {
 
   async createProduct(input: ProductCreateInput): Promise<Result<Product>> {
     const db = this.db();
+    const began = Date.now();
     const created = await insertProduct(db, input);
     if (!created.ok) return created;
-    const snaps = await Promise.all(input.variants.map((v) => this.stockOf(v.sku).initialise(v.sku, v.initialStock, created.value)));
+    const { id, version } = created.value;
+    await publishChange(db, version, id, began);
+    // A StockDO whose initialise fails here is initialised from Postgres by the first read of its SKU.
+    const snaps = await Promise.all(input.variants.map((v) => this.stockOf(v.sku).initialise(v.sku, v.initialStock, id)));
     syncLater(this.later, () => this.httpDb(), snaps);
-    await bumpVersion(db, created.value);
-    return this.freshProduct(created.value, db);
+    return this.freshProduct(id, db);
   }
 
   async updateProduct(id: string, input: ProductPatchInput): Promise<Result<Product>> {
     const db = this.db();
+    const began = Date.now();
     const r = await updateProduct(db, id, input);
     if (!r.ok) return r;
-    await bumpVersion(db, id);
+    await publishChange(db, r.value, id, began);
     return this.freshProduct(id, db);
   }
 
@@ -86,9 +90,11 @@ class CatalogServiceBase extends DomainService<CatalogEnv> {
     const skus = await liveProductSkus(db, id);
     if (!skus) return fail("NOT_FOUND", "Product not found.");
     await Promise.all(skus.map((sku) => this.stockOf(sku).retire()));
-    const deleted = await softDeleteProduct(db, id);
-    await bumpVersion(db, id);
-    return deleted ? ok(null) : fail("NOT_FOUND", "Product not found.");
+    const began = Date.now();
+    const version = await softDeleteProduct(db, id);
+    if (version === null) return fail("NOT_FOUND", "Product not found.");
+    await publishChange(db, version, id, began);
+    return ok(null);
   }
 
   async getInventory(sku: string): Promise<Result<Inventory>> {

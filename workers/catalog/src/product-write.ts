@@ -5,6 +5,7 @@ import { categories, inventory, products, variants } from "../../../shared/db/sc
 import { fail, ok, type Result } from "../../../shared/errors.ts";
 import { newId } from "../../../shared/ids.ts";
 import { oneCurrencyMessage, type ProductCreateInput, type ProductPatchInput } from "../../../shared/schemas/catalog.ts";
+import { recordChange } from "./catalog-version.ts";
 
 const DEFAULT_WEIGHT_GRAMS = 500;
 
@@ -17,17 +18,18 @@ const unknownCategory = () => fail("VALIDATION_FAILED", "Unknown category.", [{ 
 
 /**
  * Inserts a product, its variants and their inventory records in one
- * transaction; returns the new id. StockDOs are initialised by the caller
- * after the commit (Postgres decides whether a SKU is taken).
+ * transaction, with the catalog version bump; returns the new id and
+ * version. StockDOs are initialised by the caller after the commit (Postgres
+ * decides whether a SKU is taken).
  */
-export async function insertProduct(db: Database, input: ProductCreateInput): Promise<Result<string>> {
+export async function insertProduct(db: Database, input: ProductCreateInput): Promise<Result<{ id: string; version: number }>> {
   if (!(await categoryExists(db, input.categoryId))) return unknownCategory();
   const skus = input.variants.map((v) => v.sku);
   const taken = await db.select({ sku: variants.sku }).from(variants).where(inArray(variants.sku, skus));
   if (taken.length > 0) return skuTaken(skus, taken.map((t) => t.sku));
   const id = newId("prd");
   try {
-    await db.transaction(async (tx) => {
+    const version = await db.transaction(async (tx) => {
       await tx.insert(products).values({ id, title: input.title, description: input.description, categoryId: input.categoryId });
       await tx.insert(variants).values(
         input.variants.map((v, position) => ({
@@ -41,13 +43,14 @@ export async function insertProduct(db: Database, input: ProductCreateInput): Pr
         })),
       );
       await tx.insert(inventory).values(input.variants.map((v) => ({ sku: v.sku, initial: v.initialStock, onHand: v.initialStock })));
+      return recordChange(tx, id);
     });
+    return ok({ id, version });
   } catch (err) {
     // Two creates racing for one SKU: the loser lands here.
     if (isUniqueViolation(err)) return skuTaken(skus, []);
     throw err;
   }
-  return ok(id);
 }
 
 function skuTaken(skus: string[], taken: string[]): Result<never> {
@@ -56,8 +59,12 @@ function skuTaken(skus: string[], taken: string[]): Result<never> {
   return fail("SKU_TAKEN", `SKU already in use: ${names.join(", ")}.`, errors);
 }
 
-/** Applies a patch; variants not named keep their price. Returns NOT_FOUND for a missing or deleted product. */
-export async function updateProduct(db: Database, id: string, input: ProductPatchInput): Promise<Result<null>> {
+/**
+ * Applies a patch, with the catalog version bump in its transaction; variants
+ * not named keep their price. Returns the new version, or NOT_FOUND for a
+ * missing or deleted product.
+ */
+export async function updateProduct(db: Database, id: string, input: ProductPatchInput): Promise<Result<number>> {
   const [product] = await db.select({ id: products.id }).from(products).where(and(eq(products.id, id), isNull(products.deletedAt))).limit(1);
   if (!product) return fail("NOT_FOUND", "Product not found.");
   if (input.categoryId !== undefined && !(await categoryExists(db, input.categoryId))) return unknownCategory();
@@ -84,7 +91,7 @@ export async function updateProduct(db: Database, id: string, input: ProductPatc
         .set({ priceAmount: v.price.amount, priceCurrency: v.price.currency })
         .where(and(eq(variants.sku, v.sku), eq(variants.productId, id)));
     }
-    return ok(null);
+    return ok(await recordChange(tx, id));
   });
 }
 
@@ -94,7 +101,7 @@ export async function updateProduct(db: Database, id: string, input: ProductPatc
  * variants the patch leaves as they are is refused, so the product keeps one
  * currency (the whole product changes currency when every variant is patched).
  */
-function refusedVariantPatches(own: { sku: string; currency: string }[], patched: { sku: string; price: { currency: string } }[]): Result<null> | null {
+function refusedVariantPatches(own: { sku: string; currency: string }[], patched: { sku: string; price: { currency: string } }[]): Result<never> | null {
   const skus = new Set(own.map((v) => v.sku));
   const unknown = patched.flatMap((v, i) => (skus.has(v.sku) ? [] : [{ path: `variants.${i}.sku`, message: `SKU ${v.sku} is not a variant of this product` }]));
   if (unknown.length > 0) return fail("VALIDATION_FAILED", "Unknown variant.", unknown);
@@ -112,12 +119,17 @@ export async function liveProductSkus(db: Database, id: string): Promise<string[
   return (await db.select({ sku: variants.sku }).from(variants).where(eq(variants.productId, id))).map((r) => r.sku);
 }
 
-/** Soft-deletes a product (its SKUs stay taken). False when it was already gone. */
-export async function softDeleteProduct(db: Database, id: string): Promise<boolean> {
-  const rows = await db
-    .update(products)
-    .set({ deletedAt: new Date(), updatedAt: new Date() })
-    .where(and(eq(products.id, id), isNull(products.deletedAt)))
-    .returning({ id: products.id });
-  return rows.length > 0;
+/**
+ * Soft-deletes a product (its SKUs stay taken), with the catalog version
+ * bump in its transaction. Returns the new version; null when it was already gone.
+ */
+export async function softDeleteProduct(db: Database, id: string): Promise<number | null> {
+  return db.transaction(async (tx) => {
+    const rows = await tx
+      .update(products)
+      .set({ deletedAt: new Date(), updatedAt: new Date() })
+      .where(and(eq(products.id, id), isNull(products.deletedAt)))
+      .returning({ id: products.id });
+    return rows.length > 0 ? recordChange(tx, id) : null;
+  });
 }

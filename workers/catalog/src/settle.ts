@@ -1,7 +1,7 @@
-import type { StockSnapshot } from "../../../durable/stock-model.ts";
-import { fail, ok, type FieldError, type Result } from "../../../shared/errors.ts";
+import type { StockOutcome, StockSnapshot } from "../../../durable/stock-model.ts";
+import { fail, ok, orPreviousRelease, type FieldError, type Result } from "../../../shared/errors.ts";
 import type { StockItem } from "../../../shared/schemas/catalog.ts";
-import { normalise, type StockOf } from "./stock.ts";
+import { normalise, type StockOf, type StockStub } from "./stock.ts";
 
 /** A settled multi-SKU operation and the snapshots Postgres must learn about. */
 export interface Settled {
@@ -12,27 +12,53 @@ export interface Settled {
 /**
  * Sells the holds of a reservation. Retries change nothing. If some SKU
  * cannot be committed (its hold was released, or expired and the units are
- * gone), the SKUs this call did commit are put back (restock, idempotent by
- * `<reservationId>:undo`), so a failed commit never leaves a partial sale.
+ * gone), every SKU of the reservation is taken back (`undo`): the sales this
+ * call or an earlier attempt made are returned to stock and the reservation
+ * is closed on every SKU, so a failed commit never leaves a partial sale and
+ * a later retry can not sell what was given back. A commit that threw (with
+ * none refused) is rethrown for the caller to retry: the sales made so far
+ * are found committed by the retry.
  */
 export async function commitAll(stockOf: StockOf, reservationId: string, skus: string[]): Promise<Settled> {
   const unique = [...new Set(skus)].sort();
-  const results = await Promise.all(unique.map((sku) => stockOf(sku).commit(reservationId)));
+  const results = await Promise.allSettled(unique.map((sku) => stockOf(sku).commit(reservationId)));
   const problems: FieldError[] = [];
-  const changed: { sku: string; qty: number; snapshot: StockSnapshot }[] = [];
-  results.forEach((r, i) => {
+  const changed: StockSnapshot[] = [];
+  let thrown: unknown = null;
+  results.forEach((settled, i) => {
     const sku = unique[i]!;
+    if (settled.status === "rejected") {
+      thrown ??= settled.reason;
+      return;
+    }
+    const r = settled.value;
     if (!r.ok) problems.push({ path: sku, message: `${sku}: ${r.reason === "insufficient" ? `hold expired, available ${r.available}` : `no live hold (${r.reason})`}` });
-    else if (r.changed) changed.push({ sku, qty: r.qty, snapshot: r.snapshot });
+    else if (r.changed) changed.push(r.snapshot);
   });
-  if (problems.length === 0) return { result: ok(null), changed: changed.map((c) => c.snapshot) };
-  const undone = await Promise.all(
-    changed.map(async (c) => {
-      const r = await stockOf(c.sku).restock(`${reservationId}:undo`, c.qty, "commit undone: another SKU failed");
-      return r.ok ? r.snapshot : c.snapshot;
-    }),
+  if (problems.length === 0) {
+    if (thrown !== null) throw thrown;
+    return { result: ok(null), changed };
+  }
+  const sold = (i: number) => {
+    const r = results[i]!;
+    return r.status === "fulfilled" && r.value.ok ? r.value.qty : null;
+  };
+  const undone = await Promise.all(unique.map((sku, i) => undo(stockOf(sku), reservationId, "commit undone: another SKU failed", sold(i))));
+  for (const r of undone) if (r.ok && r.changed) changed.push(r.snapshot);
+  return { result: fail("OUT_OF_STOCK", `Reservation ${reservationId} could not be committed.`, problems), changed };
+}
+
+/**
+ * `stub.undo`, or on a StockDO of the release before (a rollout under way)
+ * what that release did: a sale this reservation made (`sold` units) is
+ * returned once (restock by `<reservationId>:undo`), a hold is released.
+ */
+async function undo(stub: StockStub, reservationId: string, reason: string, sold: number | null): Promise<StockOutcome<{ changed: boolean }>> {
+  return orPreviousRelease(
+    "undo",
+    () => stub.undo(reservationId, reason),
+    async () => (sold === null ? stub.release(reservationId) : stub.restock(`${reservationId}:undo`, sold, reason)),
   );
-  return { result: fail("OUT_OF_STOCK", `Reservation ${reservationId} could not be committed.`, problems), changed: undone };
 }
 
 /** Releases the holds of a reservation on every SKU; idempotent. `changed` says whether any hold was given back. */

@@ -7,6 +7,7 @@ export interface StockStub {
   reserve(reservationId: string, qty: number, ttlSeconds: number): Promise<StockOutcome<{ expiresAt: number }>>;
   commit(reservationId: string): Promise<StockOutcome<{ changed: boolean; qty: number }>>;
   release(reservationId: string): Promise<StockOutcome<{ changed: boolean }>>;
+  undo(reservationId: string, reason: string): Promise<StockOutcome<{ changed: boolean }>>;
   restock(operationId: string, qty: number, reason: string): Promise<StockOutcome<{ changed: boolean }>>;
   adjust(delta: number, reason: string, operationId?: string): Promise<StockOutcome<{ changed: boolean }>>;
   initialise(sku: string, onHand: number, productId: string | null): Promise<StockSnapshot>;
@@ -27,22 +28,37 @@ function shortage(sku: string, requested: number, available: number): FieldError
   return { path: sku, message: `${sku}: requested ${requested}, available ${available}` };
 }
 
-/** Releases `skus` for a reservation, logging (not throwing) failures: holds still expire by alarm. */
-export async function releaseQuietly(stockOf: StockOf, reservationId: string, skus: string[]): Promise<void> {
-  await Promise.all(
+/**
+ * Releases `skus` for a reservation, logging (not throwing) failures: holds
+ * still expire by alarm. False when some release failed, so a hold may remain.
+ */
+export async function releaseQuietly(stockOf: StockOf, reservationId: string, skus: string[]): Promise<boolean> {
+  const released = await Promise.all(
     skus.map((sku) =>
       stockOf(sku)
         .release(reservationId)
-        .catch((err: unknown) => console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "release failed", sku, reservationId, error: String(err) }))),
+        .then(
+          () => true,
+          (err: unknown) => {
+            console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "release failed", sku, reservationId, error: String(err) }));
+            return false;
+          },
+        ),
     ),
   );
+  return released.every(Boolean);
 }
+
+/** A hold this call took may remain (a release failed): the caller must release it again. */
+const MAYBE_HELD = "Stock could not be reserved, and a hold may remain until it is released or expires. Try again.";
 
 /**
  * All-or-nothing hold across SKUs: reserves one SKU at a time in SKU order;
  * on the first refusal or throw, releases everything this call touched
  * (including the SKU that threw: its hold may have landed) and reports every
  * short or unknown SKU. A retry with the same id returns the same holds.
+ * SERVICE_UNAVAILABLE is the one refusal after which a hold may remain (a
+ * release failed too): the caller releases the reservation again.
  */
 export async function reserveAll(stockOf: StockOf, reservationId: string, items: StockItem[], ttlSeconds: number): Promise<Result<{ expiresAt: string }>> {
   const lines = normalise(items);
@@ -66,12 +82,12 @@ export async function reserveAll(stockOf: StockOf, reservationId: string, items:
       break;
     }
   } catch (err) {
-    await releaseQuietly(stockOf, reservationId, touched);
-    console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "reserve threw; released", reservationId, error: String(err) }));
-    return fail("SERVICE_UNAVAILABLE", "Stock could not be reserved; nothing is held. Try again.");
+    const released = await releaseQuietly(stockOf, reservationId, touched);
+    console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "reserve threw; released", reservationId, released, error: String(err) }));
+    return fail("SERVICE_UNAVAILABLE", released ? "Stock could not be reserved; nothing is held. Try again." : MAYBE_HELD);
   }
   if (!refusal) return ok({ expiresAt: new Date(expiresAt).toISOString() });
-  await releaseQuietly(stockOf, reservationId, touched);
+  if (!(await releaseQuietly(stockOf, reservationId, touched))) return fail("SERVICE_UNAVAILABLE", MAYBE_HELD);
   if (refusal.reason === "closed") return fail("CONFLICT", "This reservation was already released or expired.");
   return explainFailure(stockOf, lines, failedAt, refusal);
 }

@@ -77,7 +77,8 @@ async function quoteAndReserve(h: SagaHost): Promise<void> {
     h.env.CATALOG.reserve(s.orderId, items(s), RESERVATION_TTL_SECONDS),
     h.env.CATALOG.getVariants(s.lines.map((l) => l.sku)),
   ]);
-  s.stock = r.ok ? "reserved" : "none"; // all-or-nothing: a refused reservation holds nothing
+  // All-or-nothing: a refused reservation holds nothing, except after SERVICE_UNAVAILABLE (a release may have failed).
+  s.stock = r.ok ? "reserved" : r.error.code === "SERVICE_UNAVAILABLE" ? "maybe" : "none";
   if (!q.ok) return refuse(h, q.error);
   const priced = reprice(s, current);
   if (priced) return refuse(h, priced);
