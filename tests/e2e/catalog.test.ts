@@ -1,7 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { openDb } from "../../shared/db/client.ts";
-import { catalogMeta, inventory, products } from "../../shared/db/schema/index.ts";
+import { catalogMeta, inventory, products, variants } from "../../shared/db/schema/index.ts";
 import { adminToken, api as call, newCustomer, problemOf, unique } from "./client.ts";
 import { eventually } from "./orders-support.ts";
 
@@ -402,6 +402,24 @@ describe("inventory", () => {
     expect((await api("GET", `/v1/inventory/${sku}`)).status).toBe(401);
     expect((await api("GET", `/v1/inventory/${sku}`, { token: customer })).status).toBe(403);
     expect((await api("POST", `/v1/inventory/${sku}/adjustments`, { token: customer, body: { delta: 1, reason: "x" } })).status).toBe(403);
+  });
+
+  it("a deleted product's SKU stays unknown even when its StockDO was never initialised", async () => {
+    const c = await category();
+    const id = `prd_${uid()}`;
+    const sku = `RAW-${uid()}`;
+    const { db, pool } = openDb({ DATABASE_URL: inject("databaseUrl"), NEON_WS_PROXY: inject("neonWsProxy") });
+    try {
+      // As when the create's StockDO initialise failed after Postgres committed.
+      await db.insert(products).values({ id, title: "Never initialised", description: "", categoryId: c.id });
+      await db.insert(variants).values({ sku, productId: id, title: "One", priceAmount: 100, priceCurrency: "EUR", weightGrams: 100, position: 0 });
+      await db.insert(inventory).values({ sku, initial: 4, onHand: 4 });
+    } finally {
+      await pool.end();
+    }
+    expect(await api("DELETE", `/v1/products/${id}`, { token: admin })).toStrictEqual({ status: 204, body: null });
+    expect(await api("GET", `/v1/inventory/${sku}`, { token: admin })).toStrictEqual({ status: 404, body: problem(404, "NOT_FOUND") });
+    expect((await api("POST", `/v1/inventory/${sku}/adjustments`, { token: admin, body: { delta: 1, reason: "x" } })).status).toBe(404);
   });
 
   it("concurrent removals never take stock below zero", async () => {

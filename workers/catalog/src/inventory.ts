@@ -1,7 +1,7 @@
-import { eq } from "drizzle-orm";
+import { and, eq, isNull } from "drizzle-orm";
 import type { StockSnapshot } from "../../../durable/stock-model.ts";
 import type { Database } from "../../../shared/db/client.ts";
-import { inventory, variants } from "../../../shared/db/schema/index.ts";
+import { inventory, products, variants } from "../../../shared/db/schema/index.ts";
 import { fail, ok, type Result } from "../../../shared/errors.ts";
 import { newId } from "../../../shared/ids.ts";
 import { decodeSequenceCursor, encodeSequenceCursor, type Page } from "../../../shared/pagination.ts";
@@ -24,6 +24,8 @@ export async function liveSnapshot(stockOf: StockOf, db: () => Database, sku: st
     .select({ initial: inventory.initial, productId: variants.productId })
     .from(inventory)
     .innerJoin(variants, eq(variants.sku, inventory.sku))
+    // A deleted product's SKU stays unknown, even when its StockDO was never initialised (so never retired).
+    .innerJoin(products, and(eq(products.id, variants.productId), isNull(products.deletedAt)))
     .where(eq(inventory.sku, sku))
     .limit(1);
   if (!row) return null;
