@@ -170,13 +170,20 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
     return { ok: true, changed: true, snapshot: this.snapshot() };
   }
 
-  /** Adds or removes units on hand (admin). Refused when available would go negative. */
+  /**
+   * Adds or removes units on hand (admin). Refused when available would go
+   * negative. Once per operation id: a retry changes nothing, and the same id
+   * with another delta or reason is refused (`mismatch`).
+   */
   async adjust(delta: number, reason: string, operationId?: string): Promise<StockOutcome<{ changed: boolean }>> {
     const now = Date.now();
     this.expireDue(now);
     const stock = this.row();
     if (!stock || stock.retired) return { ok: false, reason: "unknown", available: 0 };
-    if (operationId && this.seenOperation(operationId)) {
+    const body = JSON.stringify([delta, reason]);
+    const seen = operationId ? this.sql.exec<{ body: string | null }>("SELECT body FROM operations WHERE id = ?", operationId).toArray()[0] : undefined;
+    if (seen) {
+      if (seen.body !== null && seen.body !== body) return { ok: false, reason: "mismatch", available: stock.on_hand - stock.reserved };
       await this.keepAlarmSet(); // the first call may have failed to set it
       return { ok: true, changed: false, snapshot: this.snapshot() };
     }
@@ -184,7 +191,7 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
     if (!Number.isInteger(delta) || available + delta < 0) return { ok: false, reason: "insufficient", available };
     const copyDue = this.ctx.storage.transactionSync(() => {
       this.sql.exec("UPDATE stock SET on_hand = on_hand + ?, adjusted = adjusted + ? WHERE id = 1", delta, delta);
-      if (operationId) this.sql.exec("INSERT INTO operations (id, at) VALUES (?, ?)", operationId, now);
+      if (operationId) this.sql.exec("INSERT INTO operations (id, at, body) VALUES (?, ?, ?)", operationId, now, body);
       return owePostgresCopy(this.sql, this.log("adjust", delta, reason, operationId ?? null), now);
     });
     await this.scheduleAlarm(copyDue);

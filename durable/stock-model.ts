@@ -42,7 +42,8 @@ export const STOCK_SCHEMA = [
   // The alarm's purge of closed rows past their keep time reads only those rows: without these two
   // indexes, every alarm run scanned the week of reservations and operations the object keeps.
   `CREATE INDEX IF NOT EXISTS reservations_closed ON reservations (closed_at) WHERE state != 'held'`,
-  `CREATE TABLE IF NOT EXISTS operations (id TEXT PRIMARY KEY, at INTEGER NOT NULL)`,
+  // `body`: what an admin adjustment sent under its Idempotency-Key (null for other operations), to tell a retry from a reuse.
+  `CREATE TABLE IF NOT EXISTS operations (id TEXT PRIMARY KEY, at INTEGER NOT NULL, body TEXT)`,
   `CREATE INDEX IF NOT EXISTS operations_at ON operations (at)`,
   `CREATE TABLE IF NOT EXISTS ledger (
      seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -71,6 +72,10 @@ export const STOCK_UPGRADES: { applies: (sql: SqlStorage) => boolean; statements
       "ALTER TABLE stock ADD COLUMN reserved INTEGER NOT NULL DEFAULT 0 CHECK (reserved >= 0)",
       "UPDATE stock SET reserved = (SELECT coalesce(sum(qty), 0) FROM reservations WHERE state = 'held')",
     ],
+  },
+  {
+    applies: (sql) => !sql.exec<{ name: string }>("PRAGMA table_info(operations)").toArray().some((c) => c.name === "body"),
+    statements: ["ALTER TABLE operations ADD COLUMN body TEXT"],
   },
 ];
 
@@ -141,8 +146,11 @@ export interface StockSnapshot {
   seq: number;
 }
 
-/** Why a stock operation was refused. `closed`: the reservation was released or expired. */
-export type StockRefusal = "unknown" | "insufficient" | "closed";
+/**
+ * Why a stock operation was refused. `closed`: the reservation was released
+ * or expired. `mismatch`: the operation id was used before with other values.
+ */
+export type StockRefusal = "unknown" | "insufficient" | "closed" | "mismatch";
 
 export type StockOutcome<T> = ({ ok: true; snapshot: StockSnapshot } & T) | { ok: false; reason: StockRefusal; available: number };
 

@@ -404,6 +404,24 @@ describe("inventory", () => {
     expect((await api("POST", `/v1/inventory/${sku}/adjustments`, { token: customer, body: { delta: 1, reason: "x" } })).status).toBe(403);
   });
 
+  it("an adjustment sent with an Idempotency-Key counts once, however often it is retried", async () => {
+    const c = await category();
+    const sku = (await product(c.id, {}, [10])).variants[0]!.sku;
+    const adjust = (key: string, body: unknown) => call<unknown>("POST", `/v1/inventory/${sku}/adjustments`, { token: admin, body, headers: { "idempotency-key": key } });
+    const key = `delivery-${uid()}`;
+    const first = await adjust(key, { delta: 5, reason: "delivery" });
+    expect([first.status, first.body, first.headers.get("idempotent-replayed")]).toStrictEqual([200, { sku, onHand: 15, reserved: 0, available: 15 }, null]);
+    const retry = await adjust(key, { delta: 5, reason: "delivery" });
+    expect([retry.status, retry.body, retry.headers.get("idempotent-replayed")]).toStrictEqual([200, { sku, onHand: 15, reserved: 0, available: 15 }, "true"]);
+    const reused = await adjust(key, { delta: 6, reason: "delivery" });
+    expect([reused.status, reused.body]).toStrictEqual([422, problem(422, "IDEMPOTENCY_KEY_REUSED")]);
+    expect((await adjust("", { delta: 1, reason: "x" })).status).toBe(400);
+    expect((await adjust("k".repeat(256), { delta: 1, reason: "x" })).status).toBe(400);
+    // Another key, or none, is another adjustment.
+    expect((await adjust(`other-${uid()}`, { delta: 5, reason: "delivery" })).body).toMatchObject({ onHand: 20 });
+    expect((await api("POST", `/v1/inventory/${sku}/adjustments`, { token: admin, body: { delta: 5, reason: "delivery" } })).body).toMatchObject({ onHand: 25 });
+  });
+
   it("a deleted product's SKU stays unknown even when its StockDO was never initialised", async () => {
     const c = await category();
     const id = `prd_${uid()}`;

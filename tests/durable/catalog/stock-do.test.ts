@@ -248,6 +248,15 @@ describe("StockDO", () => {
     expect(await assertInvariant(stub)).toMatchObject({ onHand: 3, available: 0, adjusted: -2 });
   });
 
+  it("refuses an adjustment's operation id used before with another delta or reason", async () => {
+    const { stub } = await fresh("adjustKey", 5);
+    expect(await stub.adjust(2, "delivery", "adj:admin:k1")).toMatchObject({ ok: true, changed: true });
+    expect(await stub.adjust(2, "delivery", "adj:admin:k1")).toMatchObject({ ok: true, changed: false });
+    expect(await stub.adjust(3, "delivery", "adj:admin:k1")).toStrictEqual({ ok: false, reason: "mismatch", available: 7 });
+    expect(await stub.adjust(2, "returns", "adj:admin:k1")).toStrictEqual({ ok: false, reason: "mismatch", available: 7 });
+    expect(await assertInvariant(stub)).toMatchObject({ onHand: 7, adjusted: 2 });
+  });
+
   it("restocks sold units once per operation id and never more than were sold", async () => {
     const { stub } = await fresh("restock", 5);
     await stub.reserve("r1", 2, 60);

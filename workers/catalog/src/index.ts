@@ -106,10 +106,16 @@ class CatalogServiceBase extends DomainService<CatalogEnv> {
   }
 
   async adjustInventory(sku: string, input: AdjustmentInput): Promise<Result<Inventory>> {
-    const r = await adjustInventory(this.stockOf, () => this.db(), sku, input);
+    const r = await this.adjustInventoryOnce(sku, input);
+    return r.ok ? ok(r.value.inventory) : r;
+  }
+
+  /** An adjustment made once per `operationKey` (`<admin id>:<Idempotency-Key>`); `replayed` when an earlier call made it. */
+  async adjustInventoryOnce(sku: string, input: AdjustmentInput, operationKey?: string): Promise<Result<{ inventory: Inventory; replayed: boolean }>> {
+    const r = await adjustInventory(this.stockOf, () => this.db(), sku, input, operationKey);
     if (!r.ok) return r;
-    syncLater(this.later, () => this.httpDb(), [r.value]);
-    return ok(toInventory(r.value, sku));
+    if (!r.value.replayed) syncLater(this.later, () => this.httpDb(), [r.value.snapshot]);
+    return ok({ inventory: toInventory(r.value.snapshot, sku), replayed: r.value.replayed });
   }
 
   // ---- contract for other Workers (see the cross-Worker RPC contracts) ----

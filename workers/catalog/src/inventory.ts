@@ -38,12 +38,18 @@ export async function getInventory(stockOf: StockOf, db: () => Database, sku: st
   return s ? ok(toInventory(s, sku)) : fail("NOT_FOUND", "Unknown SKU.");
 }
 
-/** Admin adjustment; refused with INSUFFICIENT_STOCK when available would go negative. */
-export async function adjustInventory(stockOf: StockOf, db: () => Database, sku: string, input: AdjustmentInput): Promise<Result<StockSnapshot>> {
+/**
+ * Admin adjustment; refused with INSUFFICIENT_STOCK when available would go
+ * negative. With `operationKey` (the admin's Idempotency-Key, scoped to the
+ * admin) it happens once: a retry answers the stock as it is now and
+ * `replayed`, the same key with another body IDEMPOTENCY_KEY_REUSED.
+ */
+export async function adjustInventory(stockOf: StockOf, db: () => Database, sku: string, input: AdjustmentInput, operationKey?: string): Promise<Result<{ snapshot: StockSnapshot; replayed: boolean }>> {
   if (!(await liveSnapshot(stockOf, db, sku))) return fail("NOT_FOUND", "Unknown SKU.");
-  const r = await stockOf(sku).adjust(input.delta, input.reason, newId("adj"));
-  if (r.ok) return ok(r.snapshot);
+  const r = await stockOf(sku).adjust(input.delta, input.reason, operationKey === undefined ? newId("adj") : `adj:${operationKey}`);
+  if (r.ok) return ok({ snapshot: r.snapshot, replayed: !r.changed });
   if (r.reason === "unknown") return fail("NOT_FOUND", "Unknown SKU.");
+  if (r.reason === "mismatch") return fail("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used for another adjustment of this SKU.");
   return fail("INSUFFICIENT_STOCK", `This adjustment would make available negative (available ${r.available}).`, [
     { path: "delta", message: `available is ${r.available}; delta must be at least ${-r.available}` },
   ]);

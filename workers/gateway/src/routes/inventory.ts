@@ -1,11 +1,12 @@
-import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
+import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
+import { ok, orPreviousRelease } from "../../../../shared/errors.ts";
 import { AdjustmentSchema, InventoryLedgerEntrySchema, InventorySchema, SkuParamSchema } from "../../../../shared/schemas/catalog.ts";
 import { ListQuerySchema, pageSchema } from "../../../../shared/schemas/common.ts";
 import type { AppEnv } from "../context.ts";
-import { requireAuth } from "../middleware/auth.ts";
+import { principalOf, requireAuth } from "../middleware/auth.ts";
 import { bearer, jsonBody, jsonResponse, problems } from "../openapi.ts";
 import { settled } from "../read-cache.ts";
-import { send } from "../respond.ts";
+import { problem, send } from "../respond.ts";
 
 const get = createRoute({
   method: "get",
@@ -23,10 +24,28 @@ const adjust = createRoute({
   path: "/v1/inventory/{sku}/adjustments",
   tags: ["Inventory"],
   summary: "Add or remove units on hand (admin)",
+  description:
+    "With an `Idempotency-Key` header the adjustment is made once: a retry of a request whose answer was lost answers 200 with the stock " +
+    "as it is now and `idempotent-replayed: true`, and the same key with another delta or reason is 422 `IDEMPOTENCY_KEY_REUSED`. Keys are " +
+    "per admin and SKU and kept at least 7 days. Without one, every request is a new adjustment.",
   security: bearer,
   middleware: [requireAuth("admin")] as const,
-  request: { params: SkuParamSchema, ...jsonBody(AdjustmentSchema) },
-  responses: { 200: jsonResponse(InventorySchema, "Stock after the adjustment"), ...problems(400, 401, 403, 404, 409) },
+  request: {
+    params: SkuParamSchema,
+    headers: z.object({
+      "idempotency-key": z
+        .string()
+        .min(1)
+        .max(255)
+        .optional()
+        .openapi({ param: { name: "idempotency-key", in: "header" }, description: "Optional, 1-255 characters: makes a retried adjustment count once" }),
+    }),
+    ...jsonBody(AdjustmentSchema),
+  },
+  responses: {
+    200: { ...jsonResponse(InventorySchema, "Stock after the adjustment"), headers: { "idempotent-replayed": { $ref: "#/components/headers/IdempotentReplayed" } } },
+    ...problems(400, 401, 403, 404, 409, 422),
+  },
 });
 
 const ledger = createRoute({
@@ -50,5 +69,18 @@ export const inventoryRoutes = new OpenAPIHono<AppEnv>()
   .openapi(ledger, async (c) => send(c, await c.env.CATALOG.getInventoryLedger(c.req.valid("param").sku, c.req.valid("query"))))
   .openapi(adjust, async (c) => {
     const sku = c.req.valid("param").sku;
-    return send(c, await settled(c.env, await c.env.CATALOG.adjustInventory(sku, c.req.valid("json")), [sku]));
+    const input = c.req.valid("json");
+    const key = c.req.valid("header")["idempotency-key"];
+    const once = async () => {
+      if (key === undefined) return c.env.CATALOG.adjustInventoryOnce(sku, input);
+      return c.env.CATALOG.adjustInventoryOnce(sku, input, `${principalOf(c).userId}:${key}`);
+    };
+    // A catalog of the release before has no adjustInventoryOnce: the adjustment is made without the key (a rollout under way).
+    const r = await orPreviousRelease("adjustInventoryOnce", once, async () => {
+      const plain = await c.env.CATALOG.adjustInventory(sku, input);
+      return plain.ok ? ok({ inventory: plain.value, replayed: false }) : plain;
+    });
+    const done = await settled(c.env, r, [sku]);
+    if (!done.ok) return problem(c, done.error);
+    return c.json(done.value.inventory, 200, done.value.replayed ? { "idempotent-replayed": "true" } : {});
   });
