@@ -10,6 +10,8 @@ import { drive } from "../workers/orders/src/saga.ts";
 
 /** If the checkout (or cancel) request dies, the alarm takes over the saga this long after it started. */
 const WATCHDOG_MS = 30_000;
+/** If this object is reset before a change's follow-ups land, the alarm delivers them this long after the change. */
+const FOLLOW_UP_WATCHDOG_MS = 5_000;
 const UNAVAILABLE = "The order could not be completed right now; it will be finished or undone automatically.";
 const RANK = { paid: 0, shipped: 1, delivered: 2 } as const;
 
@@ -86,6 +88,7 @@ export class OrderDO extends TracedDurableObject<OrdersEnv> {
     s.step = status;
     bump(s);
     saveState(this.ctx.storage.sql, s);
+    await this.armFollowUps();
     await this.followUps();
     return ok(null);
   }
@@ -105,6 +108,7 @@ export class OrderDO extends TracedDurableObject<OrdersEnv> {
     s.payment = { ...s.payment, status: "refunded" };
     bump(s);
     saveState(this.ctx.storage.sql, s);
+    await this.armFollowUps();
     await this.followUps();
     return ok(null);
   }
@@ -168,6 +172,18 @@ export class OrderDO extends TracedDurableObject<OrdersEnv> {
       console.error(JSON.stringify({ level: "error", msg: "order: publishing events failed", orderId: s.orderId, error: String(err) }));
       await this.ctx.storage.setAlarm(Date.now() + 5_000);
     }
+  }
+
+  /**
+   * Called right after a change is saved (no await between, so the alarm and
+   * the change are one write): should this object be reset before the
+   * follow-ups land, the alarm delivers them. Nothing else would: a shipment's
+   * `delivered` or a provider's refund is the order's last change, and
+   * Postgres (which `getOrder` reads first) would show the old state for good.
+   * `followUps` replaces or deletes the alarm as usual once it has run.
+   */
+  private async armFollowUps(): Promise<void> {
+    await this.ctx.storage.setAlarm(Date.now() + FOLLOW_UP_WATCHDOG_MS);
   }
 
   private host(): { env: OrdersEnv; ctx: DurableObjectState } {

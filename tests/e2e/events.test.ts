@@ -1,9 +1,11 @@
 import { env } from "cloudflare:test";
+import { eq } from "drizzle-orm";
 import { describe, expect, inject, it } from "vitest";
 import { openDb } from "../../shared/db/client.ts";
 import { deadLetters, notifications, salesDaily } from "../../shared/db/schema/index.ts";
 import { domainEvent } from "../../shared/events.ts";
 import { newId } from "../../shared/ids.ts";
+import { handleBatch } from "../../workers/events/src/queue.ts";
 import { adminToken, api, newCustomer, problemOf, unique } from "./client.ts";
 
 const queue = () => (env as unknown as { TEST_EVENTS: Queue }).TEST_EVENTS;
@@ -210,5 +212,70 @@ describe("domain events: notifications and sales analytics", () => {
     }
     expect((await api("GET", "/v1/admin/analytics/sales?from=2024-02-29&to=2024-02-29", { token: admin })).status).toBe(200);
     expect((await api("GET", "/v1/admin/dead-letters", { token: admin })).status).toBe(200);
+  });
+});
+
+/** What the consumer did with one message: acknowledged it, or asked for it again after `delaySeconds`. */
+type Outcome = { ack: true } | { retry: number | undefined };
+
+/** A batch as the queue hands it to the consumer, recording what becomes of each message. */
+function fakeBatch(queueName: string, messages: { body: unknown; attempts: number }[]) {
+  const outcomes = new Map<string, Outcome[]>();
+  const record = (id: string, o: Outcome) => outcomes.set(id, [...(outcomes.get(id) ?? []), o]);
+  const list: Message<unknown>[] = messages.map((m, i) => {
+    const id = `${unique("msg")}-${i}`;
+    return { id, timestamp: new Date(), body: m.body, attempts: m.attempts, ack: () => record(id, { ack: true }), retry: (o?: QueueRetryOptions) => record(id, { retry: o?.delaySeconds }) };
+  });
+  const batch: MessageBatch<unknown> = {
+    queue: queueName,
+    messages: list,
+    metadata: { metrics: { backlogCount: 0, backlogBytes: 0 } },
+    ackAll: () => list.forEach((m) => m.ack()),
+    retryAll: (o?: QueueRetryOptions) => list.forEach((m) => m.retry(o)),
+  };
+  return { batch, ids: list.map((m) => m.id), outcomes: () => list.map((m) => outcomes.get(m.id) ?? []) };
+}
+
+/** The events Worker's env, with Postgres as it is, or down (nothing listens on port 9: the proxy is up, Postgres is not). */
+function consumerEnv(postgres: "up" | "down", orders: Record<string, () => Promise<unknown>> = {}): EventsEnv {
+  const url = new URL(inject("databaseUrl"));
+  if (postgres === "down") url.port = "9";
+  return { DATABASE_URL: url.toString(), NEON_WS_PROXY: inject("neonWsProxy"), ORDERS: orders, CF_VERSION_METADATA: { id: "test", tag: "", timestamp: "" } } as unknown as EventsEnv;
+}
+
+describe("events consumer: retries during an outage", () => {
+  it("retries events Postgres or the orders Worker could not take with a growing delay, never at once", async () => {
+    const ordersDown = { cancelOrder: async () => Promise.reject(new Error("orders Worker unavailable")) };
+    const placed = (attempts: number) => ({ attempts, body: domainEvent("order.placed", { orderId: unique("ord"), items: [{ sku: "SKU-R", quantity: 1, lineTotal: { amount: 100, currency: "USD" } }] }) });
+    const refunded = { attempts: 1, body: domainEvent("payment.refunded", { orderId: unique("ord"), paymentId: unique("pay") }) };
+    const { batch, outcomes } = fakeBatch("edgeshop-events", [placed(1), placed(3), placed(10), refunded]);
+    await handleBatch(batch, consumerEnv("down", ordersDown));
+    // 2 s after the first delivery, doubling, capped at 5 minutes: ~18 minutes over the queue's 10 retries.
+    expect(outcomes()).toStrictEqual([[{ retry: 2 }], [{ retry: 8 }], [{ retry: 300 }], [{ retry: 2 }]]);
+  });
+
+  it("waits for a body that names an event it cannot parse (a newer producer's), and not for one that is no event", async () => {
+    const newer = { id: unique("evt"), type: "order.returned", occurredAt: new Date().toISOString(), data: { orderId: unique("ord") } };
+    const { batch, outcomes } = fakeBatch("edgeshop-events", [{ body: newer, attempts: 2 }, { body: { nonsense: true }, attempts: 2 }]);
+    await handleBatch(batch, consumerEnv("up"));
+    expect(outcomes()).toStrictEqual([[{ retry: 4 }], [{ retry: 0 }]]);
+  });
+
+  it("stores dead letters of every environment's dead-letter queue, and retries them with a delay while Postgres is down", async () => {
+    const letter = { body: { nonsense: unique("letter") }, attempts: 11 };
+    const down = fakeBatch("edgeshop-events-dlq-production", [{ ...letter, attempts: 1 }]);
+    await handleBatch(down.batch, consumerEnv("down"));
+    expect(down.outcomes()).toStrictEqual([[{ retry: 2 }]]);
+
+    const up = fakeBatch("edgeshop-events-dlq-production", [letter]);
+    await handleBatch(up.batch, consumerEnv("up"));
+    expect(up.outcomes()).toStrictEqual([[{ ack: true }]]);
+    const { db, pool } = openDb({ DATABASE_URL: inject("databaseUrl"), NEON_WS_PROXY: inject("neonWsProxy") });
+    try {
+      const rows = await db.select({ queue: deadLetters.queue, body: deadLetters.body, attempts: deadLetters.attempts }).from(deadLetters).where(eq(deadLetters.id, up.ids[0]!));
+      expect(rows).toStrictEqual([{ queue: "edgeshop-events-dlq-production", body: letter.body, attempts: 11 }]);
+    } finally {
+      await pool.end();
+    }
   });
 });

@@ -2,10 +2,18 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { CartDO } from "../../../durable/cart-do.ts";
+import { problemResponse } from "../../../shared/errors.ts";
 import { CART_IDLE_MS } from "../../../workers/orders/src/cart-store.ts";
 import { beginCheckout, CART_BUSY_WAIT_MS, completeCheckout, IN_FLIGHT_STALE_MS, oldestInFlight } from "../../../workers/orders/src/cart-checkout.ts";
+import { checkout } from "../../../workers/orders/src/checkout.ts";
 import { countingSql } from "../../support/rows-read.ts";
-import { cartOf, stockedVariant, uid } from "./fixtures.ts";
+import { cartOf, checkoutInput, ordersEnv, stockedVariant, uid } from "./fixtures.ts";
+
+/** A Durable Object namespace whose objects throw `method`'s call as a reset one does (a deploy's code update). */
+function resetting(method: string): DurableObjectNamespace {
+  const stub = { [method]: async () => Promise.reject(new Error("Durable Object reset because its code was updated.")) };
+  return { idFromName: (name: string) => ordersEnv.CART.idFromName(name), get: () => stub } as unknown as DurableObjectNamespace;
+}
 
 describe("CartDO", () => {
   it("serialises concurrent adds: no line or unit is lost, and never past the stock", async () => {
@@ -88,6 +96,35 @@ describe("CartDO", () => {
     });
     expect(await runDurableObjectAlarm(cart)).toBe(true);
     expect((await cart.beginCheckout("k1", "body-a", "req-2")).kind).toBe("start");
+  });
+
+  it("answers a checkout whose CartDO or OrderDO call threw 503 SERVICE_UNAVAILABLE with retry-after, never a 500", async () => {
+    const unavailable = {
+      replayed: false,
+      requestId: "req-1",
+      result: { ok: false, error: { code: "SERVICE_UNAVAILABLE", detail: "The checkout could not be completed right now; retry with the same Idempotency-Key." } },
+    };
+    // The key's claim throws: the CartDO was reset (or overloaded) mid-call.
+    const claim = await checkout({ ...ordersEnv, CART: resetting("beginCheckout") } as unknown as OrdersEnv, uid("usr"), "k1", checkoutInput(), "req-1");
+    expect(claim).toStrictEqual(unavailable);
+    // The saga's call throws after the key was claimed: the same answer.
+    const userId = uid("usr");
+    const v = await stockedVariant(10);
+    await cartOf(userId).addItem(v, 1, 10);
+    const place = await checkout({ ...ordersEnv, ORDER: resetting("place") } as unknown as OrdersEnv, userId, "k1", checkoutInput(), "req-1");
+    expect(place).toStrictEqual(unavailable);
+    // What the gateway makes of it (shared/errors.ts, its one table): a 503 that says when to retry.
+    if (claim.result.ok) throw new Error("expected a refusal");
+    const res = problemResponse(claim.result.error, claim.requestId);
+    expect([res.status, res.headers.get("retry-after"), res.headers.get("content-type")]).toStrictEqual([503, "1", "application/problem+json"]);
+    expect(await res.json()).toStrictEqual({
+      type: "https://edgeshop.dev/problems/service-unavailable",
+      title: "Service unavailable",
+      status: 503,
+      code: "SERVICE_UNAVAILABLE",
+      detail: "The checkout could not be completed right now; retry with the same Idempotency-Key.",
+      requestId: "req-1",
+    });
   });
 
   it("claims and settles a key reading a handful of rows however many checkouts the user made (indexed, not scanned)", async () => {

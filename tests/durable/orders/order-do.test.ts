@@ -7,7 +7,7 @@ import { traceArgOf } from "../../../shared/trace.ts";
 import { orderEventId, publishOrderEvents } from "../../../workers/orders/src/order-events.ts";
 import { initialState, type OrderState, type SagaStep } from "../../../workers/orders/src/order-state.ts";
 import { loadState } from "../../../workers/orders/src/order-store.ts";
-import { available, begunCheckout, ordersEnv, readState, service, writeState } from "./fixtures.ts";
+import { available, begunCheckout, orderOf, ordersEnv, readState, service, writeState } from "./fixtures.ts";
 
 type Begun = Awaited<ReturnType<typeof begunCheckout>>;
 
@@ -31,6 +31,21 @@ async function authorize(b: Begun): Promise<void> {
 
 async function paymentStatus(b: Begun): Promise<string | undefined> {
   return (await ordersEnv.PAYMENTS.getPayment(b.input.paymentId))?.status;
+}
+
+async function alarmOf(stub: DurableObjectStub<OrderDO>): Promise<number | null> {
+  return runInDurableObject(stub, (_i: OrderDO, state) => state.storage.getAlarm());
+}
+
+async function shipmentStatus(b: Begun): Promise<string | null> {
+  const r = await ordersEnv.SHIPPING.getShipmentForOrder(b.input.orderId);
+  return r.ok ? r.value.status : null;
+}
+
+/** Swaps the OrderDO's env for `patch` over the real one, as the instance's own (kept until the object is reset). */
+function patchEnv(instance: OrderDO, patch: (env: OrdersEnv) => Partial<OrdersEnv>): void {
+  const holder = instance as unknown as { env: OrdersEnv };
+  holder.env = { ...holder.env, ...patch(holder.env) };
 }
 
 describe("OrderDO events keep the trace of the call that caused them", () => {
@@ -150,5 +165,79 @@ describe("OrderDO saga", () => {
     expect(s.deliveredVersion).toBe(s.version);
     const after = await service.listOrders(who, { limit: 10 });
     expect(after.ok && after.value.items).toStrictEqual([result.ok ? result.value : null]);
+  });
+});
+
+describe("OrderDO follow-ups", () => {
+  for (const change of ["applyShipmentStatus", "recordRefund"] as const) {
+    it(`${change}: a reset before its follow-ups land leaves an alarm, which delivers the change to Postgres`, async () => {
+      const b = await begunCheckout(1, 5);
+      const who = { userId: b.userId, role: "customer" as const };
+      expect((await b.order.place(b.input)).ok).toBe(true);
+      if (change === "recordRefund") expect(await b.order.applyShipmentStatus("shipped", new Date().toISOString())).toStrictEqual({ ok: true, value: null });
+      // Every follow-up so far is done: Postgres has the order as it is, and no alarm is left.
+      await expect
+        .poll(async () => {
+          const s = await readState(b.order);
+          return s !== null && s.shipmentCreated && s.deliveredVersion === s.version && (await alarmOf(b.order)) === null;
+        }, { timeout: 15_000 })
+        .toBe(true);
+      const saved = await runInDurableObject(b.order, async (instance: OrderDO, state) => {
+        // The follow-ups are still in flight (a queue send that never answers) when the object is reset, as a deploy does.
+        state.storage.sql.exec("DELETE FROM published_events");
+        patchEnv(instance, () => ({ EVENTS_QUEUE: { send: () => new Promise(() => {}), sendBatch: () => new Promise(() => {}) } as unknown as Queue }));
+        const call = change === "applyShipmentStatus" ? instance.applyShipmentStatus("delivered", new Date().toISOString()) : instance.recordRefund(b.input.paymentId);
+        void call.catch(() => undefined);
+        for (let i = 0; i < 100 && loadState(state.storage.sql)!.deliveredVersion === loadState(state.storage.sql)!.version; i++) await new Promise((r) => setTimeout(r, 10));
+        return { state: loadState(state.storage.sql)!, alarm: await state.storage.getAlarm() };
+      });
+      expect(saved.state.version).toBeGreaterThan(saved.state.deliveredVersion);
+      expect(saved.state).toMatchObject(change === "applyShipmentStatus" ? { status: "delivered" } : { status: "shipped", pay: "refunded" });
+      expect(saved.alarm).not.toBeNull();
+      await expect(runInDurableObject(b.order, (_i: OrderDO, state) => state.abort("reset, as by a code update"))).rejects.toThrow();
+
+      const order = orderOf(b.input.orderId); // a stub is unusable after it threw
+      expect(await alarmOf(order)).not.toBeNull();
+      await runDurableObjectAlarm(order);
+      const s = (await readState(order))!;
+      expect(s.deliveredVersion).toBe(s.version);
+      const fromPostgres = await service.getOrder(who, b.input.orderId);
+      expect(fromPostgres.ok && [fromPostgres.value.status, fromPostgres.value.payment.status]).toStrictEqual(change === "applyShipmentStatus" ? ["delivered", "captured"] : ["shipped", "refunded"]);
+      expect(await alarmOf(order)).toBeNull();
+    });
+  }
+
+  it("cancels the shipment of a cancelled order whose creation counted as failed, and never creates it again", async () => {
+    const b = await begunCheckout(1, 5);
+    const who = { userId: b.userId, role: "customer" as const };
+    let creations = 0;
+    const placed = await runInDurableObject(b.order, async (instance: OrderDO) => {
+      // The shipment row is written, but its event's publish fails (a queue outage): the call answers SERVICE_UNAVAILABLE.
+      patchEnv(instance, (env) => ({
+        SHIPPING: {
+          quote: (...args: Parameters<OrdersEnv["SHIPPING"]["quote"]>) => env.SHIPPING.quote(...args),
+          cancelShipment: (orderId: string) => env.SHIPPING.cancelShipment(orderId),
+          createShipment: async (orderId: string, userId: string) => {
+            creations++;
+            await env.SHIPPING.createShipment(orderId, userId);
+            return { ok: false, error: { code: "SERVICE_UNAVAILABLE" } };
+          },
+        } as unknown as OrdersEnv["SHIPPING"],
+      }));
+      return instance.place(b.input);
+    });
+    expect(placed.ok && placed.value.status).toBe("paid");
+    await expect.poll(() => creations, { timeout: 15_000 }).toBeGreaterThanOrEqual(1);
+    expect(await shipmentStatus(b)).toBe("pending");
+
+    // The customer cancels before any retry of the creation succeeds.
+    const cancelled = await b.order.cancelOrder(who);
+    expect(cancelled.ok && cancelled.value.status).toBe("cancelled");
+    const creationsAtCancel = creations;
+    await runDurableObjectAlarm(b.order); // what the cancel's follow-ups left, if anything
+    await expect.poll(() => shipmentStatus(b), { timeout: 15_000 }).toBe("cancelled");
+    expect(await readState(b.order)).toMatchObject({ status: "cancelled", shipmentCreated: false, shipmentCancelled: true });
+    await expect.poll(() => alarmOf(b.order), { timeout: 15_000 }).toBeNull();
+    expect(creations).toBe(creationsAtCancel);
   });
 });

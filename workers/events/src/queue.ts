@@ -1,28 +1,24 @@
-import { openDb } from "../../../shared/db/client.ts";
+import { openDb, type Database } from "../../../shared/db/client.ts";
 import { deadLetters } from "../../../shared/db/schema/index.ts";
 import { DomainEventSchema, type DomainEvent } from "../../../shared/events.ts";
 import { traceArgOf } from "../../../shared/trace.ts";
 import { tracedMethod } from "../../../shared/traced-calls.ts";
 import { applyEvents } from "./consumers.ts";
 import { logOnlyProvider } from "./email.ts";
+import { isDeadLetterQueue, looksLikeEvent, retryLater } from "./retries.ts";
 
 /**
  * Consumes domain events (at-least-once; consumers deduplicate by event id).
- * A message that cannot be parsed or applied is retried; after the queue's
- * max_retries it lands on the dead-letter queue, whose consumer stores it in
- * `dead_letters` for admins.
+ * A message that cannot be applied is retried with a growing delay
+ * (`retryLater`); after the queue's max_retries it lands on the dead-letter
+ * queue, whose consumer stores it in `dead_letters` for admins. A body that
+ * is not an event at all is retried at once: no wait can make it one.
  */
 export async function handleBatch(batch: MessageBatch<unknown>, env: EventsEnv): Promise<void> {
   const { db, pool } = openDb(env);
   try {
-    if (batch.queue.endsWith("-dlq")) {
-      for (const message of batch.messages) {
-        await db
-          .insert(deadLetters)
-          .values({ id: message.id, queue: batch.queue, body: message.body ?? null, attempts: message.attempts })
-          .onConflictDoNothing();
-        message.ack();
-      }
+    if (isDeadLetterQueue(batch.queue)) {
+      await storeDeadLetters(db, batch);
       return;
     }
     const parsed: { message: Message<unknown>; event: DomainEvent }[] = [];
@@ -31,7 +27,8 @@ export async function handleBatch(batch: MessageBatch<unknown>, env: EventsEnv):
       if (r.success) parsed.push({ message, event: r.data });
       else {
         console.error(JSON.stringify({ level: "error", worker: "events", msg: "malformed event", messageId: message.id, attempts: message.attempts }));
-        message.retry();
+        if (looksLikeEvent(message.body)) retryLater(message);
+        else message.retry({ delaySeconds: 0 });
       }
     }
     // The whole batch in a few statements; should any fail, each event on its own, so one bad event retries alone.
@@ -44,12 +41,40 @@ export async function handleBatch(batch: MessageBatch<unknown>, env: EventsEnv):
         await consumeTraced(event, env, (e) => applyEvents(db, [e], logOnlyProvider, env.ORDERS));
         message.ack();
       } catch (err) {
-        console.error(JSON.stringify({ level: "error", worker: "events", msg: "event not applied, will retry", eventId: event.id, error: String(err) }));
-        message.retry();
+        console.error(JSON.stringify({ level: "error", worker: "events", msg: "event not applied, will retry", eventId: event.id, attempts: message.attempts, error: String(err) }));
+        retryLater(message);
       }
     }
   } finally {
     await pool.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Stores dead letters for admins (`GET /v1/admin/dead-letters`): the batch in
+ * one statement, or, should that fail, each on its own, so one letter
+ * Postgres refuses does not hold back the others. A letter not stored is
+ * retried with a growing delay. The dead-letter queue has none of its own,
+ * so each failure logs the letter's body: one dropped after its last retry
+ * can still be found in the logs.
+ */
+async function storeDeadLetters(db: Database, batch: MessageBatch<unknown>): Promise<void> {
+  const row = (message: Message<unknown>) => ({ id: message.id, queue: batch.queue, body: message.body ?? null, attempts: message.attempts });
+  try {
+    await db.insert(deadLetters).values(batch.messages.map(row)).onConflictDoNothing();
+    batch.ackAll();
+    return;
+  } catch (err) {
+    console.error(JSON.stringify({ level: "error", worker: "events", msg: "storing dead letters failed, storing them one by one", queue: batch.queue, letters: batch.messages.length, error: String(err) }));
+  }
+  for (const message of batch.messages) {
+    try {
+      await db.insert(deadLetters).values(row(message)).onConflictDoNothing();
+      message.ack();
+    } catch (err) {
+      console.error(JSON.stringify({ level: "error", worker: "events", msg: "dead letter not stored, will retry", queue: batch.queue, messageId: message.id, attempts: message.attempts, body: message.body ?? null, error: String(err) }));
+      retryLater(message);
+    }
   }
 }
 

@@ -17,16 +17,35 @@ export async function bodyHash(input: CheckoutInput): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** A checkout that may or may not have started: the client retries it with its key, which finds out (replay, 409 or a start). */
+function unavailable(requestId: string): CheckoutOutcome {
+  return {
+    replayed: false,
+    requestId,
+    result: { ok: false, error: { code: "SERVICE_UNAVAILABLE", detail: "The checkout could not be completed right now; retry with the same Idempotency-Key." } },
+  };
+}
+
 /**
  * POST /v1/checkout behind the gateway: the user's CartDO decides the
  * idempotency question atomically (replay, 409, 422, or claim the key and
  * snapshot the cart), then a fresh OrderDO runs the saga and, before it
  * answers, hands the final response back to the CartDO for later replays.
+ * A CartDO or OrderDO call that throws (an object reset by a deploy, or
+ * overloaded) is a 503, not a 500: nothing is lost, and the same key tells
+ * the retry what became of it.
  */
 export async function checkout(env: OrdersEnv, userId: string, key: string, input: CheckoutInput, requestId: string): Promise<CheckoutOutcome> {
   const hash = await bodyHash(input);
   const cart = env.CART.get(env.CART.idFromName(userId));
-  const begun = await cart.beginCheckout(key, hash, requestId);
+  let begun: Awaited<ReturnType<typeof cart.beginCheckout>>;
+  try {
+    begun = await cart.beginCheckout(key, hash, requestId);
+  } catch (err) {
+    // Had the key been claimed before the throw, the CartDO's alarm frees it once it is stale (no OrderDO ever started).
+    console.error(JSON.stringify({ level: "error", msg: "checkout: claiming the idempotency key failed", error: String(err) }));
+    return unavailable(requestId);
+  }
   if (begun.kind === "refused") return { replayed: false, requestId, result: { ok: false, error: begun.error } };
   if (begun.kind === "replay") return { replayed: true, requestId: begun.requestId, result: begun.result };
   if (begun.kind === "done") return { replayed: false, requestId, result: begun.result };
@@ -45,10 +64,6 @@ export async function checkout(env: OrdersEnv, userId: string, key: string, inpu
   } catch (err) {
     // The OrderDO (or the CartDO's alarm, if it never started) finishes or undoes this checkout later.
     console.error(JSON.stringify({ level: "error", msg: "checkout: order saga call failed", orderId: begun.orderId, error: String(err) }));
-    return {
-      replayed: false,
-      requestId,
-      result: { ok: false, error: { code: "SERVICE_UNAVAILABLE", detail: "The checkout could not be completed right now; retry with the same Idempotency-Key." } },
-    };
+    return unavailable(requestId);
   }
 }

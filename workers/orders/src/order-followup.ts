@@ -34,19 +34,30 @@ export async function notifyCart(h: FollowUpHost): Promise<void> {
 
 /** True while a settled order still owes the cart, the shipping Worker or Postgres something. */
 export function hasFollowUps(s: OrderState): boolean {
-  return !s.cartNotified || (s.status === "paid" && !s.shipmentCreated) || owesShipmentCancel(s) || (s.recorded && s.deliveredVersion < s.version);
+  return !s.cartNotified || owesShipment(s) || owesShipmentCancel(s) || (s.recorded && s.deliveredVersion < s.version);
 }
 
-/** A cancelled order whose shipment was created and not yet cancelled. */
+/** A paid order without its shipment, unless a cancel is under way (it would only have to cancel the new one). */
+function owesShipment(s: OrderState): boolean {
+  return s.status === "paid" && s.step !== "cancelling" && !s.shipmentCreated;
+}
+
+/**
+ * A cancelled order whose shipment was not cancelled yet, whether or not its
+ * creation counted as done: a creation that failed may still have written
+ * the row (the shipment event's publish failed, or the answer was lost), and
+ * cancelling an order's shipment where there is none changes nothing.
+ */
 function owesShipmentCancel(s: OrderState): boolean {
-  return s.status === "cancelled" && s.shipmentCreated && !s.shipmentCancelled;
+  return s.status === "cancelled" && !s.shipmentCancelled;
 }
 
 /**
  * Everything after a settled saga, each part idempotent and retried by the
  * caller's alarm until done: the cart is told, a paid order gets its
  * shipment and a cancelled one has it cancelled (a failure here never fails
- * the order), and the outbox delivers the current version to Postgres.
+ * the order; a cancelled order's shipment is never created again), and the
+ * outbox delivers the current version to Postgres.
  * Returns true when something is left.
  */
 export async function followUp(h: FollowUpHost): Promise<boolean> {
@@ -60,7 +71,7 @@ export async function followUp(h: FollowUpHost): Promise<boolean> {
   }
   const s = loadState(sql);
   if (!s) return false;
-  if (s.status === "paid" && !s.shipmentCreated) {
+  if (owesShipment(s)) {
     try {
       const r = await h.env.SHIPPING.createShipment(s.orderId, s.userId);
       if (!r.ok) throw new Error(r.error.code);
