@@ -4,26 +4,40 @@ import { domainEvent } from "../shared/events.ts";
 import { fail, ok, type ErrorCode } from "../shared/errors.ts";
 import type { AuthorizeInput, PaymentStatus, WebhookEvent } from "../shared/schemas/payments.ts";
 import { providerFor } from "../workers/payments/src/providers/index.ts";
-import { OPS, WEBHOOK_MOVES, toRecord, type Op, type PaymentOutcome, type PaymentRecord, type PaymentRow } from "./payment-state.ts";
+import { outcomeLabel as label } from "../workers/payments/src/providers/types.ts";
+import { DoubtfulAuthorizations } from "../workers/payments/src/doubtful-authorizations.ts";
+import { OPS, WEBHOOK_MOVES, pathTo, toRecord, type Op, type PaymentOutcome, type PaymentRecord, type PaymentRow } from "./payment-state.ts";
 
 export type { PaymentOutcome, PaymentRecord } from "./payment-state.ts";
+
+/** How soon the outbox is tried again by the alarm after a status change, should the send right after it not happen. */
+const OUTBOX_RETRY_MS = 5_000;
+
+const verb = (op: Op) => (op === "void" ? "voided" : `${op}d`);
 
 /**
  * One payment (addressed by payment id): its state machine and the provider
  * calls, kept in SQLite so authorize/capture/void/refund work while Postgres
  * is down. Mutating calls run one at a time (`serial`): the provider call is an
  * awaited fetch that opens the input gate, and the queue is what keeps a
- * concurrent retry from calling the provider a second time. A retry after a
- * crash mid-call re-sends the same idempotency key, so the provider dedupes it.
+ * concurrent retry from calling the provider a second time.
+ *
+ * A provider answer is done, refused or unknown (lost, timed out, 5xx). An
+ * unknown one is never reported as a failure: capture/void/refund read the
+ * provider's record (`lookup`) and set the payment from it, or throw so the
+ * caller retries; an authorization whose answer stays lost is abandoned, and
+ * any hold it placed is found and released by the alarm (`DoubtfulAuthorizations`).
  */
 export class PaymentDO extends TracedDurableObject<PaymentsEnv> {
   protected static override readonly worker = "payments/PaymentDO";
   private queue: Promise<unknown> = Promise.resolve();
   private readonly events: EventOutbox;
+  private readonly doubts: DoubtfulAuthorizations;
 
   constructor(ctx: DurableObjectState, env: PaymentsEnv) {
     super(ctx, env);
     this.events = new EventOutbox(ctx.storage.sql);
+    this.doubts = new DoubtfulAuthorizations(ctx.storage);
     void ctx.blockConcurrencyWhile(async () => {
       ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS payment (
         id TEXT PRIMARY KEY, order_id TEXT NOT NULL, user_id TEXT NOT NULL, status TEXT NOT NULL,
@@ -33,10 +47,18 @@ export class PaymentDO extends TracedDurableObject<PaymentsEnv> {
         seq INTEGER PRIMARY KEY AUTOINCREMENT, op TEXT NOT NULL, outcome TEXT NOT NULL, at TEXT NOT NULL)`);
       // A void that arrived before its authorization: the late authorization must not happen.
       ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS voided_early (at TEXT NOT NULL)");
+      // Per operation, how many times its idempotency key was replaced (a lost answer the provider may replay as a 500).
+      ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS provider_keys (op TEXT PRIMARY KEY, attempt INTEGER NOT NULL)");
+      this.doubts.migrate();
     });
   }
 
-  /** Authorizes once per payment id; a retry with the same parameters gets the first outcome again. */
+  /**
+   * Authorizes once per payment id; a retry with the same parameters gets the first outcome again.
+   * An answer lost twice (the same idempotency key is sent again once: the provider replays what it
+   * saved, or runs a request it never got) ends the payment `failed`, PAYMENT_PROVIDER_ERROR: it
+   * will never be captured, and a hold it may have placed is released by the alarm.
+   */
   authorize(input: AuthorizeInput): Promise<PaymentOutcome> {
     return this.serial(async () => {
       const existing = this.row();
@@ -50,20 +72,32 @@ export class PaymentDO extends TracedDurableObject<PaymentsEnv> {
         return this.outcome(existing);
       }
       const provider = providerFor(this.env);
-      const res = await provider.authorize({ ...input, idempotencyKey: `edgeshop-${input.paymentId}-authorize` });
-      this.logCall("authorize", res.ok ? "ok" : res.error.code);
+      const req = { ...input, idempotencyKey: `edgeshop-${input.paymentId}-authorize` };
+      // Written before the call: an answer lost, or this object reset mid-call, leaves a hold to look for.
+      this.doubts.begin(input, provider.name);
+      let res = await provider.tryAuthorize(req);
+      this.logCall("authorize", label(res));
+      if (res.kind === "unknown") {
+        res = await provider.tryAuthorize(req);
+        this.logCall("authorize", label(res));
+      }
       const now = new Date().toISOString();
+      const failure = res.kind === "done" ? null : res.kind === "refused" ? res.error : this.doubts.abandonedError();
       this.ctx.storage.sql.exec(
         `INSERT INTO payment VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        input.paymentId, input.orderId, input.userId, res.ok ? "authorized" : "failed", input.amount.amount, input.amount.currency,
-        provider.name, res.ok ? res.value.providerRef : null, res.ok ? (res.value.last4 ?? null) : null,
-        res.ok ? null : res.error.code, res.ok ? null : (res.error.detail ?? null), now, now,
+        input.paymentId, input.orderId, input.userId, failure ? "failed" : "authorized", input.amount.amount, input.amount.currency,
+        provider.name, res.kind === "done" ? res.value.providerRef : null, res.kind === "done" ? (res.value.last4 ?? null) : null,
+        failure?.code ?? null, failure?.detail ?? null, now, now,
       );
+      if (res.kind !== "unknown") this.doubts.resolve(this.events.pending() === 0);
       return this.outcome(this.mustRow(), false, true);
     });
   }
 
-  /** capture / void / refund: idempotent, the provider is called only on the real transition. */
+  /**
+   * capture / void / refund: idempotent, the provider is called only on the real transition.
+   * Throws when the provider's answer was lost and its record cannot be read: the caller retries.
+   */
   operate(paymentId: string, op: Op): Promise<PaymentOutcome> {
     return this.serial(async () => {
       const row = this.row();
@@ -75,15 +109,8 @@ export class PaymentDO extends TracedDurableObject<PaymentsEnv> {
       const rule = OPS[op];
       const status = row.status as PaymentStatus;
       if (rule.done.includes(status)) return this.outcome(row, true);
-      if (status !== rule.from) return { result: fail("CONFLICT", `The payment is ${status} and cannot be ${op === "void" ? "voided" : `${op}d`}.`), record: toRecord(row), changed: false };
-      const provider = providerFor(this.env, row.provider);
-      const req = { providerRef: row.provider_ref ?? "", amount: { amount: row.amount, currency: row.currency }, idempotencyKey: `edgeshop-${paymentId}-${op}` };
-      const res = op === "capture" ? await provider.capture(req) : op === "void" ? await provider.void(req) : await provider.refund(req);
-      this.logCall(op, res.ok ? "ok" : res.error.code);
-      // A failed capture/void/refund leaves the state as it was, so the caller can retry with the same key.
-      if (!res.ok) return { result: res, record: toRecord(row), changed: false };
-      this.setStatus(rule.to);
-      return this.outcome(this.mustRow(), true, true);
+      if (status !== rule.from) return { result: fail("CONFLICT", `The payment is ${status} and cannot be ${verb(op)}.`), record: toRecord(row), changed: false };
+      return this.perform(row, op);
     });
   }
 
@@ -114,6 +141,60 @@ export class PaymentDO extends TracedDurableObject<PaymentsEnv> {
     return this.ctx.storage.sql.exec<{ op: string; outcome: string }>("SELECT op, outcome FROM provider_calls ORDER BY seq").toArray();
   }
 
+  /** Sends what the outbox holds, then looks for the hold of an authorization whose answer was lost. Idempotent. */
+  override async alarm(): Promise<void> {
+    await this.publish();
+    await this.serial(() => this.doubts.settle(this.env, (op, outcome) => this.logCall(op, outcome)));
+  }
+
+  /**
+   * One capture/void/refund at the provider. Anything but `done` is checked against the provider's
+   * record: a refusal may only mean that an earlier call whose answer was lost already did it, and
+   * an unknown outcome is never taken for a failure.
+   */
+  private async perform(row: PaymentRow, op: Op): Promise<PaymentOutcome> {
+    const rule = OPS[op];
+    const provider = providerFor(this.env, row.provider);
+    const providerRef = row.provider_ref ?? "";
+    for (let attempt = 1; ; attempt++) {
+      const req = { providerRef, amount: { amount: row.amount, currency: row.currency }, idempotencyKey: this.keyFor(row.id, op) };
+      const res = op === "capture" ? await provider.tryCapture(req) : op === "void" ? await provider.tryVoid(req) : await provider.tryRefund(req);
+      this.logCall(op, label(res));
+      if (res.kind === "done") {
+        this.setStatus(rule.to);
+        return this.outcome(this.mustRow(), true, true);
+      }
+      const truth = await provider.lookup(providerRef);
+      this.logCall("lookup", truth.kind === "done" ? truth.value.providerStatus : label(truth));
+      const path = truth.kind === "done" && truth.value.status !== "other" ? pathTo(row.status as PaymentStatus, truth.value.status) : null;
+      const what = res.kind === "refused" ? `was refused (${res.error.detail ?? res.error.code})` : `has no known outcome (${res.detail})`;
+      if (!path) {
+        const state = truth.kind === "done" ? `is ${truth.value.providerStatus}` : `could not be read (${label(truth)})`;
+        throw new Error(`payment ${row.id}: the ${op} ${what} and the provider's record ${state}; try again`);
+      }
+      for (const status of path) this.setStatus(status);
+      const now = this.mustRow();
+      const status = now.status as PaymentStatus;
+      if (status === rule.to || rule.done.includes(status)) return this.outcome(now, true, path.length > 0);
+      if (status !== rule.from) return { result: fail("CONFLICT", `The payment is ${status} and cannot be ${verb(op)}.`), record: toRecord(now), changed: true };
+      // The provider holds the payment as it was: this call did nothing.
+      if (res.kind === "refused") return { result: { ok: false, error: res.error }, record: toRecord(now), changed: false };
+      // Lost, yet not applied: perhaps a 500 the provider saved under this key and would replay for 24 h. A new key;
+      // safe, since the provider moves a payment through each of these steps once whatever the key.
+      this.rotateKey(op);
+      if (attempt >= 2) throw new Error(`payment ${row.id}: the ${op} ${what} twice and the provider still holds it ${row.status}; try again`);
+    }
+  }
+
+  private keyFor(paymentId: string, op: Op): string {
+    const n = this.ctx.storage.sql.exec<{ attempt: number }>("SELECT attempt FROM provider_keys WHERE op = ?", op).toArray()[0]?.attempt ?? 0;
+    return n === 0 ? `edgeshop-${paymentId}-${op}` : `edgeshop-${paymentId}-${op}-${n}`;
+  }
+
+  private rotateKey(op: Op): void {
+    this.ctx.storage.sql.exec("INSERT INTO provider_keys (op, attempt) VALUES (?, 1) ON CONFLICT (op) DO UPDATE SET attempt = attempt + 1", op);
+  }
+
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(fn);
     this.queue = run.catch(() => undefined);
@@ -132,7 +213,8 @@ export class PaymentDO extends TracedDurableObject<PaymentsEnv> {
 
   private setStatus(status: PaymentStatus): void {
     this.ctx.storage.sql.exec("UPDATE payment SET status = ?, updated_at = ?", status, new Date().toISOString());
-    // Same synchronous block as the status change: the event commits with it.
+    // Same synchronous block as the status change: the event and the alarm that guarantees its sending commit with it,
+    // so a reset before the send below leaves the alarm to send it.
     if (status === "captured" || status === "refunded") {
       const row = this.mustRow();
       this.events.add(
@@ -142,22 +224,21 @@ export class PaymentDO extends TracedDurableObject<PaymentsEnv> {
           `evt_payment_${status}_${row.id}`,
         ),
       );
+      void this.ctx.storage.setAlarm(Date.now() + OUTBOX_RETRY_MS);
       this.ctx.waitUntil(this.publish());
     }
   }
 
-  /** Sends pending domain events; on failure the alarm tries again. */
+  /** Sends pending domain events; on failure the alarm tries again. Once nothing is left to do, the alarm goes. */
   private async publish(): Promise<void> {
     try {
       await this.events.flush(this.env.EVENTS_QUEUE);
     } catch (err) {
       console.error(JSON.stringify({ level: "error", msg: "payment: publishing events failed", error: String(err) }));
-      await this.ctx.storage.setAlarm(Date.now() + 5_000);
+      await this.ctx.storage.setAlarm(Date.now() + OUTBOX_RETRY_MS);
+      return;
     }
-  }
-
-  override async alarm(): Promise<void> {
-    await this.publish();
+    if (this.events.pending() === 0 && !this.doubts.open()) await this.ctx.storage.deleteAlarm();
   }
 
   private logCall(op: string, outcome: string): void {

@@ -30,6 +30,19 @@ export const OPS: Record<Op, { from: PaymentStatus; to: PaymentStatus; done: Pay
   refund: { from: "captured", to: "refunded", done: ["refunded"] },
 };
 
+/**
+ * The statuses a payment passes through to reach the one its provider reports (read back after
+ * a lost answer), or null when it cannot get there: the provider and edgeshop disagree.
+ */
+export function pathTo(from: PaymentStatus, to: PaymentStatus): PaymentStatus[] | null {
+  if (from === to) return [];
+  const paths: Partial<Record<PaymentStatus, Partial<Record<PaymentStatus, PaymentStatus[]>>>> = {
+    authorized: { captured: ["captured"], refunded: ["captured", "refunded"], voided: ["voided"] },
+    captured: { refunded: ["refunded"] },
+  };
+  return paths[from]?.[to] ?? null;
+}
+
 /** What each webhook event type may change: only from `from`, to `to`. */
 export const WEBHOOK_MOVES: Record<WebhookEvent["type"], { from: PaymentStatus; to: PaymentStatus }> = {
   "payment.captured": { from: "authorized", to: "captured" },

@@ -2,12 +2,15 @@
  * Global setup of the `payments` test project: a fake Stripe on a loopback
  * HTTP port (tests/support/fake-stripe.ts behind node:http), so the payments
  * Worker's Stripe provider is exercised over real HTTP, exactly as it talks
- * to api.stripe.com. Tests read what Stripe saw with `GET /__calls` and
- * simulate an outage with `POST /__fail?n=N`.
+ * to api.stripe.com. Tests read what Stripe saw with `GET /__calls`, the
+ * PaymentIntents of a payment with `GET /__intents?payment_id=ID`, simulate an
+ * outage with `POST /__fail?n=N` (500 before Stripe acts, nothing saved), and a
+ * lost answer with `POST /__fail?n=N&mode=after|saved|drop` (`FakeStripeFault`:
+ * a drop destroys the socket after Stripe acted).
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { TestProject } from "vitest/node";
-import { FakeStripe } from "../support/fake-stripe.ts";
+import { FakeStripe, FakeStripeDrop, type FakeStripeFault } from "../support/fake-stripe.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -36,8 +39,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
         res.end(JSON.stringify(stripe.calls));
         return;
       }
+      if (url.pathname === "/__intents") {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify(stripe.intentsFor(url.searchParams.get("payment_id") ?? "")));
+        return;
+      }
       if (url.pathname === "/__fail") {
-        stripe.failNext = Number(url.searchParams.get("n") ?? "1");
+        const n = Number(url.searchParams.get("n") ?? "1");
+        const mode = url.searchParams.get("mode");
+        if (mode === "after" || mode === "saved" || mode === "drop") stripe.fail(mode satisfies FakeStripeFault, n);
+        else stripe.failNext = n;
         res.writeHead(204).end();
         return;
       }
@@ -50,7 +61,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
       res.writeHead(response.status, out);
       res.end(await response.text());
     })().catch((err: unknown) => {
-      res.writeHead(500).end(String(err));
+      if (err instanceof FakeStripeDrop) res.socket?.destroy();
+      else res.writeHead(500).end(String(err));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -39,6 +39,14 @@ export async function compensate(h: SagaHost): Promise<void> {
     if (v.ok) {
       s.payment = v.value;
       s.pay = "voided";
+    } else if (v.error.code === "CONFLICT") {
+      // Too late to void: the payment was captured (a capture whose answer was lost, or the provider's own), so it is
+      // refunded below; retrying the void would be refused forever.
+      const p = await h.env.PAYMENTS.getPayment(s.paymentId);
+      if (p?.status !== "captured" && p?.status !== "refunded") throw new Error(`void refused: CONFLICT with the payment ${p?.status ?? "missing"}`);
+      const { providerRef: _ref, ...summary } = p;
+      s.payment = summary;
+      s.pay = p.status;
     } else if (s.pay === "maybe") {
       s.pay = "failed"; // no authorisation exists to void
     } else {

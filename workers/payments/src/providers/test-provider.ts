@@ -1,7 +1,7 @@
-import { fail, ok, type Result } from "../../../../shared/errors.ts";
+import type { Result } from "../../../../shared/errors.ts";
 import type { WebhookEvent } from "../../../../shared/schemas/payments.ts";
 import { verifyAndParseWebhook } from "../webhook-signature.ts";
-import type { AuthorizeRequest, PaymentProvider, ProviderAuthorization, ProviderOperation } from "./types.ts";
+import { done, folded, refused, unknown, type AuthorizeRequest, type PaymentProvider, type ProviderAuthorization, type ProviderOperation, type ProviderOutcome, type ProviderPaymentState } from "./types.ts";
 import { own } from "../../../../shared/records.ts";
 
 /** Approving tokens and the last4 they stand for (API.md). */
@@ -13,6 +13,7 @@ const DECLINED: Record<string, string> = {
 };
 
 const PROCESSING_ERROR = "tok_processingError";
+
 
 /**
  * The built-in deterministic provider: the outcome depends on the token only,
@@ -27,29 +28,55 @@ export class TestProvider implements PaymentProvider {
     private readonly webhookSecret: string,
   ) {}
 
-  async authorize(req: AuthorizeRequest): Promise<Result<ProviderAuthorization>> {
+  async tryAuthorize(req: AuthorizeRequest): Promise<ProviderOutcome<ProviderAuthorization>> {
     await this.delay();
     const last4 = own(APPROVED, req.token);
-    if (last4 !== undefined) return ok({ providerRef: `test_${req.paymentId}`, last4 });
+    if (last4 !== undefined) return done({ providerRef: `test_${req.paymentId}`, last4 });
     const declined = DECLINED[req.token];
-    if (declined !== undefined) return fail("PAYMENT_DECLINED", declined);
-    if (req.token === PROCESSING_ERROR) return fail("PAYMENT_PROVIDER_ERROR", "The payment provider could not process the payment.");
-    return fail("PAYMENT_DECLINED", "The payment token is unknown to the payment provider.");
+    if (declined !== undefined) return refused("PAYMENT_DECLINED", declined);
+    // A definite failure: this provider never leaves an outcome in doubt.
+    if (req.token === PROCESSING_ERROR) return refused("PAYMENT_PROVIDER_ERROR", "The payment provider could not process the payment.");
+    return refused("PAYMENT_DECLINED", "The payment token is unknown to the payment provider.");
   }
 
-  async capture(_req: ProviderOperation): Promise<Result<null>> {
+  async tryCapture(_req: ProviderOperation): Promise<ProviderOutcome<null>> {
     await this.delay();
-    return ok(null);
+    return done(null);
   }
 
-  async void(_req: ProviderOperation): Promise<Result<null>> {
+  async tryVoid(_req: ProviderOperation): Promise<ProviderOutcome<null>> {
     await this.delay();
-    return ok(null);
+    return done(null);
+  }
+
+  async tryRefund(req: ProviderOperation): Promise<ProviderOutcome<{ refundRef: string }>> {
+    await this.delay();
+    return done({ refundRef: `test_re_${req.providerRef}` });
+  }
+
+  /** Never needed (no call of this provider ends unknown), and it keeps no state to read. */
+  async lookup(_providerRef: string): Promise<ProviderOutcome<ProviderPaymentState>> {
+    return unknown("The test provider keeps no record of payments.");
+  }
+
+  async findByPaymentId(_paymentId: string): Promise<ProviderOutcome<ProviderPaymentState[]>> {
+    return done([]);
+  }
+
+  async authorize(req: AuthorizeRequest): Promise<Result<ProviderAuthorization>> {
+    return folded(await this.tryAuthorize(req));
+  }
+
+  async capture(req: ProviderOperation): Promise<Result<null>> {
+    return folded(await this.tryCapture(req));
+  }
+
+  async void(req: ProviderOperation): Promise<Result<null>> {
+    return folded(await this.tryVoid(req));
   }
 
   async refund(req: ProviderOperation): Promise<Result<{ refundRef: string }>> {
-    await this.delay();
-    return ok({ refundRef: `test_re_${req.providerRef}` });
+    return folded(await this.tryRefund(req));
   }
 
   parseWebhook(rawBody: string, signatureHeader: string | null, nowSeconds: number): Promise<Result<WebhookEvent>> {
