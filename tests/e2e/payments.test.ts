@@ -242,6 +242,18 @@ describe("POST /v1/webhooks/payments", () => {
     expect(await payments().getPayment(input.paymentId)).toMatchObject({ status: "refunded" });
   });
 
+  it("a refund event redelivered after the payment was refunded still names the order to end (an earlier delivery may have failed before telling it)", async () => {
+    const { input } = await authorized();
+    await payments().capture(input.paymentId);
+    // As when the first delivery refunded the PaymentDO and then failed (its Postgres transaction rolled back): the payment is refunded, the event unrecorded.
+    await payments().refund(input.paymentId);
+    const body = event(input.paymentId, input.orderId, "payment.refunded");
+    expect(await payments().handleWebhook(body, await signWebhook(SECRET, body, now()))).toStrictEqual({
+      ok: true,
+      value: { received: true, duplicate: false, refunded: { orderId: input.orderId, paymentId: input.paymentId } },
+    });
+  });
+
   it("cancels a paid order whose payment the provider refunded in full, returning its stock, before the webhook is acknowledged", async () => {
     const c = await customer();
     const [v] = await product(admin, [5]);

@@ -105,8 +105,12 @@ class PaymentsServiceBase extends DomainService<PaymentsEnv> {
     }
     console.log(JSON.stringify({ level: "info", worker: "payments", msg: "webhook", eventId: event.id, type: event.type, duplicate }));
     if (outcome) reportUnappliedWebhook(event, outcome);
-    // A refund this event applied ends its order; the caller does that at once (the events queue retries it).
-    const refunded = event.type === "payment.refunded" && outcome?.applied ? { orderId: event.data.orderId, paymentId: event.data.paymentId } : undefined;
+    // A refunded payment ends its order; the caller does that at once (the events queue retries it). Also when this
+    // delivery found the payment refunded already: an earlier one may have refunded it and then failed before the
+    // order was told (its Postgres transaction rolled back), and ending an order twice changes nothing.
+    // The payment's own order, not the event's: an event naming another order is not applied.
+    const record = outcome?.record;
+    const refunded = event.type === "payment.refunded" && record?.status === "refunded" ? { orderId: record.orderId, paymentId: record.id } : undefined;
     return ok({ received: true, duplicate, ...(refunded ? { refunded } : {}) });
   }
 
