@@ -113,10 +113,16 @@ export class OrderDO extends TracedDurableObject<OrdersEnv> {
     return ok(null);
   }
 
-  /** Asked by the CartDO about a checkout stuck in flight: false when this order never started. */
+  /**
+   * Asked by the CartDO about a checkout stuck in flight: false when this
+   * order never started. A started one is this object's own alarm's to finish,
+   * with its backoff (the CartDO asks every few seconds, and running the saga
+   * on each ask would call a recovering dependency that often); the ask only
+   * makes sure the alarm is set, should a reset have lost it.
+   */
   async recover(): Promise<boolean> {
     if (!loadState(this.ctx.storage.sql)) return false;
-    await this.alarm();
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
     return true;
   }
 
