@@ -30,9 +30,12 @@ export const JOIN_TIMEOUT_MS = 8_000;
 
 /** One load per key at a time; see joinOrLoad for how joiners stay safe. */
 export class SingleFlight<T> {
-  private readonly inFlight = new Map<string, Promise<T>>();
+  private readonly inFlight = new Map<string, { promise: Promise<T>; startedAt: number }>();
 
-  constructor(private readonly joinTimeoutMs = JOIN_TIMEOUT_MS) {}
+  constructor(
+    private readonly joinTimeoutMs = JOIN_TIMEOUT_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /**
    * After an invalidation: loads in flight still answer their own callers,
@@ -47,13 +50,21 @@ export class SingleFlight<T> {
     return this.inFlight.has(key);
   }
 
-  run(key: string, load: () => Promise<T>, waitUntil?: (p: Promise<unknown>) => void): Promise<T> {
+  /**
+   * `load`'s value, or that of the load of `key` in flight when it started
+   * less than `maxJoinAgeMs` ago. An older one may have read what a write
+   * since replaced (a write elsewhere, which `detach` in this isolate never
+   * hears of), so a cache whose answers must be at most so old does not join
+   * it: it starts a load of its own, which later callers join instead.
+   */
+  run(key: string, load: () => Promise<T>, waitUntil?: (p: Promise<unknown>) => void, maxJoinAgeMs = Number.POSITIVE_INFINITY): Promise<T> {
     const pending = this.inFlight.get(key);
-    if (pending) return joinOrLoad(pending, load, this.joinTimeoutMs);
+    if (pending && this.now() - pending.startedAt < maxJoinAgeMs) return joinOrLoad(pending.promise, load, this.joinTimeoutMs);
+    const startedAt = this.now();
     const started = load().finally(() => {
-      if (this.inFlight.get(key) === started) this.inFlight.delete(key);
+      if (this.inFlight.get(key)?.promise === started) this.inFlight.delete(key);
     });
-    this.inFlight.set(key, started);
+    this.inFlight.set(key, { promise: started, startedAt });
     waitUntil?.(started.catch(() => undefined));
     return started;
   }

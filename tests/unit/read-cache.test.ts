@@ -87,6 +87,22 @@ describe("ReadCache", () => {
     expect(results).toStrictEqual(Array.from({ length: 10 }, () => ({ ok: true, value: json(doc) })));
   });
 
+  it("does not join a load that started a TTL ago or more: a read after a write elsewhere must not get what it read before", async () => {
+    const { cache, advance } = cacheWithClock();
+    const slow = heldLoad({ key: "products/1", skus: ["A"], version: 1 });
+    const first = cache.read("products/1", TTL, slow.load, skusOf);
+    advance(TTL); // the old load is still waiting on a slow StockDO, say, while an admin's write elsewhere finishes
+    const fresh = loader("products/1", ["A"]);
+    expect(await cache.read("products/1", TTL, fresh.load, skusOf)).toStrictEqual(fresh.body(1));
+    // A read right after joins the younger load, not the old one (whose answer goes to its own caller only).
+    slow.resolve();
+    expect(await first).toStrictEqual({ ok: true, value: json({ key: "products/1", skus: ["A"], version: 1 }) });
+    expect([slow.calls, fresh.calls]).toStrictEqual([1, 1]);
+    // Finishing last, the old load did not replace the younger entry.
+    expect(await cache.read("products/1", TTL, fresh.load, skusOf)).toStrictEqual(fresh.body(1));
+    expect(fresh.calls).toBe(1);
+  });
+
   it("invalidateSkus drops exactly the entries that show one of the SKUs", async () => {
     const { cache } = cacheWithClock();
     const a = loader("products/a", ["A1", "A2"]);

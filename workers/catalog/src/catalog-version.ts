@@ -107,7 +107,8 @@ export async function currentVersion(db: () => Database, ttlMs: number, waitUnti
     if (age >= ttlMs / 2 && waitUntil && !versionLoads.busy("version")) void versionLoads.run("version", () => loadVersion(db, ttlMs / 2), waitUntil).catch(() => undefined);
     return String(known.version);
   }
-  return versionLoads.run("version", () => loadVersion(db, ttlMs), waitUntil);
+  // A read of the version that started a TTL ago or more may predate a bump whose commit wait is over: not joined.
+  return versionLoads.run("version", () => loadVersion(db, ttlMs), waitUntil, ttlMs);
 }
 
 /** The version from this colo's Cache API when younger than `freshMs` and not news to this isolate, else from Postgres. */

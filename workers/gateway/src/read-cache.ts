@@ -15,7 +15,8 @@ import type { AppEnv } from "./context.ts";
  *   the commit wait of admin writes (`commitWait`) outlasts;
  * - stock changes and admin writes that pass through this isolate drop the
  *   entries they touch at once (`invalidateSkus`, `clear`).
- * Concurrent misses of one key share one fetch.
+ * Concurrent misses of one key share one fetch, if it started less than a
+ * TTL ago (an older one could be older than the commit wait allows for).
  */
 
 interface Entry {
@@ -47,7 +48,7 @@ export class ReadCache {
   private readonly entries = new Map<string, Entry>();
   /** SKU -> keys of the entries showing it, so an invalidation touches only those. */
   private readonly keysBySku = new Map<string, Set<string>>();
-  private readonly loads = new SingleFlight<Result<Uint8Array<ArrayBuffer>>>();
+  private readonly loads: SingleFlight<Result<Uint8Array<ArrayBuffer>>>;
   /**
    * Invalidation clock: a fetch that started before an invalidation of one of
    * its SKUs (or a clear) must not store its possibly older result.
@@ -62,7 +63,9 @@ export class ReadCache {
   constructor(
     private readonly now: () => number = Date.now,
     private readonly maxBytes = MAX_BYTES,
-  ) {}
+  ) {
+    this.loads = new SingleFlight(undefined, now);
+  }
 
   /**
    * The cached JSON for `key` (UTF-8), or `load`'s value serialised, stored
@@ -78,7 +81,8 @@ export class ReadCache {
   ): Promise<Result<Uint8Array<ArrayBuffer>>> {
     const hit = this.peek(key, ttlMs);
     if (hit) return { ok: true, value: hit.bytes };
-    return this.loads.run(key, () => this.fetch(key, load, skusOf, route), waitUntil);
+    // A load older than the TTL is not joined: its answer could be older than the commit wait allows for.
+    return this.loads.run(key, () => this.fetch(key, load, skusOf, route), waitUntil, ttlMs);
   }
 
   /** The fresh entry for `key`, if there is one (no load). */
@@ -103,6 +107,8 @@ export class ReadCache {
   }
 
   private store(key: string, entry: Entry): void {
+    // A load that started before the entry held now was fetched (an old one finishing late) never replaces it.
+    if ((this.entries.get(key)?.fetchedAt ?? Number.NEGATIVE_INFINITY) > entry.fetchedAt) return;
     this.drop(key);
     this.entries.set(key, entry);
     this.bytesHeld += entry.bytes.byteLength;
