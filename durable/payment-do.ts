@@ -1,7 +1,7 @@
 import { TracedDurableObject } from "../shared/traced-object.ts";
 import { EventOutbox } from "../shared/event-outbox.ts";
 import { domainEvent } from "../shared/events.ts";
-import { fail, ok, type ErrorCode } from "../shared/errors.ts";
+import { RetryLater, fail, ok, type ErrorCode } from "../shared/errors.ts";
 import type { AuthorizeInput, PaymentStatus, WebhookEvent } from "../shared/schemas/payments.ts";
 import { providerFor } from "../workers/payments/src/providers/index.ts";
 import { outcomeLabel as label } from "../workers/payments/src/providers/types.ts";
@@ -50,6 +50,9 @@ export class PaymentDO extends TracedDurableObject<PaymentsEnv> {
       // Per operation, how many times its idempotency key was replaced (a lost answer the provider may replay as a 500).
       ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS provider_keys (op TEXT PRIMARY KEY, attempt INTEGER NOT NULL)");
       this.doubts.migrate();
+      // Work only the alarm does (an unsent event, a lost authorization's hold to release) must have one: a reset, or
+      // the previous release running this object meanwhile (its alarm only publishes), may have used it up.
+      if ((this.events.pending() > 0 || this.doubts.open()) && (await ctx.storage.getAlarm()) === null) await ctx.storage.setAlarm(Date.now() + 1_000);
     });
   }
 
@@ -170,7 +173,7 @@ export class PaymentDO extends TracedDurableObject<PaymentsEnv> {
       const what = res.kind === "refused" ? `was refused (${res.error.detail ?? res.error.code})` : `has no known outcome (${res.detail})`;
       if (!path) {
         const state = truth.kind === "done" ? `is ${truth.value.providerStatus}` : `could not be read (${label(truth)})`;
-        throw new Error(`payment ${row.id}: the ${op} ${what} and the provider's record ${state}; try again`);
+        throw new RetryLater(`payment ${row.id}: the ${op} ${what} and the provider's record ${state}`);
       }
       for (const status of path) this.setStatus(status);
       const now = this.mustRow();
@@ -182,7 +185,7 @@ export class PaymentDO extends TracedDurableObject<PaymentsEnv> {
       // Lost, yet not applied: perhaps a 500 the provider saved under this key and would replay for 24 h. A new key;
       // safe, since the provider moves a payment through each of these steps once whatever the key.
       this.rotateKey(op);
-      if (attempt >= 2) throw new Error(`payment ${row.id}: the ${op} ${what} twice and the provider still holds it ${row.status}; try again`);
+      if (attempt >= 2) throw new RetryLater(`payment ${row.id}: the ${op} ${what} twice and the provider still holds it ${row.status}`);
     }
   }
 

@@ -150,3 +150,19 @@ export async function orPreviousRelease<T>(method: string, current: () => Promis
     return previous();
   }
 }
+
+/**
+ * Thrown for an expected condition whose outcome is not known yet (a payment
+ * provider's answer lost and not readable back), where the caller's retry is
+ * the control flow: callers of every release already retry a throw, while a
+ * new refusal code would read as a refusal. Its message starts with
+ * `RETRY_LATER_MARK` (a message survives RPC, a class does not), so Sentry
+ * leaves it out (`scrubEvent`): it is logged, not reported as a bug.
+ */
+export const RETRY_LATER_MARK = "[retry later]";
+export class RetryLater extends Error {
+  constructor(detail: string) {
+    super(`${RETRY_LATER_MARK} ${detail}`);
+    this.name = "RetryLater";
+  }
+}

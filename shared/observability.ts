@@ -1,4 +1,5 @@
 import type { CloudflareOptions, ErrorEvent } from "@sentry/cloudflare";
+import { RETRY_LATER_MARK } from "./errors.ts";
 
 /** Bindings every Worker has for error reporting. */
 export interface SentryEnv {
@@ -35,9 +36,12 @@ export function errorText(err: unknown): string {
 /**
  * Removes what must never leave the system: request bodies, cookies, auth
  * headers, query strings, any password/token/address-like field, and a
- * failed query's parameters in an exception's message.
+ * failed query's parameters in an exception's message. Drops (null) an
+ * expected condition thrown for a retry (`RetryLater`): not a bug, and a
+ * provider outage would otherwise report it on every retry of every order.
  */
-export function scrubEvent(event: ErrorEvent): ErrorEvent {
+export function scrubEvent(event: ErrorEvent): ErrorEvent | null {
+  if (event.exception?.values?.some((e) => e.value?.includes(RETRY_LATER_MARK))) return null;
   for (const exception of event.exception?.values ?? []) {
     if (exception.value) exception.value = withoutQueryParams(exception.value);
   }

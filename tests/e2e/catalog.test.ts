@@ -364,6 +364,8 @@ describe("products: per-product cache keys", () => {
       }
       const [row] = await db.select({ deletedAt: products.deletedAt }).from(products).where(eq(products.id, p.id));
       expect(row?.deletedAt).toBeNull();
+      // Still listed, no longer sold (its SKUs stopped taking holds first) until the delete is sent again.
+      expect((await api("GET", `/v1/inventory/${p.variants[0]!.sku}`, { token: admin })).status).toBe(404);
     } finally {
       await pool.end();
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { problemBody, problemResponse, STATUS_BY_CODE } from "../../shared/errors.ts";
+import { problemBody, problemResponse, RetryLater, STATUS_BY_CODE } from "../../shared/errors.ts";
 import { newId, randomHex, randomUuid } from "../../shared/ids.ts";
 import { decodeCursor, decodeSequenceCursor, encodeCursor, encodeSequenceCursor, toPage } from "../../shared/pagination.ts";
 import { hashPassword, PBKDF2_ITERATIONS, PBKDF2_MAX_ITERATIONS, verifyPassword } from "../../shared/password.ts";
@@ -122,6 +122,13 @@ describe("error text in logs and reports", () => {
     expect(errorText(failed)).toBe('Error: Failed query: insert into "addresses" ("id", "line1") values ($1, $2)\nparams: [Filtered]');
     expect(errorText(new Error("plain"))).toBe("Error: plain");
     const event = scrubEvent({ type: undefined, exception: { values: [{ type: "Error", value: failed.message }] } });
-    expect(event.exception?.values?.[0]?.value).toBe('Failed query: insert into "addresses" ("id", "line1") values ($1, $2)\nparams: [Filtered]');
+    expect(event?.exception?.values?.[0]?.value).toBe('Failed query: insert into "addresses" ("id", "line1") values ($1, $2)\nparams: [Filtered]');
+  });
+
+  it("leaves out of Sentry an expected condition thrown for a retry, also after RPC turned it into a plain Error", () => {
+    const thrown = new RetryLater("payment pay_1: the capture has no known outcome");
+    expect(scrubEvent({ type: undefined, exception: { values: [{ type: "RetryLater", value: thrown.message }] } })).toBeNull();
+    expect(scrubEvent({ type: undefined, exception: { values: [{ type: "Error", value: `Error: ${thrown.message}` }] } })).toBeNull();
+    expect(scrubEvent({ type: undefined, exception: { values: [{ type: "Error", value: "a bug" }] } })).not.toBeNull();
   });
 });

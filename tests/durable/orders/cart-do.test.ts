@@ -107,6 +107,9 @@ describe("CartDO", () => {
     // The key's claim throws: the CartDO was reset (or overloaded) mid-call.
     const claim = await checkout({ ...ordersEnv, CART: resetting("beginCheckout") } as unknown as OrdersEnv, uid("usr"), "k1", checkoutInput(), "req-1");
     expect(claim).toStrictEqual(unavailable);
+    // A bug in the claim is not hidden as a 503: it reaches the gateway, which answers 500 and reports it.
+    const buggy = { idFromName: (name: string) => ordersEnv.CART.idFromName(name), get: () => ({ beginCheckout: async () => Promise.reject(new TypeError("x is undefined")) }) };
+    await expect(checkout({ ...ordersEnv, CART: buggy } as unknown as OrdersEnv, uid("usr"), "k1", checkoutInput(), "req-1")).rejects.toThrow("x is undefined");
     // The saga's call throws after the key was claimed: the same answer.
     const userId = uid("usr");
     const v = await stockedVariant(10);

@@ -178,12 +178,6 @@ export async function publishChange(db: Database, version: number, productId: st
   }
 }
 
-/** A change written in a statement of its own (a category): records it, then publishes it. */
-export async function bumpVersion(db: Database, productId: string | null): Promise<void> {
-  const loadedAt = Date.now();
-  await publishChange(db, await recordChange(db, productId), productId, loadedAt);
-}
-
 /**
  * The key part that says which catalog state a document shows: a product's
  * document changes only with that product (`product`), everything else

@@ -10,7 +10,7 @@ import { cartVariantsOf } from "../../../shared/schemas/catalog.ts";
 import { DomainService } from "../../../shared/service.ts";
 import { AVAILABLE_TTL_MS, forgettingChanges } from "./available-cache.ts";
 import { DEFAULT_READ_TTL_MS, cached, type CacheOptions } from "./cache.ts";
-import { bumpVersion, publishChange } from "./catalog-version.ts";
+import { publishChange } from "./catalog-version.ts";
 import { adjustInventory, getInventory, getInventoryLedger, toInventory } from "./inventory.ts";
 import { syncLater } from "./inventory-sync.ts";
 import { createCategory, listCategories, productSummaries, variantInfo } from "./lookups.ts";
@@ -44,9 +44,11 @@ class CatalogServiceBase extends DomainService<CatalogEnv> {
 
   async createCategory(input: CategoryInput): Promise<Result<Category>> {
     const db = this.db();
+    const began = Date.now();
     const r = await createCategory(db, input);
-    if (r.ok) await bumpVersion(db, null);
-    return r;
+    if (!r.ok) return r;
+    await publishChange(db, r.value.version, null, began);
+    return ok(r.value.category);
   }
 
   async listProducts(query: ProductListQuery): Promise<Result<Page<Product>>> {

@@ -6,6 +6,7 @@ import { categories, products, variants } from "../../../shared/db/schema/index.
 import { fail, ok, type Result } from "../../../shared/errors.ts";
 import { newId } from "../../../shared/ids.ts";
 import type { Category, CategoryInput, VariantInfo } from "../../../shared/schemas/catalog.ts";
+import { recordChange } from "./catalog-version.ts";
 
 /** All categories in creation order (the list is small by nature). */
 export async function listCategories(db: Database): Promise<Category[]> {
@@ -13,11 +14,14 @@ export async function listCategories(db: Database): Promise<Category[]> {
 }
 
 /** Creates a category; 409 SLUG_TAKEN when the slug exists. */
-export async function createCategory(db: Database, input: CategoryInput): Promise<Result<Category>> {
+export async function createCategory(db: Database, input: CategoryInput): Promise<Result<{ category: Category; version: number }>> {
   try {
-    const [row] = await db.insert(categories).values({ id: newId("cat"), name: input.name, slug: input.slug }).returning();
-    if (!row) throw new Error("insert returned no row");
-    return ok({ id: row.id, name: row.name, slug: row.slug });
+    return await db.transaction(async (tx) => {
+      const [row] = await tx.insert(categories).values({ id: newId("cat"), name: input.name, slug: input.slug }).returning();
+      if (!row) throw new Error("insert returned no row");
+      // In the insert's transaction: a category never exists without the version that shows it.
+      return ok({ category: { id: row.id, name: row.name, slug: row.slug }, version: await recordChange(tx, null) });
+    });
   } catch (err) {
     if (isUniqueViolation(err)) return fail("SLUG_TAKEN", `The slug ${input.slug} is taken.`, [{ path: "slug", message: "Slug is taken" }]);
     throw err;

@@ -17,6 +17,16 @@ export async function bodyHash(input: CheckoutInput): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/**
+ * A throw a retry can get past (the object reset by a deploy, overloaded, a
+ * dropped connection: workerd marks these `retryable` or `overloaded`), as
+ * opposed to a bug.
+ */
+function transient(err: unknown): boolean {
+  const e = err as { retryable?: unknown; overloaded?: unknown } | null;
+  return e?.retryable === true || e?.overloaded === true || /\breset\b|overloaded|network connection lost|disconnected/i.test(String(err));
+}
+
 /** A checkout that may or may not have started: the client retries it with its key, which finds out (replay, 409 or a start). */
 function unavailable(requestId: string): CheckoutOutcome {
   return {
@@ -42,6 +52,8 @@ export async function checkout(env: OrdersEnv, userId: string, key: string, inpu
   try {
     begun = await cart.beginCheckout(key, hash, requestId);
   } catch (err) {
+    // A bug is a bug (a 500, reported); what a retry gets past is a 503.
+    if (!transient(err)) throw err;
     // Had the key been claimed before the throw, the CartDO's alarm frees it once it is stale (no OrderDO ever started).
     console.error(JSON.stringify({ level: "error", msg: "checkout: claiming the idempotency key failed", error: String(err) }));
     return unavailable(requestId);

@@ -26,8 +26,9 @@ const adjust = createRoute({
   summary: "Add or remove units on hand (admin)",
   description:
     "With an `Idempotency-Key` header the adjustment is made once: a retry of a request whose answer was lost answers 200 with the stock " +
-    "as it is now and `idempotent-replayed: true`, and the same key with another delta or reason is 422 `IDEMPOTENCY_KEY_REUSED`. Keys are " +
-    "per admin and SKU and kept at least 7 days. Without one, every request is a new adjustment.",
+    "as it is now (not as the first answer showed it) and `idempotent-replayed: true`, and the same key with another delta or reason is 422 " +
+    "`IDEMPOTENCY_KEY_REUSED`. Only adjustments made are remembered: a refused one (409) changed nothing, and the same key may be sent again. " +
+    "Keys are per admin and SKU and kept at least 7 days. Without one, every request is a new adjustment.",
   security: bearer,
   middleware: [requireAuth("admin")] as const,
   request: {
@@ -43,7 +44,15 @@ const adjust = createRoute({
     ...jsonBody(AdjustmentSchema),
   },
   responses: {
-    200: { ...jsonResponse(InventorySchema, "Stock after the adjustment"), headers: { "idempotent-replayed": { $ref: "#/components/headers/IdempotentReplayed" } } },
+    200: {
+      ...jsonResponse(InventorySchema, "Stock after the adjustment"),
+      headers: {
+        "idempotent-replayed": {
+          description: "`true` when an earlier request with the same `Idempotency-Key` made this adjustment (the body is the stock now)",
+          schema: { type: "string", enum: ["true"] },
+        },
+      },
+    },
     ...problems(400, 401, 403, 404, 409, 422),
   },
 });
@@ -71,15 +80,15 @@ export const inventoryRoutes = new OpenAPIHono<AppEnv>()
     const sku = c.req.valid("param").sku;
     const input = c.req.valid("json");
     const key = c.req.valid("header")["idempotency-key"];
-    const once = async () => {
-      if (key === undefined) return c.env.CATALOG.adjustInventoryOnce(sku, input);
-      return c.env.CATALOG.adjustInventoryOnce(sku, input, `${principalOf(c).userId}:${key}`);
-    };
-    // A catalog of the release before has no adjustInventoryOnce: the adjustment is made without the key (a rollout under way).
-    const r = await orPreviousRelease("adjustInventoryOnce", once, async () => {
-      const plain = await c.env.CATALOG.adjustInventory(sku, input);
-      return plain.ok ? ok({ inventory: plain.value, replayed: false }) : plain;
-    });
+    // With a key, a catalog of the release before (no adjustInventoryOnce, a rollout under way) is a 503 to retry, as any
+    // method not rolled out yet is: making the adjustment without its key could make a retry count twice.
+    const r =
+      key === undefined
+        ? await orPreviousRelease("adjustInventoryOnce", () => c.env.CATALOG.adjustInventoryOnce(sku, input), async () => {
+            const plain = await c.env.CATALOG.adjustInventory(sku, input);
+            return plain.ok ? ok({ inventory: plain.value, replayed: false }) : plain;
+          })
+        : await c.env.CATALOG.adjustInventoryOnce(sku, input, `${principalOf(c).userId}:${key}`);
     const done = await settled(c.env, r, [sku]);
     if (!done.ok) return problem(c, done.error);
     return c.json(done.value.inventory, 200, done.value.replayed ? { "idempotent-replayed": "true" } : {});

@@ -15,7 +15,7 @@ const STRIPE_VERSION = "2025-09-30.clover";
  * is unknown (Stripe may still act on it), which the PaymentDO then reads back; without a bound a
  * hung connection would hold the PaymentDO's queue, and the order saga with it.
  */
-export const STRIPE_TIMEOUT_MS = 10_000;
+export const STRIPE_TIMEOUT_MS = 5_000; // two authorize attempts fit the gateway's 15 s checkout timeout with room to spare
 
 const ChargeSchema = z.object({ id: z.string(), amount: z.number(), amount_captured: z.number().optional(), amount_refunded: z.number(), refunded: z.boolean() });
 const IntentSchema = z.object({
