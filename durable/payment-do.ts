@@ -6,7 +6,7 @@ import type { AuthorizeInput, PaymentStatus, WebhookEvent } from "../shared/sche
 import { providerFor } from "../workers/payments/src/providers/index.ts";
 import { outcomeLabel as label } from "../workers/payments/src/providers/types.ts";
 import { DoubtfulAuthorizations } from "../workers/payments/src/doubtful-authorizations.ts";
-import { OPS, WEBHOOK_MOVES, pathTo, toRecord, type Op, type PaymentOutcome, type PaymentRecord, type PaymentRow } from "./payment-state.ts";
+import { OPS, WEBHOOK_MOVES, insertPaymentRow, pathTo, toRecord, type Op, type PaymentOutcome, type PaymentRecord, type PaymentRow } from "./payment-state.ts";
 
 export type { PaymentOutcome, PaymentRecord } from "./payment-state.ts";
 
@@ -86,12 +86,12 @@ export class PaymentDO extends TracedDurableObject<PaymentsEnv> {
       }
       const now = new Date().toISOString();
       const failure = res.kind === "done" ? null : res.kind === "refused" ? res.error : this.doubts.abandonedError();
-      this.ctx.storage.sql.exec(
-        `INSERT INTO payment VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        input.paymentId, input.orderId, input.userId, failure ? "failed" : "authorized", input.amount.amount, input.amount.currency,
-        provider.name, res.kind === "done" ? res.value.providerRef : null, res.kind === "done" ? (res.value.last4 ?? null) : null,
-        failure?.code ?? null, failure?.detail ?? null, now, now,
-      );
+      insertPaymentRow(this.ctx.storage.sql, {
+        id: input.paymentId, order_id: input.orderId, user_id: input.userId, status: failure ? "failed" : "authorized",
+        amount: input.amount.amount, currency: input.amount.currency, provider: provider.name,
+        provider_ref: res.kind === "done" ? res.value.providerRef : null, last4: res.kind === "done" ? (res.value.last4 ?? null) : null,
+        failure_code: failure?.code ?? null, failure_detail: failure?.detail ?? null, created_at: now, updated_at: now,
+      });
       if (res.kind !== "unknown") this.doubts.resolve(this.events.pending() === 0);
       return this.outcome(this.mustRow(), false, true);
     });

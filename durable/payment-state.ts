@@ -23,6 +23,15 @@ export type PaymentRow = {
   provider_ref: string | null; last4: string | null; failure_code: string | null; failure_detail: string | null; created_at: string;
 };
 
+/** Writes the payment's one row, by column name (the PaymentDO and its doubtful authorizations both create it). */
+export function insertPaymentRow(sql: SqlStorage, r: PaymentRow & { updated_at: string }): void {
+  sql.exec(
+    `INSERT INTO payment (id, order_id, user_id, status, amount, currency, provider, provider_ref, last4, failure_code, failure_detail, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    r.id, r.order_id, r.user_id, r.status, r.amount, r.currency, r.provider, r.provider_ref, r.last4, r.failure_code, r.failure_detail, r.created_at, r.updated_at,
+  );
+}
+
 /** Per operation: the status it needs, the status it gives, and the statuses meaning "already done". */
 export const OPS: Record<Op, { from: PaymentStatus; to: PaymentStatus; done: PaymentStatus[] }> = {
   capture: { from: "authorized", to: "captured", done: ["captured", "refunded"] },

@@ -256,7 +256,7 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
       // The newest entry stays whatever its age: its seq orders this SKU's Postgres writes (`snapshot`).
       purge("ledger", `${HOLD_KINDS} AND at < ? AND seq < (SELECT max(seq) FROM ledger)`),
     );
-    const next = this.sql.exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM reservations WHERE state = 'held'").one().at;
+    const next = this.earliestHeldExpiry();
     // A purge backlog runs again at once (after calls waiting meanwhile); else the next due hold, one step away at the soonest,
     // or the copy Postgres is owed, or the purge of closed rows.
     const copyDue = postgresCopyDueAt(this.sql);
@@ -285,7 +285,7 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
         JSON.stringify(expired),
       );
     });
-    this.nextExpiry = this.sql.exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM reservations WHERE state = 'held'").one().at;
+    this.nextExpiry = this.earliestHeldExpiry();
   }
 
   /**
@@ -294,7 +294,7 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
    * transaction and the alarm write, left work that only the alarm does.
    */
   private async keepAlarmSet(): Promise<void> {
-    const due = earliest(this.sql.exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM reservations WHERE state = 'held'").one().at, postgresCopyDueAt(this.sql));
+    const due = earliest(this.earliestHeldExpiry(), postgresCopyDueAt(this.sql));
     if (due !== null) await this.scheduleAlarm(due);
   }
 
@@ -319,6 +319,11 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
     if (r.state !== "held") return; // an expired hold gave its units back when it expired
     this.sql.exec("UPDATE stock SET reserved = reserved - ? WHERE id = 1", r.qty);
     this.log("release", r.qty, "released", reservationId);
+  }
+
+  /** When the first held reservation expires (null: none held). */
+  private earliestHeldExpiry(): number | null {
+    return this.sql.exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM reservations WHERE state = 'held'").one().at;
   }
 
   private row(): StockRow | null {

@@ -1,5 +1,6 @@
 import type { DomainError } from "../../../shared/errors.ts";
 import type { AuthorizeInput } from "../../../shared/schemas/payments.ts";
+import { insertPaymentRow } from "../../../durable/payment-state.ts";
 import { providerFor, type ProviderConfig } from "./providers/index.ts";
 import { outcomeLabel } from "./providers/types.ts";
 
@@ -78,10 +79,10 @@ export class DoubtfulAuthorizations {
     if (row && row.status !== "failed") return this.resolve(false);
     if (!row) {
       const now = new Date().toISOString();
-      sql.exec(
-        "INSERT INTO payment VALUES (?, ?, ?, 'failed', ?, ?, ?, NULL, NULL, 'PAYMENT_PROVIDER_ERROR', ?, ?, ?)",
-        d.payment_id, d.order_id, d.user_id, d.amount, d.currency, d.provider, ABANDONED, now, now,
-      );
+      insertPaymentRow(sql, {
+        id: d.payment_id, order_id: d.order_id, user_id: d.user_id, status: "failed", amount: d.amount, currency: d.currency, provider: d.provider,
+        provider_ref: null, last4: null, failure_code: "PAYMENT_PROVIDER_ERROR", failure_detail: ABANDONED, created_at: now, updated_at: now,
+      });
     }
     const provider = providerFor(env, d.provider);
     const found = await provider.findByPaymentId(d.payment_id);
