@@ -79,8 +79,10 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
     if (!stock || stock.retired) return { ok: false, reason: "unknown", available: 0 };
     const existing = this.reservation(reservationId);
     if (existing) {
-      if (existing.state === "held" || existing.state === "committed") return { ok: true, expiresAt: existing.expires_at, snapshot: this.snapshot() };
-      return { ok: false, reason: "closed", available: this.snapshot().available };
+      if (existing.state !== "held" && existing.state !== "committed") return { ok: false, reason: "closed", available: this.snapshot().available };
+      // A retry asks for what the first call asked for; another quantity under the id is a caller's bug, not a retry.
+      if (existing.qty !== qty) return { ok: false, reason: "mismatch", available: this.snapshot().available };
+      return { ok: true, expiresAt: existing.expires_at, snapshot: this.snapshot() };
     }
     const available = stock.on_hand - stock.reserved;
     if (!Number.isInteger(qty) || qty < 1 || qty > available) return { ok: false, reason: "insufficient", available };
@@ -198,11 +200,17 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
     return { ok: true, changed: true, snapshot: this.snapshot() };
   }
 
-  /** Returns sold units to stock (a cancelled order), once per operation id. */
+  /**
+   * Returns sold units to stock (a cancelled order), once per operation id; the
+   * same id with another quantity is refused (`mismatch`).
+   */
   async restock(operationId: string, qty: number, reason: string): Promise<StockOutcome<{ changed: boolean }>> {
     const stock = this.row();
     if (!stock) return { ok: false, reason: "unknown", available: 0 };
-    if (this.seenOperation(operationId)) {
+    const body = JSON.stringify([qty]);
+    const seen = this.sql.exec<{ body: string | null }>("SELECT body FROM operations WHERE id = ?", operationId).toArray()[0];
+    if (seen) {
+      if (seen.body !== null && seen.body !== body) return { ok: false, reason: "mismatch", available: this.snapshot().available };
       await this.keepAlarmSet(); // the first call may have failed to set it
       return { ok: true, changed: false, snapshot: this.snapshot() };
     }
@@ -210,7 +218,7 @@ export class StockDO extends TracedDurableObject<CatalogEnv> {
     const now = Date.now();
     const copyDue = this.ctx.storage.transactionSync(() => {
       this.sql.exec("UPDATE stock SET on_hand = on_hand + ?, sold = sold - ? WHERE id = 1", qty, qty);
-      this.sql.exec("INSERT INTO operations (id, at) VALUES (?, ?)", operationId, now);
+      this.sql.exec("INSERT INTO operations (id, at, body) VALUES (?, ?, ?)", operationId, now, body);
       return owePostgresCopy(this.sql, this.log("restock", qty, reason, operationId), now);
     });
     await this.scheduleAlarm(copyDue);

@@ -67,6 +67,16 @@ describe("StockDO", () => {
     expect(await ledgerKinds(stub)).toStrictEqual(["init", "reserve", "commit"]);
   });
 
+  it("refuses a reservation id used before with another quantity, holding only what the first call asked", async () => {
+    const { stub } = await fresh("reserveKey", 10);
+    expect(await stub.reserve("r1", 2, 60)).toMatchObject({ ok: true });
+    expect(await stub.reserve("r1", 5, 60)).toStrictEqual({ ok: false, reason: "mismatch", available: 8 });
+    await stub.commit("r1");
+    expect(await stub.reserve("r1", 3, 60)).toStrictEqual({ ok: false, reason: "mismatch", available: 8 });
+    expect(await stub.reserve("r1", 2, 60)).toMatchObject({ ok: true });
+    expect(await assertInvariant(stub)).toMatchObject({ onHand: 8, sold: 2, reserved: 0 });
+  });
+
   it("a release before the reserve leaves a tombstone, so a late reserve holds nothing", async () => {
     const { stub } = await fresh("tomb", 5);
     expect(await stub.release("late")).toMatchObject({ ok: true, changed: false });
@@ -264,6 +274,7 @@ describe("StockDO", () => {
     expect(await stub.restock("cancel-1", 3, "too many")).toMatchObject({ ok: false, reason: "insufficient" });
     expect(await stub.restock("cancel-1", 2, "order cancelled")).toMatchObject({ ok: true, changed: true });
     expect(await stub.restock("cancel-1", 2, "order cancelled")).toMatchObject({ ok: true, changed: false });
+    expect(await stub.restock("cancel-1", 1, "order cancelled")).toStrictEqual({ ok: false, reason: "mismatch", available: 5 });
     expect(await assertInvariant(stub)).toMatchObject({ onHand: 5, sold: 0 });
   });
 
@@ -465,6 +476,15 @@ describe("reserveAll (multi-SKU, all or nothing)", () => {
     expect(again).toStrictEqual(first);
     expect((await stubFor(a.sku).snapshot()).reserved).toBe(2);
     expect((await stubFor(b.sku).snapshot()).reserved).toBe(2);
+  });
+
+  it("refuses a reservation id used before with other quantities, and holds nothing under it", async () => {
+    const a = await fresh("mmA", 5);
+    const b = await fresh("mmB", 5);
+    expect((await reserveAll(stockOf, "cart-mm", [{ sku: a.sku, quantity: 1 }, { sku: b.sku, quantity: 1 }], 60)).ok).toBe(true);
+    const r = await reserveAll(stockOf, "cart-mm", [{ sku: a.sku, quantity: 1 }, { sku: b.sku, quantity: 2 }], 60);
+    expect(r).toMatchObject({ ok: false, error: { code: "CONFLICT" } });
+    for (const s of [a, b]) expect((await assertInvariant(s.stub)).reserved).toBe(0);
   });
 
   it("names an unknown SKU with UNKNOWN_SKU and holds nothing", async () => {

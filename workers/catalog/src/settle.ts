@@ -79,6 +79,7 @@ export async function restockAll(stockOf: StockOf, operationId: string, items: S
     if (r.ok) {
       if (r.changed) changed.push(r.snapshot);
     } else if (r.reason === "unknown") unknown.push(line.sku);
+    else if (r.reason === "mismatch") refused.push({ path: line.sku, message: `${line.sku}: operation ${operationId} returned another quantity before` });
     else refused.push({ path: line.sku, message: `${line.sku}: cannot return ${line.quantity} units that were not sold` });
   });
   if (unknown.length > 0) return { result: fail("UNKNOWN_SKU", `Unknown SKU: ${unknown.join(", ")}.`), changed };

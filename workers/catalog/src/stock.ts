@@ -89,6 +89,7 @@ export async function reserveAll(stockOf: StockOf, reservationId: string, items:
   if (!refusal) return ok({ expiresAt: new Date(expiresAt).toISOString() });
   if (!(await releaseQuietly(stockOf, reservationId, touched))) return fail("SERVICE_UNAVAILABLE", MAYBE_HELD);
   if (refusal.reason === "closed") return fail("CONFLICT", "This reservation was already released or expired.");
+  if (refusal.reason === "mismatch") return fail("CONFLICT", "This reservation id was used before with other quantities.");
   return explainFailure(stockOf, lines, failedAt, refusal);
 }
 
