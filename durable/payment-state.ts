@@ -34,7 +34,8 @@ export function insertPaymentRow(sql: SqlStorage, r: PaymentRow & { updated_at: 
 
 /** Per operation: the status it needs, the status it gives, and the statuses meaning "already done". */
 export const OPS: Record<Op, { from: PaymentStatus; to: PaymentStatus; done: PaymentStatus[] }> = {
-  capture: { from: "authorized", to: "captured", done: ["captured", "refunded"] },
+  // Not `refunded`: a capture retried after the provider refunded must fail the checkout, not mark the order paid.
+  capture: { from: "authorized", to: "captured", done: ["captured"] },
   void: { from: "authorized", to: "voided", done: ["voided", "failed"] },
   refund: { from: "captured", to: "refunded", done: ["refunded"] },
 };

@@ -123,6 +123,8 @@ describe("PaymentsService (RPC)", () => {
     expect(await payments().voidAuthorization(input.paymentId)).toMatchObject({ ok: false, error: { code: "CONFLICT" } });
     const refunds = await Promise.all([payments().refund(input.paymentId), payments().refund(input.paymentId)]);
     for (const r of refunds) expect(r).toMatchObject({ ok: true, value: { status: "refunded" } });
+    // A capture retried after a refund (its first answer lost, the provider refunding meanwhile) must not read as paid.
+    expect(await payments().capture(input.paymentId)).toMatchObject({ ok: false, error: { code: "CONFLICT", detail: "The payment is refunded and cannot be captured." } });
     expect((await payments().providerCalls(input.paymentId)).map((c) => c.op)).toStrictEqual(["authorize", "capture", "refund"]);
     await eventually(async () => expect((await payments().listForOrder(input.orderId)).map((p) => p.status)).toStrictEqual(["refunded"]));
   });
