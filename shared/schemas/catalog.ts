@@ -147,7 +147,8 @@ export const AdjustmentSchema = z
       .int()
       .min(-1_000_000)
       .max(1_000_000)
-      .refine((d) => d !== 0, "delta must not be zero"),
+      .refine((d) => d !== 0, "delta must not be zero")
+      .openapi({ not: { const: 0 }, description: "Units added (positive) or removed (negative); never zero" }),
     reason: singleLine(500),
   })
   .openapi("InventoryAdjustment", { example: { delta: 10, reason: "restock from supplier" } });

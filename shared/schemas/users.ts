@@ -41,7 +41,7 @@ const newPassword = z
     if (n < 8) ctx.addIssue({ code: "custom", message: "Too small: expected at least 8 characters (counted in Unicode NFKC)" });
     if (n > 128) ctx.addIssue({ code: "custom", message: "Too big: expected at most 128 characters (counted in Unicode NFKC)" });
   })
-  .openapi({ minLength: 8, maxLength: 512, description: "8-128 characters (code points) counted in Unicode NFKC form; up to 512 UTF-16 code units as sent" });
+  .openapi({ minLength: 8, maxLength: 128, description: "8-128 characters (code points), counted in Unicode NFKC form (a decomposed accent counts once); as sent, at most 512 UTF-16 code units" });
 
 /**
  * A login's password is only bounded: a wrong one, whatever its length, is

@@ -80,7 +80,8 @@ describe("gateway", () => {
     // A product read, the same read answered from the gateway's cache, a list and a 404 alike: a cache in front of
     // clients may not serve any of them without asking, so none shows an old price or a deleted product.
     const admin = await adminToken();
-    const categoryId = (await api<{ items: { id: string }[] }>("GET", "/v1/categories")).body.items[0]?.id ?? "";
+    const slug = unique("nocache");
+    const categoryId = (await api<{ id: string }>("POST", "/v1/categories", { token: admin, body: { name: "No cache", slug } })).body.id;
     const sku = unique("NOCACHE").toUpperCase();
     const created = await api<{ id: string }>("POST", "/v1/products", { token: admin, body: { title: "No cache", description: "", categoryId, variants: [{ sku, title: "One", price: { amount: 100, currency: "USD" }, initialStock: 1 }] } });
     expect(created.status).toBe(201);
@@ -173,9 +174,10 @@ describe("gateway", () => {
 
   it("documents what every operation may answer besides its own responses, and the headers every response carries", async () => {
     type Response = { $ref?: string; headers?: Record<string, { $ref: string }> };
-    type Operation = { requestBody?: unknown; parameters?: { in: string; name: string }[]; responses: Record<string, Response> };
+    type Operation = { operationId?: string; requestBody?: unknown; parameters?: { in: string; name: string }[]; responses: Record<string, Response> };
     type Doc = { paths: Record<string, Record<string, Operation>>; components: Record<string, Record<string, unknown>> };
     const spec = (await api<Doc>("GET", "/v1/openapi.json")).body;
+    const operationIds: string[] = [];
     const refs = JSON.stringify(spec).match(/"#\/components\/[^"]+"/g) ?? [];
     for (const r of new Set(refs)) {
       const [, kind, name] = JSON.parse(r).split("/").slice(1) as string[];
@@ -188,13 +190,18 @@ describe("gateway", () => {
         expect(op.responses["429"], name).toBeDefined();
         expect(op.responses["503"], name).toBeDefined();
         expect(op.responses["500"], name).toStrictEqual({ $ref: "#/components/responses/InternalError" });
-        expect([op.responses["413"] !== undefined, op.responses["415"] !== undefined], name).toStrictEqual([op.requestBody !== undefined, op.requestBody !== undefined]);
+        // Every request's body is checked (size, content coding), whether or not the operation reads one.
+        expect([op.responses["413"], op.responses["415"]], name).toStrictEqual([{ $ref: "#/components/responses/PayloadTooLarge" }, { $ref: "#/components/responses/UnsupportedMediaType" }]);
+        operationIds.push(op.operationId ?? `(none on ${name})`);
         for (const [status, response] of Object.entries(op.responses)) {
           if (response.$ref) continue;
           expect(Object.keys(response.headers ?? {}), `${name} ${status}`).toEqual(expect.arrayContaining(["x-request-id", "x-edgeshop-version"]));
         }
       }
     }
+    expect(new Set(operationIds).size).toBe(operationIds.length);
+    expect(spec.paths["/v1/products/{id}"]!.get!.operationId).toBe("getProductsById");
+    expect(spec.components.headers).toMatchObject({ RequestId: { required: true }, Version: { required: true } });
     expect(spec.paths["/v1/checkout"]!.post!.responses["201"]!.headers!["idempotent-replayed"]).toStrictEqual({ $ref: "#/components/headers/IdempotentReplayed" });
     expect(spec.components.responses!.RateLimited).toMatchObject({ headers: { "retry-after": { $ref: "#/components/headers/RetryAfter" } } });
     // API.md fixes /health's services: the document names and requires each.

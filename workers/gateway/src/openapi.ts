@@ -63,8 +63,8 @@ const problemContent = { "application/problem+json": { schema: { $ref: "#/compon
 const STAMPED = { "x-request-id": ref("headers", "RequestId"), "x-edgeshop-version": ref("headers", "Version") };
 
 const HEADERS: Json = {
-  RequestId: { description: "The client's `x-request-id` (1-128 printable ASCII characters) echoed, else a new id", schema: { type: "string" } },
-  Version: { description: "The deployed version id of the gateway that answered", schema: { type: "string" } },
+  RequestId: { description: "The client's `x-request-id` (1-128 printable ASCII characters) echoed, else a new id", required: true, schema: { type: "string" } },
+  Version: { description: "The deployed version id of the gateway that answered", required: true, schema: { type: "string" } },
   RetryAfter: { description: "Seconds to wait before trying again", schema: { type: "integer" } },
   WwwAuthenticate: { description: "How to authenticate: `Bearer realm=\"edgeshop\"` (RFC 9110), on every 401", schema: { type: "string", enum: ['Bearer realm="edgeshop"'] } },
   IdempotentReplayed: { description: "`true` when this is the stored answer to an earlier request with the same `Idempotency-Key`", schema: { type: "string", enum: ["true"] } },
@@ -81,14 +81,30 @@ const RESPONSES: Json = {
 
 const METHODS = new Set(["get", "put", "post", "delete", "patch", "head", "options"]);
 
+const capitalised = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
+
+/** A stable name for code generators: `GET /v1/products/{id}` is `getProductsById`, `POST /v1/checkout` is `postCheckout`. */
+export function operationIdOf(method: string, path: string): string {
+  const words = path
+    .split("/")
+    .filter((segment) => segment !== "" && segment !== "v1")
+    .map((segment) => {
+      const param = /^\{(.+)\}$/.exec(segment);
+      const name = (param ? param[1]! : segment).split(/[^A-Za-z0-9]+/).map(capitalised).join("");
+      return param ? `By${name}` : name;
+    });
+  return method + words.join("");
+}
+
 /**
  * What every operation may answer besides its own responses, added to the
  * generated document in one place rather than to each of the routes: 400 (any
  * path parameter or query is validated, and a URL holding a NUL is refused), 429 (the
  * rate limits cover every route), 503 (a dependency down, or a method not
- * rolled out yet), 500 as problem+json, 413 and 415 where a body is read
- * (for the signed webhooks, which read raw bytes, 415 only for a content
- * coding), and the headers
+ * rolled out yet), 500 as problem+json, 413 and 415 (every request's body is
+ * checked, whether or not the operation reads one; for the signed webhooks,
+ * which read raw bytes, 415 only for a content coding), an `operationId`, and
+ * the headers
  * every response carries (`idempotent-replayed` too on checkout). A 405 with
  * `Allow` for a wrong method belongs to no operation, so the document's
  * description states it.
@@ -109,8 +125,10 @@ function withCommonResponses<D extends { paths?: unknown; components?: unknown }
       const own503 = op.responses["503"];
       if (!own503 || (own503.content as Json | undefined)?.["application/problem+json"]) op.responses["503"] = ref("responses", "ServiceUnavailable");
       op.responses["500"] = ref("responses", "InternalError");
-      if (op.requestBody) op.responses["413"] ??= ref("responses", "PayloadTooLarge");
-      if (op.requestBody) op.responses["415"] ??= ref("responses", "UnsupportedMediaType");
+      // Every request's body is checked, whether or not the operation reads one.
+      op.responses["413"] ??= ref("responses", "PayloadTooLarge");
+      op.responses["415"] ??= ref("responses", "UnsupportedMediaType");
+      (op as Json).operationId ??= operationIdOf(method, path);
       const replayable = method === "post" && path === "/v1/checkout";
       for (const [status, response] of Object.entries(op.responses)) {
         if ("$ref" in response) continue;
