@@ -43,11 +43,16 @@ export const salesDaily = pgTable(
   (t) => [primaryKey({ columns: [t.day, t.sku, t.currency] })],
 );
 
-/** Messages the queue gave up on after its retries, kept for admins to inspect. */
+/**
+ * Messages the queue gave up on after its retries, kept for admins to inspect
+ * and replay (`POST /v1/admin/dead-letters/{id}/replay`). `replayed_at` is the
+ * first replay that applied the letter; null until then.
+ */
 export const deadLetters = pgTable("dead_letters", {
   id: text("id").primaryKey(),
   queue: text("queue").notNull(),
   body: jsonb("body").notNull(),
   attempts: integer("attempts").notNull(),
   receivedAt: timestamp("received_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+  replayedAt: timestamp("replayed_at", { withTimezone: true, mode: "date" }),
 });

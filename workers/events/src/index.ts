@@ -4,7 +4,8 @@ import { DomainService } from "../../../shared/service.ts";
 import { handleBatch } from "./queue.ts";
 import type { Result } from "../../../shared/errors.ts";
 import type { Page } from "../../../shared/pagination.ts";
-import { listDeadLetterPage, listNotificationPage, salesReport, type DeadLetterView, type ListQuery, type NotificationView, type SalesReport } from "./reports.ts";
+import { replayDeadLetter } from "./replay.ts";
+import { listDeadLetterPage, listNotificationPage, salesReport, type DeadLetterQuery, type DeadLetterView, type ListQuery, type NotificationView, type SalesReport } from "./reports.ts";
 
 /** What the previous release's gateway read in one call, unpaged. */
 const PREVIOUS_RELEASE_LIST_SIZE = 100;
@@ -26,8 +27,13 @@ class EventsServiceBase extends DomainService<EventsEnv> {
     return salesReport(this.db(), from, to);
   }
 
-  async listDeadLetterPage(query: ListQuery): Promise<Result<Page<DeadLetterView>>> {
+  async listDeadLetterPage(query: DeadLetterQuery): Promise<Result<Page<DeadLetterView>>> {
     return listDeadLetterPage(this.db(), query);
+  }
+
+  /** Applies a dead letter's event as the queue would, then marks it replayed (`replayDeadLetter`). Added in this release. */
+  async replayDeadLetter(id: string): Promise<Result<DeadLetterView>> {
+    return replayDeadLetter(this.db(), this.env, id);
   }
 
   /** The previous release's gateway's call (the newest 100, unpaged): kept while a gateway of that release may run. */

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, lt, lte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, isNotNull, isNull, lt, lte, sql } from "drizzle-orm";
 import type { Database } from "../../../shared/db/client.ts";
 import { deadLetters, notifications, salesDaily } from "../../../shared/db/schema/index.ts";
 import { fail, ok, type Result } from "../../../shared/errors.ts";
@@ -97,6 +97,18 @@ export interface DeadLetterView {
   body: unknown;
   attempts: number;
   receivedAt: string;
+  /** When a replay first applied it (`replayDeadLetter`); null until then. */
+  replayedAt: string | null;
+}
+
+/** A `dead_letters` row as admins see it. */
+export function deadLetterView(r: typeof deadLetters.$inferSelect): DeadLetterView {
+  return { id: r.id, queue: r.queue, body: r.body, attempts: r.attempts, receivedAt: r.receivedAt.toISOString(), replayedAt: r.replayedAt?.toISOString() ?? null };
+}
+
+/** `?replayed=`: only letters replayed (true) or not yet (false); absent, all of them. */
+export interface DeadLetterQuery extends ListQuery {
+  replayed?: boolean | undefined;
 }
 
 /**
@@ -104,16 +116,16 @@ export interface DeadLetterView {
  * order, so pages are keyed on the time received (to the millisecond, as the
  * cursor carries it), then the id.
  */
-export async function listDeadLetterPage(db: Database, query: ListQuery): Promise<Result<Page<DeadLetterView>>> {
+export async function listDeadLetterPage(db: Database, query: DeadLetterQuery): Promise<Result<Page<DeadLetterView>>> {
   const before = query.cursor === undefined ? undefined : decodeTimeCursor(query.cursor);
   if (before === null) return invalidCursor();
   const receivedMs = sql`date_trunc('milliseconds', ${deadLetters.receivedAt})`;
+  const replayed = query.replayed === undefined ? undefined : query.replayed ? isNotNull(deadLetters.replayedAt) : isNull(deadLetters.replayedAt);
   const rows = await db
     .select()
     .from(deadLetters)
-    .where(before ? sql`(${receivedMs}, ${deadLetters.id}) < (${before.at.toISOString()}::timestamptz, ${before.id})` : undefined)
+    .where(and(before ? sql`(${receivedMs}, ${deadLetters.id}) < (${before.at.toISOString()}::timestamptz, ${before.id})` : undefined, replayed))
     .orderBy(desc(receivedMs), desc(deadLetters.id))
     .limit(query.limit + 1);
-  const views = rows.map((r) => ({ id: r.id, queue: r.queue, body: r.body, attempts: r.attempts, receivedAt: r.receivedAt.toISOString() }));
-  return ok(toPage(views, query.limit, (last) => encodeTimeCursor(new Date(last.receivedAt), last.id)));
+  return ok(toPage(rows.map(deadLetterView), query.limit, (last) => encodeTimeCursor(new Date(last.receivedAt), last.id)));
 }

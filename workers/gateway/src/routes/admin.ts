@@ -1,11 +1,11 @@
 import { OpenAPIHono, createRoute, z } from "@hono/zod-openapi";
-import { ok, orPreviousRelease, type Result } from "../../../../shared/errors.ts";
+import { ok, orPreviousRelease, type DomainError, type Result } from "../../../../shared/errors.ts";
 import type { Page } from "../../../../shared/pagination.ts";
-import { ListQuerySchema, MoneyNetSchema, pageSchema } from "../../../../shared/schemas/common.ts";
+import { IdParamSchema, ListQuerySchema, MoneyNetSchema, pageSchema } from "../../../../shared/schemas/common.ts";
 import type { AppEnv } from "../context.ts";
 import { requireAuth } from "../middleware/auth.ts";
 import { bearer, jsonResponse, problems } from "../openapi.ts";
-import { problemOf, send } from "../respond.ts";
+import { problem, problemOf, send } from "../respond.ts";
 
 const NotificationSchema = z
   .object({
@@ -37,11 +37,17 @@ const DeadLetterSchema = z
     queue: z.string(),
     body: z.unknown(),
     attempts: z.number().int().openapi({
-      description: "Deliveries from the dead-letter queue until it was stored (1 unless storing failed); the main queue gave up after its own max_retries (3) before that",
+      description: "Deliveries from the dead-letter queue until it was stored (1 unless storing failed); the main queue gave up after its own max_retries (10) before that",
     }),
     receivedAt: z.string(),
+    replayedAt: z.string().nullable().openapi({
+      description: "When `POST /v1/admin/dead-letters/{id}/replay` first applied it (later replays keep this time); null until then",
+    }),
   })
   .openapi("DeadLetter");
+
+/** Seconds a replay that failed (Postgres or the orders Worker down) asks the admin to wait. */
+const REPLAY_RETRY_AFTER_SECONDS = 30;
 
 /** A calendar date that exists (`2026-02-30` and year 0 are 400 here, not a database error). */
 const isoDate = z.iso.date({ error: "a calendar date, YYYY-MM-DD", abort: true }).refine((d) => d >= "0001-01-01", "a calendar date, YYYY-MM-DD");
@@ -75,9 +81,38 @@ const deadLetters = createRoute({
   summary: "Queue messages given up on after retries (admin)",
   security: bearer,
   middleware: [requireAuth("admin")] as const,
-  request: { query: ListQuerySchema },
+  request: {
+    query: ListQuerySchema.extend({
+      replayed: z
+        .enum(["true", "false"])
+        .optional()
+        .openapi({ param: { name: "replayed", in: "query" }, description: "`false`: only letters not replayed yet; `true`: only those replayed" }),
+    }),
+  },
   responses: { 200: jsonResponse(pageSchema(DeadLetterSchema, "DeadLetterPage"), "Dead letters, newest first"), ...problems(400, 401, 403) },
 });
+
+const replayDeadLetter = createRoute({
+  method: "post",
+  path: "/v1/admin/dead-letters/{id}/replay",
+  tags: ["Admin"],
+  summary: "Apply a dead letter's event as the queue would and mark it replayed (admin); repeating it is harmless",
+  description:
+    "Consumers deduplicate by event id, so replaying an event that was applied after all, or replaying twice, changes nothing; " +
+    "`replayedAt` keeps the first successful replay's time. 409 CONFLICT when the body is not a domain event (nothing applied, not marked); " +
+    "503 with `retry-after` when applying failed (Postgres or the orders Worker down; not marked).",
+  security: bearer,
+  middleware: [requireAuth("admin")] as const,
+  request: { params: IdParamSchema },
+  responses: { 200: jsonResponse(DeadLetterSchema, "The dead letter, replayed"), ...problems(400, 401, 403, 404, 409, 503) },
+});
+
+/** A dead letter as the events Worker sends it: one of the release before has no `replayedAt`. */
+type DeadLetterItem = { id: string; queue: string; body: unknown; attempts: number; receivedAt: string; replayedAt?: string | null };
+
+/** `retry-after` for a filter the events Worker answering cannot apply yet (as app.ts answers a method not rolled out). */
+const ROLLOUT_RETRY_SECONDS = 10;
+const NOT_ROLLED_OUT: DomainError = { code: "SERVICE_UNAVAILABLE", detail: "This filter is not available until the release rolling out reaches every service; retry shortly." };
 
 export const adminRoutes = new OpenAPIHono<AppEnv>()
   .openapi(notifications, async (c) => {
@@ -90,8 +125,19 @@ export const adminRoutes = new OpenAPIHono<AppEnv>()
     return send(c, ok(await c.env.EVENTS.salesReport(from, to)));
   })
   .openapi(deadLetters, async (c) => {
-    const query = c.req.valid("query");
-    return send(c, await pageOrPrevious("listDeadLetterPage", () => c.env.EVENTS.listDeadLetterPage(query), () => c.env.EVENTS.listDeadLetters(), query));
+    const { replayed, ...list } = c.req.valid("query");
+    const query = { ...list, ...(replayed === undefined ? {} : { replayed: replayed === "true" }) };
+    const page = await pageOrPrevious<DeadLetterItem>("listDeadLetterPage", () => c.env.EVENTS.listDeadLetterPage(query), () => c.env.EVENTS.listDeadLetters(), query);
+    if (!page.ok) return send(c, page);
+    // An events Worker of the release before has no `replayedAt` (nor a replay), and ignores `?replayed=`.
+    if (replayed !== undefined && page.value.items.some((l) => l.replayedAt === undefined)) return problem(c, NOT_ROLLED_OUT, { "retry-after": String(ROLLOUT_RETRY_SECONDS) });
+    return send(c, ok({ ...page.value, items: page.value.items.map((l) => ({ ...l, replayedAt: l.replayedAt ?? null })) }));
+  })
+  // An events Worker of the release before has no `replayDeadLetter`: app.ts answers 503 with retry-after (not rolled out yet).
+  .openapi(replayDeadLetter, async (c) => {
+    const r = await c.env.EVENTS.replayDeadLetter(c.req.valid("param").id);
+    if (!r.ok && r.error.code === "SERVICE_UNAVAILABLE") return problem(c, r.error, { "retry-after": String(REPLAY_RETRY_AFTER_SECONDS) });
+    return send(c, r);
   });
 
 /**
