@@ -5,6 +5,7 @@
  */
 import { inject } from "vitest";
 import { afterAll, describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
 import { openDb } from "../../shared/db/client.ts";
 import { addFavourite, listFavourites, type ProductSummaries } from "../../workers/favourites/src/favourites.ts";
 
@@ -28,6 +29,23 @@ describe("favourites cap", () => {
     live.delete("p1");
     expect(await addFavourite(db, catalog(live), u, "p4", 3)).toStrictEqual({ ok: true, value: null });
     expect((await listFavourites(db, catalog(live), u)).map((f) => f.productId).sort()).toStrictEqual(["p2", "p3", "p4"]);
+  });
+
+  it("asks the catalog outside its transaction, so the user's lock (and a connection) is never held across that call", async () => {
+    const u = user();
+    const live = new Set(["q1", "q2", "q3"]);
+    const heldDuringCall: boolean[] = [];
+    // The catalog Worker reads Postgres too: here it tries the user's lock from another session.
+    const probing: ProductSummaries = async (ids) => {
+      const [row] = (await db.execute<{ free: boolean }>(sql`select pg_try_advisory_xact_lock(hashtextextended(${`favourites:${u}`}, 0)) as free`)).rows;
+      heldDuringCall.push(row?.free !== true);
+      return catalog(live)(ids);
+    };
+    for (const p of ["q1", "q2"]) expect(await addFavourite(db, probing, u, p, 2)).toStrictEqual({ ok: true, value: null });
+    live.delete("q1");
+    expect(await addFavourite(db, probing, u, "q3", 2)).toStrictEqual({ ok: true, value: null });
+    expect(heldDuringCall.length).toBeGreaterThan(3);
+    expect(heldDuringCall.every((held) => !held)).toBe(true);
   });
 
   it("lets only one of several adds at once take the last place", async () => {

@@ -38,27 +38,41 @@ export async function listFavourites(db: Database, summaries: ProductSummaries, 
  * An account keeps at most `max` (409 CONFLICT beyond); favourites of
  * products deleted since, which no longer show, make room rather than count.
  * The check and the insert hold a per-user transaction lock, so two adds at
- * once can not both take the last place.
+ * once can not both take the last place. The catalog is asked before the
+ * transaction, never inside it: a transaction waiting on another Worker's
+ * query would hold its connection (and the lock) for that whole call, and on
+ * a database that serialises its sessions (the local PGlite) it would wait
+ * for itself.
  */
 export async function addFavourite(db: Database, summaries: ProductSummaries, userId: string, productId: string, max = MAX_FAVOURITES): Promise<Result<null>> {
   const existing = await summaries([productId]);
   if (!own(existing, productId)) return fail("NOT_FOUND", "Product not found.");
+  const mine = eq(favourites.userId, userId);
+  // Near the cap, find the favourites whose products were deleted since: they make room.
+  const gone = (await kept(db, userId)) >= max ? await deletedAmong(db, summaries, userId) : [];
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`favourites:${userId}`}, 0))`);
-    const mine = eq(favourites.userId, userId);
-    const [kept] = await tx.select({ n: count() }).from(favourites).where(mine);
-    if ((kept?.n ?? 0) >= max) {
+    if ((await kept(tx, userId)) >= max) {
       const [already] = await tx.select({ id: favourites.productId }).from(favourites).where(and(mine, eq(favourites.productId, productId)));
       if (already) return ok(null);
-      const ids = (await tx.select({ id: favourites.productId }).from(favourites).where(mine)).map((r) => r.id);
-      const live = await summaries(ids);
-      const gone = ids.filter((id) => !own(live, id));
-      if (gone.length === 0) return fail("CONFLICT", `An account keeps at most ${max} favourites: remove one to add another.`);
-      await tx.delete(favourites).where(and(mine, inArray(favourites.productId, gone)));
+      if (gone.length > 0) await tx.delete(favourites).where(and(mine, inArray(favourites.productId, gone)));
+      if ((await kept(tx, userId)) >= max) return fail("CONFLICT", `An account keeps at most ${max} favourites: remove one to add another.`);
     }
     await tx.insert(favourites).values({ userId, productId }).onConflictDoNothing();
     return ok(null);
   });
+}
+
+async function kept(db: Pick<Database, "select">, userId: string): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(favourites).where(eq(favourites.userId, userId));
+  return row?.n ?? 0;
+}
+
+/** The user's favourites whose products the catalog no longer has. */
+async function deletedAmong(db: Database, summaries: ProductSummaries, userId: string): Promise<string[]> {
+  const ids = (await db.select({ id: favourites.productId }).from(favourites).where(eq(favourites.userId, userId))).map((r) => r.id);
+  const live = await summaries(ids);
+  return ids.filter((id) => !own(live, id));
 }
 
 /** Removes a product from the user's favourites; removing what is not there is fine (idempotent). */
