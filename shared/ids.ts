@@ -41,3 +41,9 @@ export function randomUuid(): string {
 export function newId(prefix: string, now = Date.now()): string {
   return `${prefix}_${now.toString(16).padStart(12, "0")}${randomHex(8)}`;
 }
+
+/** The creation time `newId` put into `id` (ms since the epoch), or null for an id it did not make. */
+export function timeOfId(id: string): number | null {
+  const m = /^[a-z]+_([0-9a-f]{12})[0-9a-f]{16}$/.exec(id);
+  return m ? Number.parseInt(m[1]!, 16) : null;
+}

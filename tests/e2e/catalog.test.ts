@@ -1,6 +1,7 @@
 import { eq, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { openDb } from "../../shared/db/client.ts";
+import { timeOfId } from "../../shared/ids.ts";
 import { catalogMeta, inventory, products, variants } from "../../shared/db/schema/index.ts";
 import { adminToken, api as call, newCustomer, problemOf, unique } from "./client.ts";
 import { eventually } from "./orders-support.ts";
@@ -102,6 +103,9 @@ describe("products: create and get", () => {
     };
     expect(created).toStrictEqual({ status: 201, body: expected });
     const id = (created.body as ProductBody).id;
+    // Dated when its id was minted: products listed by id are listed by createdAt.
+    const dated = created.body as { createdAt: string; updatedAt: string };
+    expect([dated.createdAt, dated.updatedAt]).toStrictEqual([new Date(timeOfId(id)!).toISOString(), new Date(timeOfId(id)!).toISOString()]);
     expect(await api("GET", `/v1/products/${id}`)).toStrictEqual({ status: 200, body: created.body });
     expect(await api("GET", `/v1/inventory/L-${tag}-S`, { token: admin })).toStrictEqual({ status: 200, body: { sku: `L-${tag}-S`, onHand: 7, reserved: 0, available: 7 } });
   });

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { timeOfId } from "../../shared/ids.ts";
 import type { Order } from "../../shared/schemas/orders.ts";
 import { LOCAL_CARRIER_WEBHOOK_SECRET, signCarrierWebhook } from "../../workers/shipping/src/webhook.ts";
 import { addToCart, adminToken, api, checkout, checkoutBody, customer, eventually, inventory, problem, product, type Customer } from "./orders-support.ts";
@@ -33,6 +34,8 @@ describe("GET /v1/orders", () => {
     const all = await api<OrderPage>("GET", "/v1/orders", { token: c.token });
     expect(all.status).toBe(200);
     expect(all.body).toStrictEqual({ items: [second, first], nextCursor: null });
+    // Dated when the checkout minted the id: newest first by id is newest first by createdAt.
+    for (const o of [first, second]) expect(o.createdAt).toBe(new Date(timeOfId(o.id)!).toISOString());
     const page1 = await api<OrderPage>("GET", "/v1/orders?limit=1", { token: c.token });
     expect(page1.body.items.map((o) => o.id)).toStrictEqual([second.id]);
     expect(page1.body.nextCursor).toEqual(expect.any(String));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SignJWT } from "jose";
+import { timeOfId } from "../../shared/ids.ts";
 import { adminToken, api, newCustomer, problemOf, unique } from "./client.ts";
 
 const userShape = (email: string, name: string, role = "customer") => ({ id: expect.stringMatching(/^usr_/), email, name, role, createdAt: expect.any(String) });
@@ -293,6 +294,15 @@ describe("admin user listing", () => {
     expect(first.body.nextCursor).toEqual(expect.any(String));
     const second = await api<{ items: { id: string }[] }>("GET", `/v1/users?limit=1&cursor=${first.body.nextCursor}`, { token: admin });
     expect(second.body.items[0]!.id < first.body.items[0]!.id).toBe(true);
+  });
+
+  it("dates a user when its id was minted, so newest first by id is newest first by createdAt, registrations at once too", async () => {
+    const admin = await adminToken();
+    const made = await Promise.all(Array.from({ length: 8 }, () => newCustomer()));
+    for (const c of made) {
+      const user = await api<{ id: string; createdAt: string }>("GET", `/v1/users/${c.id}`, { token: admin });
+      expect(user.body.createdAt, c.id).toBe(new Date(timeOfId(c.id)!).toISOString());
+    }
   });
 
   it("gets one user, 404 for an unknown id", async () => {

@@ -27,10 +27,12 @@ export async function insertProduct(db: Database, input: ProductCreateInput): Pr
   const skus = input.variants.map((v) => v.sku);
   const taken = await db.select({ sku: variants.sku }).from(variants).where(inArray(variants.sku, skus));
   if (taken.length > 0) return skuTaken(skus, taken.map((t) => t.sku));
-  const id = newId("prd");
+  // The id and the timestamps from one clock reading: products listed by id are listed by createdAt too.
+  const now = Date.now();
+  const id = newId("prd", now);
   try {
     const version = await db.transaction(async (tx) => {
-      await tx.insert(products).values({ id, title: input.title, description: input.description, categoryId: input.categoryId });
+      await tx.insert(products).values({ id, title: input.title, description: input.description, categoryId: input.categoryId, createdAt: new Date(now), updatedAt: new Date(now) });
       await tx.insert(variants).values(
         input.variants.map((v, position) => ({
           sku: v.sku,

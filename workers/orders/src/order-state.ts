@@ -6,6 +6,7 @@ import type { Money } from "../../../shared/schemas/common.ts";
 import type { CheckoutInput, Order, OrderStatus, OrderStatusChange, ShippingAddress } from "../../../shared/schemas/orders.ts";
 import type { PaymentSummary } from "../../../shared/schemas/payments.ts";
 import { own } from "../../../shared/records.ts";
+import { timeOfId } from "../../../shared/ids.ts";
 
 /**
  * Where the saga stands. Each step is persisted BEFORE the remote call it
@@ -92,14 +93,17 @@ export function initialState(input: PlaceOrderInput, now: Date): OrderState {
   const currency = currencyOfCart(input.lines.map((l) => l.unitPrice.currency), input.cartCurrency) ?? "USD";
   const subtotal = subtotalOf(input.lines);
   const at = now.toISOString();
+  // Created when the checkout minted the order's id (the CartDO, a moment before): orders listed by id, newest
+  // first, are then listed by createdAt too.
+  const created = new Date(Math.min(timeOfId(input.orderId) ?? now.getTime(), now.getTime())).toISOString();
   return {
     orderId: input.orderId, userId: input.userId, idempotencyKey: input.idempotencyKey, paymentId: input.paymentId,
     lines: input.lines, shippingAddress: toShippingAddress(input.checkout.shippingAddress),
     shippingOptionId: input.checkout.shippingOptionId, country: input.checkout.shippingAddress.country,
     token: input.checkout.paymentToken, currency, subtotal, shipping: null,
     step: "quoting", status: "pending", stock: "none", pay: "none", payment: null, failure: null,
-    history: [{ seq: 1, status: "pending", at }], version: 1, deliveredVersion: 0, recorded: false,
-    cartNotified: false, shipmentCreated: false, outboxAttempts: 0, createdAt: at, updatedAt: at,
+    history: [{ seq: 1, status: "pending", at: created }], version: 1, deliveredVersion: 0, recorded: false,
+    cartNotified: false, shipmentCreated: false, outboxAttempts: 0, createdAt: created, updatedAt: at,
   };
 }
 

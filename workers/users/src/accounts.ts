@@ -16,11 +16,14 @@ export function toUser(row: UserRow): User {
 /** Creates an account; 409 EMAIL_TAKEN when the (lower-cased) email exists. */
 export async function register(db: Database, input: RegisterInput, role: Role = "customer"): Promise<Result<User>> {
   const pw = await hashPassword(input.password);
+  // The id and createdAt from one clock reading: a list ordered by id (newest first) is then ordered by createdAt too.
+  const now = Date.now();
   try {
     const [row] = await db
       .insert(users)
       .values({
-        id: newId("usr"),
+        id: newId("usr", now),
+        createdAt: new Date(now),
         email: input.email,
         name: input.name,
         role,
