@@ -85,6 +85,15 @@ describe("OrderDO saga", () => {
     expect(await available(b.variant.sku)).toBe(8);
   });
 
+  it("a declined payment's record is kept with the failed order, so the order's outbox copies it to Postgres", async () => {
+    const b = await begunCheckout(1, 5, "tok_chargeDeclined");
+    const result = await b.order.place(b.input);
+    expect(result).toMatchObject({ ok: false, error: { code: "PAYMENT_DECLINED" } });
+    const s = (await readState(b.order))!;
+    expect(s).toMatchObject({ status: "failed", pay: "failed", payment: { id: b.input.paymentId, status: "failed", orderId: b.input.orderId } });
+    expect(await available(b.variant.sku)).toBe(5);
+  });
+
   it("interrupted before reserving: the alarm fails it, holds nothing and frees the key", async () => {
     const b = await begunCheckout(1, 5);
     await interruptedAt(b, "quoting", {});
