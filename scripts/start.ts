@@ -7,8 +7,8 @@
  *   5. the demo catalog, seeded through the public API once the gateway is up
  * Ctrl-C stops everything it started.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { startPglite, type LocalDatabase } from "./local-db.ts";
 import { startWsProxy, type WsProxy } from "./neon-ws-proxy.ts";
 import { isLoopback, migrateDatabase, withDb } from "./db.ts";
@@ -26,6 +26,39 @@ const DATA_DIR = process.env.EDGESHOP_DATA_DIR ?? ".data";
 const started: { db?: LocalDatabase; proxy?: WsProxy; wrangler?: ChildProcess } = {};
 let stopping = false;
 
+/**
+ * wrangler dev runs in a process group of its own (so it can be stopped whole),
+ * which outlives a `npm start` that is killed (SIGKILL) rather than stopped:
+ * its group id is kept here, and the next start stops that stack first instead
+ * of refusing because the gateway's port is taken.
+ */
+const WRANGLER_PID_FILE = `${DATA_DIR}/wrangler.pid`;
+
+/** Whether `pid` is alive and is a wrangler dev (a pid the system gave to something else since is left alone). */
+function isWranglerDev(pid: number): boolean {
+  const ps = spawnSync("ps", ["-o", "command=", "-p", String(pid)], { encoding: "utf8" });
+  return ps.status === 0 && /wrangler/.test(ps.stdout) && / dev /.test(ps.stdout);
+}
+
+async function stopLeftoverStack(): Promise<void> {
+  if (!existsSync(WRANGLER_PID_FILE)) return;
+  const pid = Number(readFileSync(WRANGLER_PID_FILE, "utf8").trim());
+  rmSync(WRANGLER_PID_FILE, { force: true });
+  if (!Number.isInteger(pid) || pid <= 1 || !isWranglerDev(pid)) return;
+  console.warn(`stopping the stack a previous npm start left running (wrangler dev, process group ${pid})`);
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      // already gone
+    }
+  };
+  signal("SIGTERM");
+  for (let i = 0; i < 50 && isWranglerDev(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  signal("SIGKILL");
+  await new Promise((r) => setTimeout(r, 500)); // its ports are released as its processes end
+}
+
 async function stop(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
@@ -36,6 +69,7 @@ async function stop(code: number): Promise<never> {
         // already gone
       }
     }
+    rmSync(WRANGLER_PID_FILE, { force: true });
     await started.proxy?.close();
     await started.db?.close();
   }
@@ -43,6 +77,7 @@ async function stop(code: number): Promise<never> {
 }
 
 async function main(): Promise<void> {
+  await stopLeftoverStack();
   await assertPortFree(GATEWAY_PORT, "gateway");
   await assertPortFree(PROXY_PORT, "Neon WebSocket proxy");
 
@@ -67,6 +102,10 @@ async function main(): Promise<void> {
     ["wrangler", "dev", ...configs, "--ip", "127.0.0.1", "--port", String(GATEWAY_PORT), "--persist-to", `${DATA_DIR}/wrangler`, "--show-interactive-dev-session=false"],
     { stdio: ["ignore", "inherit", "inherit"], detached: true, env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false" } },
   );
+  if (started.wrangler.pid) {
+    mkdirSync(DATA_DIR, { recursive: true });
+    writeFileSync(WRANGLER_PID_FILE, `${started.wrangler.pid}\n`);
+  }
   started.wrangler.on("exit", (code) => {
     if (!stopping) {
       console.error(`wrangler dev exited (${code}); stopping`);
@@ -98,6 +137,7 @@ async function main(): Promise<void> {
 
 process.on("SIGINT", () => void stop(0));
 process.on("SIGTERM", () => void stop(0));
+process.on("SIGHUP", () => void stop(0)); // the terminal closed
 main().catch(async (err: unknown) => {
   console.error(`npm start failed: ${err instanceof Error ? err.message : String(err)}`);
   await stop(1);
