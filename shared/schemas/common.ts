@@ -32,15 +32,25 @@ const CONTROLS = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
 const CONTROLS_BUT_LINES = /[\0-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]/u;
 /** Line and paragraph separators, which a single line does not hold either. */
 const LINE_BREAKS = /[\u2028\u2029]/u;
-/** A character someone sees: not a space, not an invisible format character (a zero-width space, say). */
-const VISIBLE = /[^\s\p{Z}\p{Cf}]/u;
+/**
+ * A character someone sees: a letter, number, punctuation or symbol. Spaces,
+ * format characters (a zero-width space, say) and marks (a combining accent,
+ * a variation selector) alone show nothing; accents and emoji sequences pass
+ * by the letter or symbol they sit on.
+ */
+const VISIBLE = /[\p{L}\p{N}\p{P}\p{S}]/u;
+/** Letters and symbols that render as blank space: the Hangul fillers and the Braille blank. */
+const FILLERS = /[\u115F\u1160\u3164\uFFA0\u2800]/gu;
+/** Private-use characters and noncharacters (U+FDD0-U+FDEF, U+xFFFE and U+xFFFF), which mean nothing to anyone but their author. */
+const PRIVATE_OR_NONCHARACTER = /[\p{Co}\p{Noncharacter_Code_Point}]/u;
 
 /**
  * A name, title, address line or reason: trimmed, `min`-`max` characters, no
  * control characters or line breaks (a bell, a newline or a right-to-left
  * override in a name is never what a customer meant and misleads whoever
- * reads it), and, unless it may be empty, something visible (a name of only
- * zero-width spaces is as empty as one of spaces).
+ * reads it), no private-use characters or noncharacters, and, unless it may
+ * be empty, something visible (a name of only zero-width spaces, Hangul
+ * fillers or a lone combining accent is as empty as one of spaces).
  */
 export function singleLine(max: number, min = 1) {
   // Each check stops the rest when it fails: one message per field, as before these checks.
@@ -49,8 +59,9 @@ export function singleLine(max: number, min = 1) {
     .trim()
     .min(min, { abort: true })
     .max(max, { abort: true })
-    .refine((s) => !CONTROLS.test(s) && !LINE_BREAKS.test(s), { message: "Control characters and line breaks are not allowed", abort: true });
-  return min > 0 ? text.refine((s) => VISIBLE.test(s), "Must contain a visible character") : text;
+    .refine((s) => !CONTROLS.test(s) && !LINE_BREAKS.test(s), { message: "Control characters and line breaks are not allowed", abort: true })
+    .refine((s) => !PRIVATE_OR_NONCHARACTER.test(s), { message: "Private-use characters and noncharacters are not allowed", abort: true });
+  return min > 0 ? text.refine((s) => VISIBLE.test(s.replace(FILLERS, "")), "Must contain a visible character") : text;
 }
 
 /** A description: trimmed, at most `max` characters, lines and tabs allowed, no other control characters. */

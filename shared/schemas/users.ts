@@ -66,8 +66,16 @@ export const AuthResultSchema = z.object({ user: UserSchema, token: z.string() }
 export const UpdateMeSchema = z.strictObject({ name }).openapi("UpdateMeRequest");
 export type UpdateMeInput = z.infer<typeof UpdateMeSchema>;
 
+/**
+ * An ISO 3166-1 alpha-2 code, upper case as the standard writes it. `us` is
+ * refused like any other malformed code, but its message names the fix.
+ */
 export const CountrySchema = z
   .string()
+  .refine((s) => !/^[A-Za-z]{2}$/.test(s) || s === s.toUpperCase() || !isCountryCode(s.toUpperCase()), {
+    error: (issue) => `Country codes are upper case: ${String(issue.input).toUpperCase()}`,
+    abort: true,
+  })
   .regex(/^[A-Z]{2}$/, { error: "ISO 3166-1 alpha-2 country code, e.g. US", abort: true })
   .refine(isCountryCode, "Not an ISO 3166-1 alpha-2 country code")
   .openapi({ example: "US" });

@@ -109,6 +109,8 @@ describe("POST /v1/checkout", () => {
     const res = await checkout(c.token, { shippingAddress: { ...address, country: "usa" }, paymentToken: "tok_visa" });
     expect(res.status).toBe(400);
     expect((res.body as unknown as { errors: { path: string }[] }).errors.map((e) => e.path).sort()).toStrictEqual(["shippingAddress.country", "shippingOptionId"]);
+    const lower = await checkout(c.token, { shippingAddress: { ...address, country: "us" }, shippingOptionId: SHIPPING_OPTION, paymentToken: "tok_visa" });
+    expect(lower.body).toStrictEqual(problem(400, "VALIDATION_FAILED", [{ path: "shippingAddress.country", message: "Country codes are upper case: US" }]));
   });
 
   it("charges the catalog's current price when it changed after the line was added", async () => {

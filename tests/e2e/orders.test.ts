@@ -55,9 +55,9 @@ describe("GET /v1/orders", () => {
     expect(sneaky.body.items.map((o) => o.id)).toStrictEqual([ob.id]);
   });
 
-  it("is 400 for a limit outside 1-100 or a bad cursor, 401 without a token", async () => {
+  it("is 400 for a limit outside 1-100, a bad cursor or a malformed userId (a customer's too), 401 without a token", async () => {
     const c = await customer();
-    for (const q of ["limit=0", "limit=101", "limit=abc", "cursor=not-a-cursor"]) {
+    for (const q of ["limit=0", "limit=101", "limit=abc", "cursor=not-a-cursor", "userId=", `userId=${"u".repeat(65)}`]) {
       const res = await api("GET", `/v1/orders?${q}`, { token: c.token });
       expect(res.status).toBe(400);
       expect(res.body).toStrictEqual(problem(400, "VALIDATION_FAILED", expect.any(Array)));

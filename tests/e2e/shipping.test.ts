@@ -120,6 +120,12 @@ describe("GET /v1/shipping/options", () => {
     for (const query of ["", "?country=", "?country=USA", "?country=us", "?country=U1", "?country=ZZ", "?country=XA"]) {
       expect(await api("GET", `/v1/shipping/options${query}`)).toStrictEqual({ status: 400, body: problem(400, "VALIDATION_FAILED", [{ path: "country", message: expect.any(String) }]) });
     }
+    for (const [query, upper] of [["us", "US"], ["Us", "US"], ["de", "DE"]]) {
+      expect(await api("GET", `/v1/shipping/options?country=${query}`)).toStrictEqual({
+        status: 400,
+        body: problem(400, "VALIDATION_FAILED", [{ path: "country", message: `Country codes are upper case: ${upper}` }]),
+      });
+    }
     for (const w of ["-1", "1.5", "abc", "1000001"]) {
       expect(await api("GET", `/v1/shipping/options?country=US&weightGrams=${w}`)).toStrictEqual({
         status: 400,

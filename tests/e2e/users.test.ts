@@ -45,6 +45,22 @@ describe("POST /v1/auth/register", () => {
     expect((await api("POST", "/v1/auth/register", { body: { email: `${local.slice(0, 64)}@example.com`, password: "password123", name: "A" } })).status).toBe(201);
   });
 
+  it("takes emails trimmed, lower-cased and in ASCII only (an internationalised domain in punycode); a login with a malformed one is 400", async () => {
+    const local = unique("idn");
+    const registered = await api("POST", "/v1/auth/register", { body: { email: ` ${local.toUpperCase()}@xn--exmple-cua.COM\n`, password: "password123", name: "A" } });
+    expect(registered.status).toBe(201);
+    expect((registered.body as { user: { email: string } }).user.email).toBe(`${local}@xn--exmple-cua.com`);
+    expect((await api("POST", "/v1/auth/login", { body: { email: `${local}@XN--EXMPLE-CUA.com`, password: "password123" } })).status).toBe(200);
+    for (const email of [`${local}@exämple.com`, `${local}ü@example.com`]) {
+      const res = await api("POST", "/v1/auth/register", { body: { email, password: "password123", name: "A" } });
+      expect(res.body, email).toStrictEqual(problemOf(400, "VALIDATION_FAILED", { errors: [{ path: "email", message: expect.any(String) }] }));
+    }
+    for (const email of ["not-an-email", `${local}@exämple.com`]) {
+      const res = await api("POST", "/v1/auth/login", { body: { email, password: "password123" } });
+      expect(res.body, email).toStrictEqual(problemOf(400, "VALIDATION_FAILED", { errors: [{ path: "email", message: expect.any(String) }] }));
+    }
+  });
+
   it("refuses a password over 128 characters", async () => {
     const res = await api("POST", "/v1/auth/register", { body: { email: `${unique("long")}@example.com`, password: "x".repeat(129), name: "L" } });
     expect(res.status).toBe(400);
@@ -222,6 +238,55 @@ describe("/v1/me/addresses", () => {
     expect(accented.body).toMatchObject({ name: "Zoë 👩‍💻 O'Brien-Łukasz" });
   });
 
+  it("refuses text that shows nothing (fillers, a lone mark) and private-use characters or noncharacters anywhere (400 naming the field)", async () => {
+    const a = await newCustomer();
+    const blank = "Must contain a visible character";
+    const privateUse = "Private-use characters and noncharacters are not allowed";
+    const refused: [string, string][] = [
+      ["\u3164", blank], // Hangul filler
+      ["\u115F\u1160\uFFA0", blank], // the other Hangul fillers
+      ["\u2800", blank], // Braille pattern blank
+      ["\uFE0F", blank], // a lone variation selector
+      ["\u0301", blank], // a lone combining accent
+      ["\u3164\u0301\u2800", blank],
+      ["\uE000", privateUse],
+      ["Zoe \uF8FF", privateUse],
+      ["\u{F0000}", privateUse], // supplementary private use
+      ["\uFFFF", privateUse],
+      ["a\uFFFEb", privateUse],
+      ["\uFDD0", privateUse],
+      ["x\u{10FFFF}", privateUse],
+    ];
+    for (const [value, message] of refused) {
+      const named = await api("PATCH", "/v1/me", { token: a.token, body: { name: value } });
+      expect(named.body, `name: ${JSON.stringify(value)}`).toStrictEqual(problemOf(400, "VALIDATION_FAILED", { errors: [{ path: "name", message }] }));
+      for (const field of ["name", "city"]) {
+        const bad = await api("POST", "/v1/me/addresses", { token: a.token, body: { ...address, [field]: value } });
+        expect(bad.body, `${field}: ${JSON.stringify(value)}`).toStrictEqual(problemOf(400, "VALIDATION_FAILED", { errors: [{ path: field, message }] }));
+      }
+    }
+    // line2 may be empty, yet a private-use character there is refused too.
+    const line2 = await api("POST", "/v1/me/addresses", { token: a.token, body: { ...address, line2: "\uE000" } });
+    expect(line2.body).toStrictEqual(problemOf(400, "VALIDATION_FAILED", { errors: [{ path: "line2", message: privateUse }] }));
+    // The refusals that came before still hold.
+    for (const value of ["\u00A0", "\u200B", "\u00AD", "\uFEFF"]) {
+      expect((await api("PATCH", "/v1/me", { token: a.token, body: { name: value } })).status, JSON.stringify(value)).toBe(400);
+    }
+    for (const value of ["\u202Eevil", "a\u2028b", "a\u0085b"]) {
+      expect((await api("PATCH", "/v1/me", { token: a.token, body: { name: value } })).body, JSON.stringify(value)).toStrictEqual(
+        problemOf(400, "VALIDATION_FAILED", { errors: [{ path: "name", message: "Control characters and line breaks are not allowed" }] }),
+      );
+    }
+    // Real names and emoji pass as sent: accents precomposed or combining, CJK, Hangul, Arabic, Hebrew, ZWJ and variation-selector emoji.
+    for (const value of ["Zoë", "Zoe\u0301", "李小龍", "김민준", "محمد", "שלום", "👩‍💻", "❤️", "1️⃣", "🇺🇸", "Ada \u3164Lovelace"]) {
+      const named = await api("PATCH", "/v1/me", { token: a.token, body: { name: value } });
+      expect(named.status, JSON.stringify(value)).toBe(200);
+      expect(named.body, JSON.stringify(value)).toMatchObject({ name: value });
+      const saved = await api("POST", "/v1/me/addresses", { token: a.token, body: { ...address, name: value, city: value } });
+      expect(saved.body, JSON.stringify(value)).toStrictEqual({ id: expect.any(String), ...address, name: value, city: value, line2: null });
+    }
+  });
+
   it("answers a valid token of an account that does not exist with 401, not a 500", async () => {
     const ghost = await new SignJWT({ role: "customer" }).setProtectedHeader({ alg: "HS256" }).setSubject(`usr_${"0".repeat(27)}9`)
       .setIssuer("edgeshop").setAudience("edgeshop-api").setIssuedAt().setExpirationTime("1h")
@@ -247,6 +312,20 @@ describe("/v1/me/addresses", () => {
       expect(bad.status).toBe(400);
       expect(bad.body).toStrictEqual(problemOf(400, "VALIDATION_FAILED", { errors: [{ path: "country", message: expect.any(String) }] }));
     }
+    // Lower case is refused too (ISO 3166-1 writes codes upper case), with a message that names the fix.
+    for (const [country, upper] of [["us", "US"], ["Us", "US"], ["de", "DE"]]) {
+      const bad = await api("POST", "/v1/me/addresses", { token: a.token, body: { ...address, country } });
+      expect(bad.body).toStrictEqual(problemOf(400, "VALIDATION_FAILED", { errors: [{ path: "country", message: `Country codes are upper case: ${upper}` }] }));
+    }
+    const saved = await api("POST", "/v1/me/addresses", { token: a.token, body: address });
+    const patched = await api("PATCH", `/v1/me/addresses/${(saved.body as { id: string }).id}`, { token: a.token, body: { country: "de" } });
+    expect(patched.body).toStrictEqual(problemOf(400, "VALIDATION_FAILED", { errors: [{ path: "country", message: "Country codes are upper case: DE" }] }));
+    // A code that is not a country in any case keeps its own message.
+    expect((await api("POST", "/v1/me/addresses", { token: a.token, body: { ...address, country: "zz" } })).body).toStrictEqual(
+      problemOf(400, "VALIDATION_FAILED", { errors: [{ path: "country", message: "ISO 3166-1 alpha-2 country code, e.g. US" }] }),
+    );
+    // XK (Kosovo) is taken on purpose: a user-assigned code that carriers and payment providers use.
+    expect((await api("POST", "/v1/me/addresses", { token: a.token, body: { ...address, country: "XK" } })).status).toBe(201);
     expect((await api("POST", "/v1/me/addresses", { body: address })).status).toBe(401);
   });
 
