@@ -79,7 +79,8 @@ export async function seedCustomers(databaseUrl: string, proxy: string | undefin
     for (let start = 0; start < count; start += 500) {
       const rows = [];
       for (let i = start; i < Math.min(count, start + 500); i++) {
-        rows.push({ id: newId("usr"), email: benchEmail(i), name: `Shopper ${i}`, role: "customer" as const, passwordAlgo: pw.algo, passwordIterations: pw.iterations, passwordSalt: pw.salt, passwordHash: pw.hash });
+        const now = Date.now();
+        rows.push({ id: newId("usr", now), createdAt: new Date(now), updatedAt: new Date(now), email: benchEmail(i), name: `Shopper ${i}`, role: "customer" as const, passwordAlgo: pw.algo, passwordIterations: pw.iterations, passwordSalt: pw.salt, passwordHash: pw.hash });
       }
       await db.insert(users).values(rows).onConflictDoNothing({ target: users.email });
     }

@@ -12,10 +12,13 @@ export const DEFAULT_ADMIN = { email: "admin@edgeshop.local", password: "admin-p
 /** Creates the admin account unless its email exists. */
 export async function seedAdmin(db: ScriptDb, email = DEFAULT_ADMIN.email, password = DEFAULT_ADMIN.password): Promise<void> {
   const pw = await hashPassword(password);
+  const now = Date.now();
   await db
     .insert(users)
     .values({
-      id: newId("usr"),
+      id: newId("usr", now),
+      createdAt: new Date(now),
+      updatedAt: new Date(now),
       email: email.toLowerCase(),
       name: "Admin",
       role: "admin",

@@ -28,11 +28,21 @@ let stopping = false;
 
 /**
  * wrangler dev runs in a process group of its own (so it can be stopped whole),
- * which outlives a `npm start` that is killed (SIGKILL) rather than stopped:
- * its group id is kept here, and the next start stops that stack first instead
- * of refusing because the gateway's port is taken.
+ * which outlives a `npm start` that is killed (SIGKILL) rather than stopped.
+ * Its group id and the `npm start` that owns it are kept here; the next start
+ * stops that stack first when its owner is gone, instead of refusing because
+ * the gateway's port is taken (a stack whose owner still runs is left alone).
  */
-const WRANGLER_PID_FILE = `${DATA_DIR}/wrangler.pid`;
+const STACK_FILE = `${DATA_DIR}/wrangler.pid`;
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+};
 
 /** Whether `pid` is alive and is a wrangler dev (a pid the system gave to something else since is left alone). */
 function isWranglerDev(pid: number): boolean {
@@ -41,20 +51,21 @@ function isWranglerDev(pid: number): boolean {
 }
 
 async function stopLeftoverStack(): Promise<void> {
-  if (!existsSync(WRANGLER_PID_FILE)) return;
-  const pid = Number(readFileSync(WRANGLER_PID_FILE, "utf8").trim());
-  rmSync(WRANGLER_PID_FILE, { force: true });
-  if (!Number.isInteger(pid) || pid <= 1 || !isWranglerDev(pid)) return;
-  console.warn(`stopping the stack a previous npm start left running (wrangler dev, process group ${pid})`);
+  if (!existsSync(STACK_FILE)) return;
+  const [wrangler = NaN, owner = NaN] = readFileSync(STACK_FILE, "utf8").trim().split(/\s+/).map(Number);
+  if (Number.isInteger(owner) && owner > 1 && alive(owner)) return; // another npm start runs it: the port check says so
+  rmSync(STACK_FILE, { force: true });
+  if (!Number.isInteger(wrangler) || wrangler <= 1 || !isWranglerDev(wrangler)) return;
+  console.warn(`stopping the stack a previous npm start left running (wrangler dev, process group ${wrangler})`);
   const signal = (sig: NodeJS.Signals) => {
     try {
-      process.kill(-pid, sig);
+      process.kill(-wrangler, sig);
     } catch {
       // already gone
     }
   };
   signal("SIGTERM");
-  for (let i = 0; i < 50 && isWranglerDev(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 50 && isWranglerDev(wrangler); i++) await new Promise((r) => setTimeout(r, 100));
   signal("SIGKILL");
   await new Promise((r) => setTimeout(r, 500)); // its ports are released as its processes end
 }
@@ -69,7 +80,7 @@ async function stop(code: number): Promise<never> {
         // already gone
       }
     }
-    rmSync(WRANGLER_PID_FILE, { force: true });
+    // The stack file stays until the next start: should wrangler hang on SIGTERM, that start finds and stops it.
     await started.proxy?.close();
     await started.db?.close();
   }
@@ -104,7 +115,7 @@ async function main(): Promise<void> {
   );
   if (started.wrangler.pid) {
     mkdirSync(DATA_DIR, { recursive: true });
-    writeFileSync(WRANGLER_PID_FILE, `${started.wrangler.pid}\n`);
+    writeFileSync(STACK_FILE, `${started.wrangler.pid} ${process.pid}\n`);
   }
   started.wrangler.on("exit", (code) => {
     if (!stopping) {

@@ -180,9 +180,10 @@ describe("StockDO", () => {
       await runDurableObjectAlarm(stub);
       remaining.push(await heldCount());
     }
-    // One batch per run (a long backlog never becomes one long transaction), the alarm set again
-    // while holds are due (it may also fire on its own between these runs).
-    expect(remaining[0]).toBe(600 - 256);
+    // One batch of 256 per run (a long backlog never becomes one long transaction), the alarm set again while holds
+    // are due. It may also fire on its own between these runs, or still be running when a count reads, so each count
+    // shows a whole number of batches done rather than exactly one per run.
+    expect(remaining.every((n) => [600, 600 - 256, 600 - 512, 0].includes(n)), remaining.join(",")).toBe(true);
     expect(remaining.at(-1)).toBe(0);
     const expiries = await runInDurableObject(stub, (_i: StockDO, state) =>
       state.storage.sql.exec<{ delta: number; ref: string; reason: string }>("SELECT delta, ref, reason FROM ledger WHERE kind = 'expire' ORDER BY seq").toArray(),
@@ -478,13 +479,13 @@ describe("reserveAll (multi-SKU, all or nothing)", () => {
     expect((await stubFor(b.sku).snapshot()).reserved).toBe(2);
   });
 
-  it("refuses a reservation id used before with other quantities, and holds nothing under it", async () => {
+  it("refuses a reservation id used before with other quantities, leaving the first call's holds alone", async () => {
     const a = await fresh("mmA", 5);
     const b = await fresh("mmB", 5);
     expect((await reserveAll(stockOf, "cart-mm", [{ sku: a.sku, quantity: 1 }, { sku: b.sku, quantity: 1 }], 60)).ok).toBe(true);
     const r = await reserveAll(stockOf, "cart-mm", [{ sku: a.sku, quantity: 1 }, { sku: b.sku, quantity: 2 }], 60);
     expect(r).toMatchObject({ ok: false, error: { code: "CONFLICT" } });
-    for (const s of [a, b]) expect((await assertInvariant(s.stub)).reserved).toBe(0);
+    for (const s of [a, b]) expect((await assertInvariant(s.stub)).reserved).toBe(1);
   });
 
   it("names an unknown SKU with UNKNOWN_SKU and holds nothing", async () => {

@@ -58,7 +58,9 @@ const MAYBE_HELD = "Stock could not be reserved, and a hold may remain until it 
  * (including the SKU that threw: its hold may have landed) and reports every
  * short or unknown SKU. A retry with the same id returns the same holds.
  * SERVICE_UNAVAILABLE is the one refusal after which a hold may remain (a
- * release failed too): the caller releases the reservation again.
+ * release failed too): the caller releases the reservation again. An id
+ * another call holds with other quantities is CONFLICT, and nothing is
+ * released (those holds are that call's).
  */
 export async function reserveAll(stockOf: StockOf, reservationId: string, items: StockItem[], ttlSeconds: number): Promise<Result<{ expiresAt: string }>> {
   const lines = normalise(items);
@@ -87,9 +89,11 @@ export async function reserveAll(stockOf: StockOf, reservationId: string, items:
     return fail("SERVICE_UNAVAILABLE", released ? "Stock could not be reserved; nothing is held. Try again." : MAYBE_HELD);
   }
   if (!refusal) return ok({ expiresAt: new Date(expiresAt).toISOString() });
+  // Another call holds under this id (a caller's bug, not a retry): its holds are not this call's to release. Any this
+  // call added on SKUs that call did not hold expire with their TTL.
+  if (refusal.reason === "mismatch") return fail("CONFLICT", "This reservation id was used before with other quantities.");
   if (!(await releaseQuietly(stockOf, reservationId, touched))) return fail("SERVICE_UNAVAILABLE", MAYBE_HELD);
   if (refusal.reason === "closed") return fail("CONFLICT", "This reservation was already released or expired.");
-  if (refusal.reason === "mismatch") return fail("CONFLICT", "This reservation id was used before with other quantities.");
   return explainFailure(stockOf, lines, failedAt, refusal);
 }
 

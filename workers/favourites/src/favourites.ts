@@ -38,7 +38,7 @@ export async function listFavourites(db: Database, summaries: ProductSummaries, 
  * An account keeps at most `max` (409 CONFLICT beyond); favourites of
  * products deleted since, which no longer show, make room rather than count.
  * The check and the insert hold a per-user transaction lock, so two adds at
- * once can not both take the last place. The catalog is asked before the
+ * once can not both take the last place. The catalog is asked outside the
  * transaction, never inside it: a transaction waiting on another Worker's
  * query would hold its connection (and the lock) for that whole call, and on
  * a database that serialises its sessions (the local PGlite) it would wait
@@ -47,14 +47,23 @@ export async function listFavourites(db: Database, summaries: ProductSummaries, 
 export async function addFavourite(db: Database, summaries: ProductSummaries, userId: string, productId: string, max = MAX_FAVOURITES): Promise<Result<null>> {
   const existing = await summaries([productId]);
   if (!own(existing, productId)) return fail("NOT_FOUND", "Product not found.");
+  const first = await addWithin(db, userId, productId, max, null);
+  if (first !== FULL) return first;
+  // At the cap: find the favourites whose products were deleted since (outside any transaction), then try again.
+  return (await addWithin(db, userId, productId, max, await deletedAmong(db, summaries, userId))) as Result<null>;
+}
+
+const FULL = Symbol("full");
+
+/** One attempt under the user's lock; FULL when the cap is reached and `gone` (deleted products) is not known yet. */
+async function addWithin(db: Database, userId: string, productId: string, max: number, gone: string[] | null): Promise<Result<null> | typeof FULL> {
   const mine = eq(favourites.userId, userId);
-  // Near the cap, find the favourites whose products were deleted since: they make room.
-  const gone = (await kept(db, userId)) >= max ? await deletedAmong(db, summaries, userId) : [];
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`favourites:${userId}`}, 0))`);
     if ((await kept(tx, userId)) >= max) {
       const [already] = await tx.select({ id: favourites.productId }).from(favourites).where(and(mine, eq(favourites.productId, productId)));
       if (already) return ok(null);
+      if (gone === null) return FULL;
       if (gone.length > 0) await tx.delete(favourites).where(and(mine, inArray(favourites.productId, gone)));
       if ((await kept(tx, userId)) >= max) return fail("CONFLICT", `An account keeps at most ${max} favourites: remove one to add another.`);
     }

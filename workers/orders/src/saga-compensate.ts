@@ -61,8 +61,25 @@ export async function compensate(h: SagaHost): Promise<void> {
     s.pay = "refunded";
     h.save();
   }
+  if (s.pay === "failed" && !s.payment) await keepFailedPayment(h);
   s.step = "failed";
   setStatus(s, "failed");
   bump(s);
+  h.save();
+}
+
+/**
+ * A declined or failed authorization's record, kept with the order so its
+ * outbox copies it to Postgres too: the payments Worker's own copy is best
+ * effort, after its answer, and a crash right then would leave
+ * `GET /v1/orders/{id}/payments` without it for good. Best effort itself: the
+ * order fails the same without it.
+ */
+async function keepFailedPayment(h: SagaHost): Promise<void> {
+  const s = h.state;
+  const failed = await h.env.PAYMENTS.getPayment(s.paymentId).catch(() => null);
+  if (failed?.status !== "failed") return;
+  const { providerRef: _ref, ...summary } = failed;
+  s.payment = summary;
   h.save();
 }

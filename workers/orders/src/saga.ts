@@ -100,13 +100,6 @@ async function authorize(h: SagaHost): Promise<void> {
   s.token = null;
   if (!a.ok) {
     s.pay = "failed";
-    // The failed attempt's record, so this order's outbox copies it to Postgres too (the payments Worker's own copy is
-    // best effort, after its answer): GET /v1/orders/{id}/payments then lists it even after a crash lost that copy.
-    const failed = await h.env.PAYMENTS.getPayment(s.paymentId).catch(() => null);
-    if (failed?.status === "failed") {
-      const { providerRef: _ref, ...summary } = failed;
-      s.payment = summary;
-    }
     return refuse(h, a.error);
   }
   s.payment = a.value;

@@ -24,6 +24,7 @@ export async function register(db: Database, input: RegisterInput, role: Role = 
       .values({
         id: newId("usr", now),
         createdAt: new Date(now),
+        updatedAt: new Date(now),
         email: input.email,
         name: input.name,
         role,
