@@ -78,3 +78,14 @@ export function problemOf(status: number, code: string, extra: Record<string, un
     ...extra,
   };
 }
+
+/** Polls `read` until `done` holds or `ms` pass, and returns the last value read (queue delivery is asynchronous). */
+export async function pollUntil<T>(read: () => Promise<T>, done: (v: T) => boolean, ms = 15_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last = await read();
+  while (!done(last) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    last = await read();
+  }
+  return last;
+}

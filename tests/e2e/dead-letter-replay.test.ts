@@ -6,7 +6,7 @@ import { deadLetters } from "../../shared/db/schema/index.ts";
 import { domainEvent } from "../../shared/events.ts";
 import { createApp } from "../../workers/gateway/src/app.ts";
 import { replayDeadLetter, type ReplayEnv } from "../../workers/events/src/replay.ts";
-import { adminToken, api, newCustomer, problemOf, unique } from "./client.ts";
+import { adminToken, api, newCustomer, problemOf, unique, pollUntil } from "./client.ts";
 
 const queue = () => (env as unknown as { TEST_EVENTS: Queue }).TEST_EVENTS;
 const database = (postgres: "up" | "down" = "up") => {
@@ -58,17 +58,6 @@ async function listed(admin: string, query: string, ids: string[]): Promise<Lett
   return found;
 }
 
-/** Polls `read` until `done` holds (queue delivery is asynchronous). */
-async function eventually<T>(read: () => Promise<T>, done: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last = await read();
-  while (!done(last) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
-    last = await read();
-  }
-  return last;
-}
-
 type SalesRow = { day: string; sku: string; units: number; revenue: { amount: number; currency: string } };
 const salesOf = async (admin: string, day: string, sku: string) =>
   (await api<{ items: SalesRow[] }>("GET", `/v1/admin/analytics/sales?from=${day}&to=${day}`, { token: admin })).body.items.filter((i) => i.sku === sku);
@@ -114,7 +103,7 @@ describe("POST /v1/admin/dead-letters/{id}/replay", () => {
     await queue().send(event);
     const day = event.occurredAt.slice(0, 10);
     const counted = [{ day, sku, units: 2, revenue: { amount: 1000, currency: "EUR" } }];
-    expect(await eventually(() => salesOf(admin, day, sku), (rows) => rows.length > 0)).toStrictEqual(counted);
+    expect(await pollUntil(() => salesOf(admin, day, sku), (rows) => rows.length > 0)).toStrictEqual(counted);
     const id = await storeLetter(event);
     expect(await replay(id, admin)).toMatchObject({ status: 200, body: { id, replayedAt: expect.any(String) } });
     expect(await salesOf(admin, day, sku)).toStrictEqual(counted);

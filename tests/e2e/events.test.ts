@@ -6,20 +6,9 @@ import { deadLetters, notifications, salesDaily } from "../../shared/db/schema/i
 import { domainEvent } from "../../shared/events.ts";
 import { newId } from "../../shared/ids.ts";
 import { handleBatch } from "../../workers/events/src/queue.ts";
-import { adminToken, api, newCustomer, problemOf, unique } from "./client.ts";
+import { adminToken, api, newCustomer, problemOf, unique, pollUntil } from "./client.ts";
 
 const queue = () => (env as unknown as { TEST_EVENTS: Queue }).TEST_EVENTS;
-
-/** Polls `read` until `done` holds (queue delivery is asynchronous). */
-async function eventually<T>(read: () => Promise<T>, done: (v: T) => boolean, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last = await read();
-  while (!done(last) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
-    last = await read();
-  }
-  return last;
-}
 
 interface Notification {
   eventId: string;
@@ -44,7 +33,7 @@ describe("domain events: notifications and sales analytics", () => {
     await queue().send(event); // at-least-once: the same event again
     await queue().sendBatch([{ body: event }]);
 
-    const list = await eventually(
+    const list = await pollUntil(
       async () => (await api<{ items: Notification[] }>("GET", `/v1/admin/notifications?orderId=${orderId}`, { token: admin })).body.items,
       (items) => items.length > 0 && items.every((n) => n.status !== "pending"),
     );
@@ -72,7 +61,7 @@ describe("domain events: notifications and sales analytics", () => {
     });
     expect(order.status).toBe(201);
     expect(order.body.total.amount).toBeGreaterThan(50_000_000_000);
-    const list = await eventually(
+    const list = await pollUntil(
       async () => (await api<{ items: Notification[] }>("GET", `/v1/admin/notifications?orderId=${order.body.id}`, { token: admin })).body.items,
       (items) => ["order.placed", "payment.captured"].every((t) => items.some((n) => n.eventType === t && n.status === "sent")),
     );
@@ -108,7 +97,7 @@ describe("domain events: notifications and sales analytics", () => {
     await queue().send(domainEvent("order.placed", { orderId, items }));
     await queue().send(domainEvent("order.cancelled", { orderId, items }));
     const today = new Date().toISOString().slice(0, 10);
-    const rows = await eventually(
+    const rows = await pollUntil(
       async () => (await api<{ items: { sku: string; units: number }[] }>("GET", `/v1/admin/analytics/sales?from=${today}&to=${today}`, { token: admin })).body.items.filter((i) => i.sku === sku),
       (r) => r.length === 1 && r[0]!.units === 0,
     );
@@ -130,7 +119,7 @@ describe("domain events: notifications and sales analytics", () => {
     // One sendBatch: delivered to the consumer together (a duplicate inside the batch included).
     await queue().sendBatch([placedA, placedA, placedB, cancelledB].map((body) => ({ body })));
 
-    const notes = await eventually(
+    const notes = await pollUntil(
       async () => (await api<{ items: Notification[] }>("GET", `/v1/admin/notifications?orderId=${b}`, { token: admin })).body.items,
       (items) => items.length === 2 && items.every((n) => n.status === "sent"),
     );
@@ -147,7 +136,7 @@ describe("domain events: notifications and sales analytics", () => {
     const admin = await adminToken();
     const marker = unique("poison");
     await queue().send({ nonsense: marker });
-    const letters = await eventually(
+    const letters = await pollUntil(
       async () => (await api<{ items: { body: unknown; queue: string }[] }>("GET", "/v1/admin/dead-letters", { token: admin })).body.items,
       (items) => items.some((l) => JSON.stringify(l.body).includes(marker)),
       30_000,
