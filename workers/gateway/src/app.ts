@@ -16,7 +16,7 @@ import { rejectUnstorableText } from "./middleware/reject-unstorable-text.ts";
 import { reportError, requestContext } from "./middleware/request-context.ts";
 import { DependencyUnavailable, resilientBindings } from "./resilience.ts";
 import { openApiDocument } from "./openapi.ts";
-import { problemOf } from "./respond.ts";
+import { ROLLOUT_RETRY_SECONDS, problemOf } from "./respond.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -34,8 +34,6 @@ import { checkoutRoutes } from "./routes/checkout.ts";
 import { orderRoutes } from "./routes/orders.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
-/** `retry-after` when a service has not rolled out a method yet (PLATFORM.md: seconds to minutes after a deploy). */
-const ROLLOUT_RETRY_SECONDS = 10;
 
 /** Field errors one answer lists at most: a body of 10,000 unknown keys must not make a response of them all. */
 const MAX_FIELD_ERRORS = 100;

@@ -2,6 +2,9 @@ import type { Context } from "hono";
 import { problemResponse, type DomainError, type ErrorCode, type FieldError, type Result } from "../../../shared/errors.ts";
 import type { AppEnv } from "./context.ts";
 
+/** `retry-after` when a service has not rolled out a method yet (PLATFORM.md: seconds to minutes after a deploy). */
+export const ROLLOUT_RETRY_SECONDS = 10;
+
 /** Renders a domain error as problem+json carrying this request's id. */
 export function problem(c: Context<AppEnv>, error: DomainError, headers: HeadersInit = {}): Response {
   return problemResponse(error, c.get("requestId") ?? "unknown", headers);

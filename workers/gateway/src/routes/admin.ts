@@ -5,7 +5,7 @@ import { IdParamSchema, ListQuerySchema, MoneyNetSchema, pageSchema } from "../.
 import type { AppEnv } from "../context.ts";
 import { requireAuth } from "../middleware/auth.ts";
 import { bearer, jsonResponse, problems } from "../openapi.ts";
-import { problem, problemOf, send } from "../respond.ts";
+import { ROLLOUT_RETRY_SECONDS, problem, problemOf, send } from "../respond.ts";
 
 const NotificationSchema = z
   .object({
@@ -110,8 +110,6 @@ const replayDeadLetter = createRoute({
 /** A dead letter as the events Worker sends it: one of the release before has no `replayedAt`. */
 type DeadLetterItem = { id: string; queue: string; body: unknown; attempts: number; receivedAt: string; replayedAt?: string | null };
 
-/** `retry-after` for a filter the events Worker answering cannot apply yet (as app.ts answers a method not rolled out). */
-const ROLLOUT_RETRY_SECONDS = 10;
 const NOT_ROLLED_OUT: DomainError = { code: "SERVICE_UNAVAILABLE", detail: "This filter is not available until the release rolling out reaches every service; retry shortly." };
 
 export const adminRoutes = new OpenAPIHono<AppEnv>()
