@@ -43,8 +43,12 @@ export function attribute(records: CanaryRecord[], worker: string, newId: string
     } else {
       if (!r.serviceVersions) continue; // not a /health answer: says nothing about this service
       version = r.serviceVersions[worker];
-      // /health is 503 when any dependency is down; judge this service by its own entry
-      status = r.serviceStatus?.[worker] === "ok" ? 200 : 503;
+      const reported = r.serviceStatus?.[worker];
+      // a gateway that does not report this Worker at all (one released before it did) says nothing about it
+      if (version === undefined && reported === undefined) continue;
+      // /health is 503 when any dependency is down; judge this service by its own entry. A Worker
+      // reported in `versions` only (events) is up when it answered with its version.
+      status = reported === undefined ? (version !== "unknown" ? 200 : 503) : reported === "ok" ? 200 : 503;
     }
     const sample = { status, ms: r.ms };
     if (version === newId) out.fresh.push(sample);

@@ -32,8 +32,8 @@ function node(script: string, args: string[], extra: Record<string, string> = {}
 }
 const fake = (...args: string[]): void => void spawnSync(process.execPath, [FAKE, ...args], { env: envFor({}) });
 const live = (key: string): { version_id: string; percentage: number }[] => readState(statePath)[key]!.deployments.at(-1)!.versions;
-const rollout = (extra: Record<string, string> = {}, more: string[] = []) =>
-  node("scripts/rollout.ts", ["--env", "staging", "--workers", "catalog,gateway", "--stages", "50,100", "--wait", "0", "--canary", "15", "--target", gateway.url, "--skip-smoke", "--allow-dirty", ...more], extra);
+const rollout = (extra: Record<string, string> = {}, more: string[] = [], workers = "catalog,gateway") =>
+  node("scripts/rollout.ts", ["--env", "staging", "--workers", workers, "--stages", "50,100", "--wait", "0", "--canary", "15", "--target", gateway.url, "--skip-smoke", "--allow-dirty", ...more], extra);
 
 beforeAll(async () => {
   gateway = await startFakeGateway(() => statePath, "staging");
@@ -73,6 +73,17 @@ describe("rollout rehearsal (fake Cloudflare)", { timeout: 120_000 }, () => {
     expect(r.output).toContain("rolling back catalog, gateway");
     expect(live(CATALOG)).toStrictEqual([{ version_id: before[0], percentage: 100 }]);
     expect(live(GATEWAY)).toStrictEqual([{ version_id: before[1], percentage: 100 }]);
+  });
+
+  it("judges the events Worker, which /health reports in versions only, and ships it", async () => {
+    const EVENTS = "workers/events/wrangler.toml#staging";
+    fake("deploy", "-c", "workers/events/wrangler.toml", "--env", "staging", "--tag", "v0");
+    const before = live(EVENTS)[0]!.version_id;
+    const r = await rollout({}, [], "events,gateway");
+    expect(r.output).toContain("gate at 50% passed");
+    expect(r.code).toBe(0);
+    expect(live(EVENTS)).toHaveLength(1);
+    expect(live(EVENTS)[0]!.version_id).not.toBe(before);
   });
 
   it("deploy:migration ships one Worker at 100%, and the rollout then skips it", async () => {

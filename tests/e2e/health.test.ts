@@ -28,6 +28,16 @@ describe("GET /health when a dependency is down", () => {
     expect(body.services).toStrictEqual({ users: "ok", catalog: "down", orders: "ok", payments: "ok", shipping: "ok", favourites: "ok", database: "ok" });
   });
 
+  it("reports the events Worker in versions only: its outage is not the shoppers' (200), its version says unknown", async () => {
+    const healthy = await createApp().request("/health", {}, gatewayEnv({}));
+    expect(((await healthy.json()) as { versions: Record<string, string> }).versions.events).toBe("v-up");
+    const res = await createApp().request("/health", {}, gatewayEnv({ EVENTS: { health: async () => Promise.reject(new Error("gone")) } }));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { services: Record<string, string>; versions: Record<string, string> };
+    expect(Object.keys(body.services)).not.toContain("events");
+    expect(body.versions.events).toBe("unknown");
+  });
+
   it("is 503 with database down when Postgres does not answer", async () => {
     const res = await createApp().request(
       "/health",

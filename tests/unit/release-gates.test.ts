@@ -68,6 +68,16 @@ describe("canary attribution", () => {
     expect(cat.old).toStrictEqual([{ status: 200, ms: 20 }]);
   });
 
+  it("judges a Worker /health reports in versions only (events) by its version, and skips answers that do not report it", () => {
+    const h = (events: string | undefined): CanaryRecord => ({
+      path: "/health", status: 200, ms: 20, gatewayVersion: "g",
+      serviceVersions: { catalog: "c", ...(events === undefined ? {} : { events }) }, serviceStatus: { catalog: "ok" },
+    });
+    // an older gateway's /health, which does not name events, is no evidence either way
+    const ev = attribute([h("e-new"), h("e-old"), h("unknown"), h(undefined)], "events", "e-new", "e-old");
+    expect(ev).toStrictEqual({ fresh: [{ status: 200, ms: 20 }], old: [{ status: 200, ms: 20 }], unattributed: [{ status: 503, ms: 20 }] });
+  });
+
   it("builds the override header and reads /health defensively", () => {
     expect(overrideHeader("edgeshop-gateway-production", "abc")).toBe('edgeshop-gateway-production="abc"');
     expect(healthMaps({ versions: { users: "v1", bad: 3 }, services: { users: "ok" } })).toStrictEqual({ serviceVersions: { users: "v1" }, serviceStatus: { users: "ok" } });

@@ -31,6 +31,9 @@ export function startFakeGateway(statePath: () => string, env: string): Promise<
       services[d] = v.bad ? "down" : "ok";
       versions[d] = v.id;
     }
+    // as the real gateway: events in `versions` only ("unknown" when broken), never in `services`
+    const events = route(state, `workers/events/wrangler.toml#${env}`);
+    versions.events = events.bad ? "unknown" : events.id;
     const down = Object.values(services).includes("down");
     const status = gw.bad ? 500 : req.url === "/health" && down ? 503 : 200;
     res.writeHead(status, { "content-type": "application/json", "x-edgeshop-version": gw.id });
