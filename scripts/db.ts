@@ -18,7 +18,7 @@ export function isLoopback(url: string): boolean {
 }
 
 /** Opens a pool; `proxy` is the local proxy's `host:port/v1` for loopback databases. */
-export function openPool(url: string, proxy?: string): Pool {
+export function openPool(url: string, proxy?: string, max = 4): Pool {
   neonConfig.webSocketConstructor = WebSocket;
   if (proxy && isLoopback(url)) {
     neonConfig.wsProxy = (host, port) => `${proxy}?address=${host}:${port}`;
@@ -26,10 +26,13 @@ export function openPool(url: string, proxy?: string): Pool {
     neonConfig.pipelineTLS = false;
     neonConfig.pipelineConnect = false;
   }
-  const pool = new Pool({ connectionString: url, max: 4 });
+  const pool = new Pool({ connectionString: url, max });
   pool.on("error", (err: Error) => console.error(`postgres pool error: ${err.message}`));
   return pool;
 }
+
+/** How long a migration waits for a table's lock before it fails (and can be run again later). */
+export const MIGRATION_LOCK_TIMEOUT = "5s";
 
 /**
  * Applies every pending migration in migrations/ (drizzle's journal keeps it
@@ -37,9 +40,13 @@ export function openPool(url: string, proxy?: string): Pool {
  * Unicode (`normalize()`), which Postgres refuses in any other encoding, so
  * such a database is refused here with what to do rather than with a 500 per search.
  */
+
 export async function migrateDatabase(url: string, proxy?: string): Promise<void> {
-  const pool = openPool(url, proxy);
+  // One connection, so the lock timeout set here is the migration transaction's too (Neon: the direct URL, not the pooler).
+  const pool = openPool(url, proxy, 1);
   try {
+    // A migration that waits for a lock queues every query of the running Workers behind it: give up instead.
+    await pool.query(`SET lock_timeout = '${MIGRATION_LOCK_TIMEOUT}'`);
     const { rows } = await pool.query<{ server_encoding: string }>("SHOW server_encoding");
     const encoding = rows[0]?.server_encoding;
     if (encoding !== "UTF8") {

@@ -4,15 +4,18 @@
  * Full deploy (100% at once, DO migrations applied) of every Worker in
  * dependency order, gateway last. For production prefer `npm run rollout`;
  * this is for staging, a new environment, and what deploy:migration runs.
- * shipping and orders bind to each other: on a brand-new environment the first
- * of them can be refused because the other does not exist yet, so failed
- * Workers get one more pass after the others are up.
+ * Cloudflare refuses a service binding to a Worker that does not exist, and
+ * shipping and orders bind to each other: on a brand-new environment both
+ * would be refused. Setting the secrets first creates every Worker
+ * (docs/deployments.md), so this says so when a pass makes no progress;
+ * failed Workers get one more pass after the others are up.
  */
 import { listFlag, parseArgs, stringFlag } from "./release/args.ts";
 import { versionMessage, versionTag } from "./release/changed.ts";
 import { parseEnvironment, selectWorkers } from "./release/environments.ts";
 import { requireToken, run, say } from "./release/exec.ts";
 import { headInfo } from "./release/git.ts";
+import { databaseSchemaReady } from "./release/schema-check.ts";
 import { deployCmd, formatArgv } from "./release/wrangler.ts";
 import type { WorkerInfo } from "./workers.ts";
 
@@ -31,6 +34,7 @@ async function main(): Promise<number> {
     return 0;
   }
   requireToken();
+  if (!(await databaseSchemaReady(process.env.DATABASE_URL, say))) return 1;
   let failed: WorkerInfo[] = [];
   for (const pass of [1, 2]) {
     const todo = pass === 1 ? workers : failed;
@@ -44,6 +48,9 @@ async function main(): Promise<number> {
       say(`[${w.name}] ${r.code === 0 ? "deployed" : `failed (exit ${r.code})`}`);
     }
     if (failed.length === todo.length) break; // nothing progressed: another pass would fail the same way
+  }
+  if (failed.some((w) => w.name === "shipping") && failed.some((w) => w.name === "orders")) {
+    say("shipping and orders bind to each other: on a new environment, set each Worker's secrets first (wrangler secret put creates a Worker that does not exist yet), then deploy again; see docs/deployments.md");
   }
   if (failed.length > 0) say(`FAILED: ${failed.map((w) => w.name).join(", ")}`);
   else say(`all ${workers.length} Workers deployed to ${env}`);

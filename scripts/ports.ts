@@ -12,6 +12,19 @@ export function assertPortFree(port: number, what: string): Promise<void> {
   });
 }
 
+/** A port on 127.0.0.1 free at this moment (for a server that must be told its port up front). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 /** Polls `url` until it answers 200 or `timeoutMs` passes. */
 export async function waitForHttp(url: string, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;

@@ -5,7 +5,8 @@
  * Gradual deployment of every Worker changed since the last release tag:
  * `wrangler versions upload` (tag and message from git), then traffic moved
  * stage by stage with `wrangler versions deploy`, gates checked at each stage,
- * automatic rollback when one fails. See docs/deployments.md.
+ * automatic rollback when one fails. With DATABASE_URL set, refuses while the
+ * environment's database lacks a migration this build ships. See docs/deployments.md.
  */
 import { listFlag, numberFlag, parseArgs, parseStages, stringFlag } from "./release/args.ts";
 import { versionMessage, versionTag } from "./release/changed.ts";
@@ -17,6 +18,7 @@ import { buildRolloutPlan } from "./release/plan.ts";
 import { printPlan } from "./release/print-plan.ts";
 import { executeRollout } from "./release/rollout-run.ts";
 import { chooseWorkers, pendingMigrations } from "./release/preflight.ts";
+import { databaseSchemaReady } from "./release/schema-check.ts";
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2), ["dry-run", "all", "allow-dirty", "skip-smoke"]);
@@ -64,6 +66,7 @@ async function main(): Promise<number> {
     return 0;
   }
   requireToken();
+  if (!(await databaseSchemaReady(process.env.DATABASE_URL, say))) return 1;
   return executeRollout(plan, { baseUrl, rounds, tag, skipSmoke });
 }
 

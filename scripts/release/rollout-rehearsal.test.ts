@@ -18,7 +18,8 @@ const GATEWAY = "wrangler.toml#staging";
 let statePath = "";
 let gateway: { url: string; server: Server };
 
-const envFor = (extra: Record<string, string>) => ({ ...process.env, EDGESHOP_FAKE_WRANGLER: FAKE, FAKE_CF_STATE: statePath, CLOUDFLARE_API_TOKEN: "fake-token", ...extra });
+/** No DATABASE_URL: the rehearsal has no environment database (scripts/release/schema-check.test.ts tests that check). */
+const envFor = (extra: Record<string, string>) => ({ ...process.env, DATABASE_URL: "", EDGESHOP_FAKE_WRANGLER: FAKE, FAKE_CF_STATE: statePath, CLOUDFLARE_API_TOKEN: "fake-token", ...extra });
 
 /** Async, because the fake gateway lives in this process and must keep answering. */
 function node(script: string, args: string[], extra: Record<string, string> = {}): Promise<{ code: number; output: string }> {

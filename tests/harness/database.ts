@@ -6,10 +6,10 @@
  * mode in front, as Neon's pooled endpoint is), TEST_DATABASE_DIRECT_URL names
  * the direct connection that migrations and seeding use.
  */
-import { createServer } from "node:net";
 import { migrateDatabase, withDb } from "../../scripts/db.ts";
 import { startPglite, type LocalDatabase } from "../../scripts/local-db.ts";
 import { startWsProxy, type WsProxy } from "../../scripts/neon-ws-proxy.ts";
+import { freePort } from "../../scripts/ports.ts";
 import { seedAdmin } from "../../scripts/seed.ts";
 
 export interface TestDatabase {
@@ -19,18 +19,6 @@ export interface TestDatabase {
   kind: "pglite" | "postgres";
   proxyServer: WsProxy;
   close(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startTestDatabase(): Promise<TestDatabase> {

@@ -1,0 +1,65 @@
+/**
+ * Are the database's migrations applied? A release must not reach code that
+ * needs a column the database does not have yet (docs/deployments.md: migrate
+ * first, then deploy). drizzle records each applied migration's journal time
+ * (`when`, as `created_at`) in `drizzle.__drizzle_migrations` and applies those
+ * newer than the last one recorded, so the journal entries newer than that are
+ * the ones missing.
+ */
+import { readFileSync } from "node:fs";
+import { isLoopback, openPool } from "../db.ts";
+import { startWsProxy } from "../neon-ws-proxy.ts";
+
+export interface JournalEntry {
+  tag: string;
+  when: number;
+}
+
+/** The migrations this checkout ships (migrations/meta/_journal.json), oldest first. */
+export function shippedMigrations(path = new URL("../../migrations/meta/_journal.json", import.meta.url)): JournalEntry[] {
+  const journal = JSON.parse(readFileSync(path, "utf8")) as { entries: JournalEntry[] };
+  return journal.entries.map(({ tag, when }) => ({ tag, when }));
+}
+
+/** The shipped migrations a database whose newest applied one has `lastApplied` (null: none) lacks. */
+export function missingMigrations(shipped: JournalEntry[], lastApplied: number | null): JournalEntry[] {
+  return shipped.filter((m) => lastApplied === null || m.when > lastApplied);
+}
+
+/** Runs one query, returning its rows: the Neon pool of scripts/db.ts, or PGlite in tests. */
+export type Query = (sql: string) => Promise<Record<string, unknown>[]>;
+
+/** The journal time of the newest migration the database has applied, null when it has none (or no drizzle table). */
+export async function lastAppliedMigration(query: Query): Promise<number | null> {
+  const [exists] = await query("select to_regclass('drizzle.__drizzle_migrations') is not null as present");
+  if (exists?.present !== true) return null;
+  const [row] = await query("select max(created_at)::text as last from drizzle.__drizzle_migrations");
+  return row?.last === null || row?.last === undefined ? null : Number(row.last);
+}
+
+/**
+ * The release scripts' check: with DATABASE_URL set (the environment's
+ * database; Neon's direct URL), false and a REFUSED line when migrations are
+ * missing; without it, true and a line saying nothing was checked.
+ */
+export async function databaseSchemaReady(url: string | undefined, say: (line: string) => void): Promise<boolean> {
+  const shipped = shippedMigrations();
+  if (!url) {
+    say(`database migrations not checked (${shipped.length} shipped): set DATABASE_URL to the environment's database to check them first`);
+    return true;
+  }
+  const proxy = isLoopback(url) ? await startWsProxy(0) : undefined;
+  const pool = openPool(url, proxy ? `127.0.0.1:${proxy.port}/v1` : undefined);
+  try {
+    const missing = missingMigrations(shipped, await lastAppliedMigration(async (sql) => (await pool.query(sql)).rows as Record<string, unknown>[]));
+    if (missing.length === 0) {
+      say(`database: all ${shipped.length} migrations applied`);
+      return true;
+    }
+    say(`REFUSED: the database lacks migration(s) ${missing.map((m) => m.tag).join(", ")}: run npm run db:migrate with this DATABASE_URL first (the schema expands before the code that needs it ships; docs/deployments.md)`);
+    return false;
+  } finally {
+    await pool.end();
+    await proxy?.close();
+  }
+}
