@@ -17,7 +17,8 @@ import { expectedChanges } from "./release/compat-expected.ts";
 import type { Build } from "./release/compat-workers.ts";
 import { say } from "./release/exec.ts";
 import { RELEASE_TAG_PATTERN } from "./release/git.ts";
-import { checkoutPrevious, commitOf, previousRelease, removeWorktree } from "./release/previous-build.ts";
+import { previousRelease } from "./release/git.ts";
+import { checkoutPrevious, commitOf, removeWorktree } from "./release/previous-build.ts";
 
 const MODES = ["old-gateway", "new-gateway"];
 /** Not part of "both": new gateway -> new services, to tell an incompatibility from a plain regression. */

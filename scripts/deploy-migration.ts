@@ -13,7 +13,7 @@ import { parseArgs, stringFlag } from "./release/args.ts";
 import { versionMessage, versionTag } from "./release/changed.ts";
 import { parseEnvironment, selectWorkers, targetUrl } from "./release/environments.ts";
 import { requireToken, run, runJson, say } from "./release/exec.ts";
-import { headInfo, lastReleaseTag } from "./release/git.ts";
+import { headInfo, previousRelease } from "./release/git.ts";
 import { destructiveReasons, extractMigrations } from "./release/migrations.ts";
 import { pendingMigrations } from "./release/preflight.ts";
 import { parseDeployment, stableVersion } from "./release/versions.ts";
@@ -25,7 +25,7 @@ async function main(): Promise<number> {
   const name = stringFlag(args, "worker");
   if (!name) throw new Error("--worker <name> is required: a migration ships one Worker at a time");
   const [worker] = selectWorkers([name]);
-  const release = lastReleaseTag();
+  const release = previousRelease();
   const head = headInfo();
   const tag = versionTag(head.shortSha, head.dirty);
 
@@ -34,7 +34,7 @@ async function main(): Promise<number> {
   const migrations = all
     ? extractMigrations(readFileSync(worker!.config, "utf8"), env)
     : (pendingMigrations([worker!], env, release)[0]?.migrations ?? []);
-  if (all) say(`${release ? "--all-migrations" : "no release-* tag to compare with"}: listing every migration in ${worker!.config}; Cloudflare applies only the ones it has not seen`);
+  if (all) say(`${release ? "--all-migrations" : "no release (tag or released.json) to compare with"}: listing every migration in ${worker!.config}; Cloudflare applies only the ones it has not seen`);
   if (migrations.length === 0) {
     say(`${name} has no new Durable Object migration since ${release}: nothing for this path, use npm run rollout`);
     return 0;

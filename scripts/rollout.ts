@@ -12,7 +12,7 @@ import { listFlag, numberFlag, parseArgs, parseStages, stringFlag } from "./rele
 import { versionMessage, versionTag } from "./release/changed.ts";
 import { parseEnvironment, scriptName, targetUrl } from "./release/environments.ts";
 import { requireToken, say } from "./release/exec.ts";
-import { headInfo, lastReleaseTag } from "./release/git.ts";
+import { headInfo, previousRelease } from "./release/git.ts";
 import { destructiveReasons } from "./release/migrations.ts";
 import { buildRolloutPlan } from "./release/plan.ts";
 import { printPlan } from "./release/print-plan.ts";
@@ -33,7 +33,7 @@ async function main(): Promise<number> {
   const head = headInfo();
   const tag = versionTag(head.shortSha, head.dirty);
   const message = versionMessage(head.subject, head.release);
-  const release = lastReleaseTag();
+  const release = previousRelease();
   const selection = chooseWorkers(listFlag(args, "workers"), args.flags.all === true, release);
   say(`rollout to ${env}${dryRun ? " (dry run)" : ""}: version tag ${tag}, "${message}"`);
   say(`compared with ${release ?? "no release tag"}; Workers: ${selection.workers.map((w) => w.name).join(", ") || "none"} (${selection.why})`);
@@ -42,7 +42,7 @@ async function main(): Promise<number> {
     return 0;
   }
 
-  if (!release) say("no release-* tag: DO migrations cannot be compared; wrangler versions upload still refuses them");
+  if (!release) say("no release (no release-* tag, no released.json commit in this clone): DO migrations cannot be compared; wrangler versions upload still refuses them");
   const pending = pendingMigrations(selection.workers, env, release);
   if (pending.length > 0) {
     for (const p of pending) {

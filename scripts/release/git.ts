@@ -4,6 +4,9 @@
  * Nothing here changes repository state.
  */
 import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { say } from "./exec.ts";
 
 function git(args: string[]): { ok: boolean; out: string } {
   const r = spawnSync("git", args, { encoding: "utf8" });
@@ -21,6 +24,24 @@ export function lastReleaseTag(): string | undefined {
   const head = git(["rev-parse", "HEAD"]).out;
   const tags = git(["tag", "--list", RELEASE_TAG_PATTERN, "--sort=-creatordate"]).out.split("\n").filter(Boolean);
   return tags.find((t) => git(["rev-list", "-n", "1", t]).out !== head);
+}
+
+/**
+ * The release recorded in scripts/release/released.json, when its commit is in
+ * this clone: CI clones do not always carry tags, commits they do.
+ */
+function recordedRelease(): string | undefined {
+  const file = resolve("scripts/release/released.json");
+  if (!existsSync(file)) return undefined;
+  const { tag, commit } = JSON.parse(readFileSync(file, "utf8")) as { tag: string; commit: string };
+  if (!git(["cat-file", "-e", `${commit}^{commit}`]).ok) return undefined;
+  say(`no ${RELEASE_TAG_PATTERN} tag in this clone; using the recorded release ${tag} (${commit.slice(0, 7)})`);
+  return commit;
+}
+
+/** `--ref`, else the last release tag, else the recorded release; undefined when there is none. */
+export function previousRelease(ref?: string): string | undefined {
+  return ref ?? lastReleaseTag() ?? recordedRelease();
 }
 
 /** Files that differ between `ref` and the working tree, untracked files included. */

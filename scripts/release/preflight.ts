@@ -20,7 +20,7 @@ export interface Selection {
 export function chooseWorkers(explicit: string[] | undefined, all: boolean, release: string | undefined): Selection {
   if (explicit) return { workers: selectWorkers(explicit), why: "named with --workers" };
   if (all) return { workers: selectWorkers(undefined), why: "--all" };
-  if (!release) return { workers: selectWorkers(undefined), why: "no release-* tag yet: every Worker counts as changed" };
+  if (!release) return { workers: selectWorkers(undefined), why: "no release yet (no release-* tag, no released.json commit): every Worker counts as changed" };
   const files = changedFilesSince(release);
   return { workers: workersAffectedBy(files), why: `changed since ${release} (${files.length} files differ)` };
 }

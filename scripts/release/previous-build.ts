@@ -5,10 +5,9 @@
  * tree's node_modules. Used by `npm run compat` and `npm run rollout:rehearse`.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, rmSync, symlinkSync } from "node:fs";
 import { resolve } from "node:path";
 import { say } from "./exec.ts";
-import { lastReleaseTag, RELEASE_TAG_PATTERN } from "./git.ts";
 
 function git(args: string[]): boolean {
   return spawnSync("git", args, { stdio: "inherit" }).status === 0;
@@ -18,24 +17,6 @@ function git(args: string[]): boolean {
 export function removeWorktree(dir: string): void {
   if (existsSync(dir) && !git(["worktree", "remove", "--force", dir])) rmSync(dir, { recursive: true, force: true });
   spawnSync("git", ["worktree", "prune"]);
-}
-
-/**
- * The release recorded in scripts/release/released.json, when its commit is in
- * this clone: CI clones do not always carry tags, commits they do.
- */
-function recordedRelease(): string | undefined {
-  const file = resolve("scripts/release/released.json");
-  if (!existsSync(file)) return undefined;
-  const { tag, commit } = JSON.parse(readFileSync(file, "utf8")) as { tag: string; commit: string };
-  if (spawnSync("git", ["cat-file", "-e", `${commit}^{commit}`]).status !== 0) return undefined;
-  say(`no ${RELEASE_TAG_PATTERN} tag in this clone; using the recorded release ${tag} (${commit.slice(0, 7)})`);
-  return commit;
-}
-
-/** `--ref`, else the last release tag, else the recorded release; undefined when there is none. */
-export function previousRelease(ref?: string): string | undefined {
-  return ref ?? lastReleaseTag() ?? recordedRelease();
 }
 
 /** Checks `ref` out into `dir` (replacing what was there) and links this tree's node_modules into it. */
