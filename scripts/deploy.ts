@@ -12,11 +12,12 @@
  */
 import { listFlag, parseArgs, stringFlag } from "./release/args.ts";
 import { versionMessage, versionTag } from "./release/changed.ts";
-import { parseEnvironment, selectWorkers } from "./release/environments.ts";
-import { requireToken, run, say } from "./release/exec.ts";
+import { parseEnvironment, selectWorkers, type DeployEnvironment } from "./release/environments.ts";
+import { requireToken, run, runJson, say } from "./release/exec.ts";
 import { headInfo } from "./release/git.ts";
 import { databaseSchemaReady } from "./release/schema-check.ts";
-import { deployCmd, formatArgv } from "./release/wrangler.ts";
+import { parseDeployment, stableVersion } from "./release/versions.ts";
+import { deployCmd, deploymentStatusCmd, formatArgv } from "./release/wrangler.ts";
 import type { WorkerInfo } from "./workers.ts";
 
 async function main(): Promise<number> {
@@ -35,6 +36,13 @@ async function main(): Promise<number> {
   }
   requireToken();
   if (!(await databaseSchemaReady(process.env.DATABASE_URL, say))) return 1;
+  for (const w of workers) {
+    const split = await splitInProgress(w, env);
+    if (split) {
+      say(`REFUSED: ${w.name}: ${split} (a deploy would replace the split at once)`);
+      return 1;
+    }
+  }
   let failed: WorkerInfo[] = [];
   for (const pass of [1, 2]) {
     const todo = pass === 1 ? workers : failed;
@@ -55,6 +63,18 @@ async function main(): Promise<number> {
   if (failed.length > 0) say(`FAILED: ${failed.map((w) => w.name).join(", ")}`);
   else say(`all ${workers.length} Workers deployed to ${env}`);
   return failed.length === 0 ? 0 : 1;
+}
+
+/** Why `w` must not be deployed now (a rollout's split deployment), or null; a Worker with no deployment yet has none to replace. */
+async function splitInProgress(w: WorkerInfo, env: DeployEnvironment): Promise<string | null> {
+  let deployment: unknown;
+  try {
+    deployment = await runJson(deploymentStatusCmd(w, env));
+  } catch {
+    return null; // no deployment to read (a new environment); the deploy itself reports any other failure
+  }
+  const live = stableVersion(parseDeployment(deployment));
+  return live.ok ? null : live.reason;
 }
 
 main().then(

@@ -111,5 +111,10 @@ describe("rollout rehearsal (fake Cloudflare)", { timeout: 120_000 }, () => {
     const split = await rollout();
     expect(split.code).toBe(1);
     expect(split.output).toContain("a gradual deployment is in progress");
+    // nor does a full deploy replace the split at once
+    const deploy = await node("scripts/deploy.ts", ["--env", "staging", "--workers", "catalog,gateway"]);
+    expect(deploy.code).toBe(1);
+    expect(deploy.output).toContain("REFUSED: catalog: a gradual deployment is in progress");
+    expect(live(CATALOG)).toHaveLength(2);
   });
 });
