@@ -1,24 +1,30 @@
 /**
- * `npm run rollback -- --env production [--workers a,b] [--dry-run]`
+ * `npm run rollback -- --env production [--workers a,b | --all] [--dry-run]`
  *
- * One step back for every Worker (gateway first, so no new gateway is left
- * calling an old service): the old side of a split deployment, or the version
+ * One step back for the Workers a rollout of this checkout ships (those changed
+ * since the last release; `--workers` names them, `--all` takes every one),
+ * gateway first so no new gateway is left calling an old service: the old side of a split deployment, or the version
  * live before the current one, via `wrangler rollback` (which Cloudflare
  * refuses beyond the last 10 versions or across a DO migration).
  */
-import { ALL_WORKERS } from "./workers.ts";
 import { listFlag, parseArgs, stringFlag } from "./release/args.ts";
-import { parseEnvironment, selectWorkers } from "./release/environments.ts";
+import { parseEnvironment } from "./release/environments.ts";
 import { requireToken, run, runJson, say } from "./release/exec.ts";
+import { previousRelease } from "./release/git.ts";
+import { chooseWorkers } from "./release/preflight.ts";
 import { parseDeploymentList, rollbackTarget } from "./release/versions.ts";
 import { deploymentsListCmd, formatArgv, rollbackCmd } from "./release/wrangler.ts";
 
 async function main(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2), ["dry-run"]);
+  const args = parseArgs(process.argv.slice(2), ["dry-run", "all"]);
   const env = parseEnvironment(stringFlag(args, "env"));
   const dryRun = args.flags["dry-run"] === true;
   const reason = stringFlag(args, "message") ?? "npm run rollback";
-  const workers = (listFlag(args, "workers") ? selectWorkers(listFlag(args, "workers")) : [...ALL_WORKERS]).reverse();
+  // By default the Workers a rollout of this checkout ships (changed since the last release), not every Worker:
+  // one the release did not touch would be moved to whatever it ran before (an older release).
+  const selection = chooseWorkers(listFlag(args, "workers"), args.flags.all === true, previousRelease());
+  const workers = [...selection.workers].reverse();
+  say(`rollback of ${workers.map((w) => w.name).join(", ")} (${selection.why})`);
 
   if (dryRun) {
     say(`rollback plan for ${env} (dry run), gateway first:`);
