@@ -48,9 +48,9 @@ const PRIVATE_OR_NONCHARACTER = /[\p{Co}\p{Noncharacter_Code_Point}]/u;
  * A name, title, address line or reason: trimmed, `min`-`max` characters, no
  * control characters or line breaks (a bell, a newline or a right-to-left
  * override in a name is never what a customer meant and misleads whoever
- * reads it), no private-use characters or noncharacters, and, unless it may
- * be empty, something visible (a name of only zero-width spaces, Hangul
- * fillers or a lone combining accent is as empty as one of spaces).
+ * reads it), no private-use characters or noncharacters, and something
+ * visible (a name of only zero-width spaces, Hangul fillers or a lone
+ * combining accent is as empty as one of spaces) unless it is empty and may be.
  */
 export function singleLine(max: number, min = 1) {
   // Each check stops the rest when it fails: one message per field, as before these checks.
@@ -61,7 +61,8 @@ export function singleLine(max: number, min = 1) {
     .max(max, { abort: true })
     .refine((s) => !CONTROLS.test(s) && !LINE_BREAKS.test(s), { message: "Control characters and line breaks are not allowed", abort: true })
     .refine((s) => !PRIVATE_OR_NONCHARACTER.test(s), { message: "Private-use characters and noncharacters are not allowed", abort: true });
-  return min > 0 ? text.refine((s) => VISIBLE.test(s.replace(FILLERS, "")), "Must contain a visible character") : text;
+  // An optional field may be empty (""), but not filled with what shows nothing: that is no more a value than spaces.
+  return text.refine((s) => (min === 0 && s === "") || VISIBLE.test(s.replace(FILLERS, "")), "Must contain a visible character");
 }
 
 /** A description: trimmed, at most `max` characters, lines and tabs allowed, no other control characters. */

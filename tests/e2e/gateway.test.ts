@@ -3,7 +3,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import { STATUS_BY_CODE } from "../../shared/errors.ts";
 import { createApp } from "../../workers/gateway/src/app.ts";
-import { adminToken, api, problemOf, unique } from "./client.ts";
+import { adminToken, api, newCustomer, problemOf, unique } from "./client.ts";
 
 describe("gateway", () => {
   it("GET /health lists every service and the database", async () => {
@@ -129,6 +129,16 @@ describe("gateway", () => {
     expect([encoded.status, encoded.headers.get("accept-encoding"), (await encoded.json() as { code: string }).code]).toStrictEqual([415, "identity", "UNSUPPORTED_MEDIA_TYPE"]);
     const identity = await api("POST", "/v1/auth/login", { rawBody: body, headers: { "content-encoding": "identity" } });
     expect(identity.status).toBe(401);
+  });
+
+  it("lets an operation without a body ignore one whose text could not be stored, and refuses it where a body is read", async () => {
+    const customer = await newCustomer();
+    for (const rawBody of ['{"x":"\\u0000"}', '{"x":"\\ud800"}', "{not json"]) {
+      const emptied = await api("DELETE", "/v1/cart", { token: customer.token, rawBody });
+      expect({ body: rawBody, status: emptied.status }).toStrictEqual({ body: rawBody, status: 204 });
+    }
+    const read = await api("PATCH", "/v1/me", { token: customer.token, rawBody: '{"name":"\\u0000"}' });
+    expect(read.body).toStrictEqual(problemOf(400, "VALIDATION_FAILED", { errors: [{ path: "name", message: "NUL characters are not allowed" }] }));
   });
 
   it("answers CORS preflight and plain OPTIONS with the path's methods in Allow (404 for a path that is no route), and sets security headers", async () => {

@@ -157,6 +157,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
   app.onError((err, c) => {
     if (err instanceof HTTPException && err.status === 400) {
+      const unstorable = c.get("bodyProblem");
+      if (unstorable) return problemOf(c, "VALIDATION_FAILED", unstorable.detail, [unstorable.error]);
       return problemOf(c, "VALIDATION_FAILED", "The request body is not valid JSON.", [{ path: "body", message: "Malformed JSON" }]);
     }
     if (err instanceof HTTPException && err.status === 413) {

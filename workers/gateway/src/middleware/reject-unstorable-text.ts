@@ -1,19 +1,31 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import type { FieldError } from "../../../../shared/errors.ts";
 import type { AppEnv } from "../context.ts";
 import { problemOf } from "../respond.ts";
 
-const NUL_IN_JSON = /\\u0000/i;
 const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 /** A UTF-16 code unit of a surrogate pair without its other half (matched per code unit: no `u` flag). */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** Why a JSON body was refused before its route saw it: `app.ts` answers the validator's 400 with this. */
+export interface BodyProblem {
+  detail: string;
+  error: FieldError;
+}
+
 /**
- * Refuses with 400, before any handler, text that would not be stored as
- * sent: a NUL anywhere in the URL or a JSON body (Postgres text cannot hold
- * U+0000, so it used to fail deep inside a query), a body that is not UTF-8
- * (API.md: JSON in UTF-8; a lenient decoder would store U+FFFD in place of
- * the bytes), and a string with an unpaired surrogate escape (`"\ud800"`,
- * which is no Unicode text either).
+ * Refuses with 400 text that would not be stored as sent: a NUL anywhere in
+ * the URL or in a JSON body's strings (Postgres text cannot hold U+0000, so it
+ * used to fail deep inside a query), a body that is not UTF-8 (API.md: JSON in
+ * UTF-8; a lenient decoder would store U+FFFD in place of the bytes), and a
+ * string with an unpaired surrogate escape (`"\ud800"`, which is no Unicode
+ * text either).
+ *
+ * The body is checked as it is read (`c.req.json()`, which the routes'
+ * validators call), so an operation without a body ignores whatever was sent,
+ * and a refusal names the field that holds the text. The validator turns any
+ * failure to read into its 400; the finding is kept on the context
+ * (`bodyProblem`) for `app.ts` to answer with.
  */
 export function rejectUnstorableText(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -21,17 +33,43 @@ export function rejectUnstorableText(): MiddlewareHandler<AppEnv> {
     if (decodeURIComponentSafe(url.pathname + url.search).includes("\u0000")) {
       return problemOf(c, "VALIDATION_FAILED", "The URL contains a NUL character.", [{ path: "url", message: "NUL characters are not allowed" }]);
     }
-    if (c.req.method !== "GET" && c.req.method !== "HEAD" && (c.req.header("content-type") ?? "").includes("json")) {
-      const text = utf8(await c.req.arrayBuffer());
-      if (text === null || hasLoneSurrogate(text)) {
-        return problemOf(c, "VALIDATION_FAILED", "The body is not valid UTF-8 text.", [{ path: "body", message: "Send JSON encoded as UTF-8, with no unpaired surrogates" }]);
-      }
-      if (text.includes("\u0000") || NUL_IN_JSON.test(text)) {
-        return problemOf(c, "VALIDATION_FAILED", "The body contains a NUL character.", [{ path: "body", message: "NUL characters are not allowed" }]);
-      }
-    }
+    c.req.json = (() => readStorableJson(c)) as typeof c.req.json;
     await next();
   };
+}
+
+async function readStorableJson(c: Context<AppEnv>): Promise<unknown> {
+  const text = utf8(await c.req.arrayBuffer());
+  if (text === null) throw refuse(c, { detail: "The body is not valid UTF-8 text.", error: { path: "body", message: "Send JSON encoded as UTF-8" } });
+  const value: unknown = JSON.parse(text); // a SyntaxError is the validator's "malformed JSON"
+  const found = unstorableIn(value, []);
+  if (found) throw refuse(c, found);
+  return value;
+}
+
+function refuse(c: Context<AppEnv>, problem: BodyProblem): Error {
+  c.set("bodyProblem", problem);
+  return new Error(problem.detail);
+}
+
+/** The first string (value, or key: then its object's path) holding a NUL or an unpaired surrogate, depth first. */
+function unstorableIn(value: unknown, path: string[]): BodyProblem | null {
+  if (typeof value === "string") return unstorableText(value, path);
+  if (value === null || typeof value !== "object") return null;
+  for (const [key, child] of Object.entries(value)) {
+    const inKey = unstorableText(key, path);
+    if (inKey) return inKey;
+    const inChild = unstorableIn(child, [...path, key]);
+    if (inChild) return inChild;
+  }
+  return null;
+}
+
+function unstorableText(text: string, path: string[]): BodyProblem | null {
+  const at = path.length > 0 ? path.join(".") : "body";
+  if (text.includes("\u0000")) return { detail: "The body contains a NUL character.", error: { path: at, message: "NUL characters are not allowed" } };
+  if (LONE_SURROGATE.test(text)) return { detail: "The body is not valid Unicode text.", error: { path: at, message: "Unpaired surrogates are not allowed" } };
+  return null;
 }
 
 function utf8(bytes: ArrayBuffer): string | null {
@@ -40,21 +78,6 @@ function utf8(bytes: ArrayBuffer): string | null {
   } catch {
     return null;
   }
-}
-
-/** True when the JSON text parses and holds a string (key or value) that is not well-formed Unicode. */
-function hasLoneSurrogate(text: string): boolean {
-  if (!/\\u[dD][89a-fA-F]/.test(text)) return false; // only an escape can carry one into valid UTF-8 text
-  let found = false;
-  try {
-    JSON.parse(text, (key, value: unknown) => {
-      if (LONE_SURROGATE.test(key) || (typeof value === "string" && LONE_SURROGATE.test(value))) found = true;
-      return value;
-    });
-  } catch {
-    return false; // malformed JSON is the validator's 400
-  }
-  return found;
 }
 
 function decodeURIComponentSafe(s: string): string {
