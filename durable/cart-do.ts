@@ -10,6 +10,7 @@ import {
 import {
   CART_IDLE_MS, cartCurrency, clearLines, keepCurrency, lastActivity, lineCount, lineQuantity, MAX_LINE_QUANTITY, MAX_LINES, migrateCart, refreshLines, toCart, touch, upsertLine,
 } from "../workers/orders/src/cart-store.ts";
+import { errorText } from "../shared/observability.ts";
 
 /**
  * One cart per user (`idFromName(userId)`), SQLite-backed. Every mutation is
@@ -138,7 +139,7 @@ export class CartDO extends TracedDurableObject<OrdersEnv> {
           this.wakeWaiting();
         }
       } catch (err) {
-        console.error(JSON.stringify({ level: "error", msg: "cart: recovering checkout failed", orderId: stale.orderId, error: String(err) }));
+        console.error(JSON.stringify({ level: "error", msg: "cart: recovering checkout failed", orderId: stale.orderId, error: errorText(err) }));
       }
     }
     if (now - lastActivity(this.sql) >= CART_IDLE_MS && oldestInFlight(this.sql) === undefined) clearLines(this.sql);

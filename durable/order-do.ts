@@ -7,6 +7,7 @@ import { backoffMs } from "../workers/orders/src/order-outbox.ts";
 import { bump, initialState, setStatus, toOrder, type OrderState, type PlaceOrderInput } from "../workers/orders/src/order-state.ts";
 import { isSettled, keepFollowUps, loadState, migrateOrder, saveState } from "../workers/orders/src/order-store.ts";
 import { drive } from "../workers/orders/src/saga.ts";
+import { errorText } from "../shared/observability.ts";
 
 /** If the checkout (or cancel) request dies, the alarm takes over the saga this long after it started. */
 const WATCHDOG_MS = 30_000;
@@ -43,7 +44,7 @@ export class OrderDO extends TracedDurableObject<OrdersEnv> {
     try {
       await notifyCart(this.host());
     } catch (err) {
-      console.error(JSON.stringify({ level: "error", msg: "order: notifying the cart failed", orderId: s.orderId, error: String(err) }));
+      console.error(JSON.stringify({ level: "error", msg: "order: notifying the cart failed", orderId: s.orderId, error: errorText(err) }));
     }
     this.ctx.waitUntil(this.followUps());
     return outcome(s);
@@ -157,7 +158,7 @@ export class OrderDO extends TracedDurableObject<OrdersEnv> {
     try {
       await this.running;
     } catch (err) {
-      console.error(JSON.stringify({ level: "error", msg: "order saga step failed", orderId: state.orderId, step: state.step, error: String(err) }));
+      console.error(JSON.stringify({ level: "error", msg: "order saga step failed", orderId: state.orderId, step: state.step, error: errorText(err) }));
       state.outboxAttempts += 1;
       host.save();
       await this.ctx.storage.setAlarm(Date.now() + backoffMs(state.outboxAttempts));
@@ -175,7 +176,7 @@ export class OrderDO extends TracedDurableObject<OrdersEnv> {
     try {
       await publishOrderEvents(this.ctx.storage.sql, s, this.env.EVENTS_QUEUE);
     } catch (err) {
-      console.error(JSON.stringify({ level: "error", msg: "order: publishing events failed", orderId: s.orderId, error: String(err) }));
+      console.error(JSON.stringify({ level: "error", msg: "order: publishing events failed", orderId: s.orderId, error: errorText(err) }));
       await this.ctx.storage.setAlarm(Date.now() + 5_000);
     }
   }

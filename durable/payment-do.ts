@@ -7,6 +7,7 @@ import { providerFor } from "../workers/payments/src/providers/index.ts";
 import { outcomeLabel as label } from "../workers/payments/src/providers/types.ts";
 import { DoubtfulAuthorizations } from "../workers/payments/src/doubtful-authorizations.ts";
 import { OPS, WEBHOOK_MOVES, insertPaymentRow, pathTo, toRecord, type Op, type PaymentOutcome, type PaymentRecord, type PaymentRow } from "./payment-state.ts";
+import { errorText } from "../shared/observability.ts";
 
 export type { PaymentOutcome, PaymentRecord } from "./payment-state.ts";
 
@@ -237,7 +238,7 @@ export class PaymentDO extends TracedDurableObject<PaymentsEnv> {
     try {
       await this.events.flush(this.env.EVENTS_QUEUE);
     } catch (err) {
-      console.error(JSON.stringify({ level: "error", msg: "payment: publishing events failed", error: String(err) }));
+      console.error(JSON.stringify({ level: "error", msg: "payment: publishing events failed", error: errorText(err) }));
       await this.ctx.storage.setAlarm(Date.now() + OUTBOX_RETRY_MS);
       return;
     }

@@ -1,6 +1,7 @@
 import { httpDb } from "../shared/db/http.ts";
 import { syncInventory } from "../workers/catalog/src/inventory-sync.ts";
 import { readSnapshot } from "./stock-model.ts";
+import { errorText } from "../shared/observability.ts";
 
 /**
  * The StockDO's safety net under the durable Postgres inventory record.
@@ -58,6 +59,6 @@ export async function copyToPostgresIfDue(sql: SqlStorage, env: CatalogEnv, now:
   } catch (err) {
     const attempts = owed.attempts + 1;
     sql.exec("UPDATE postgres_copy SET attempts = ?, due_at = ? WHERE id = 1", attempts, Date.now() + Math.min(MAX_BACKOFF_MS, POSTGRES_COPY_DELAY_MS * 2 ** Math.min(attempts, 10)));
-    console.error(JSON.stringify({ level: "error", worker: "catalog/StockDO", msg: "inventory copy to Postgres failed", sku: snapshot.sku, seq: snapshot.seq, attempts, error: String(err) }));
+    console.error(JSON.stringify({ level: "error", worker: "catalog/StockDO", msg: "inventory copy to Postgres failed", sku: snapshot.sku, seq: snapshot.seq, attempts, error: errorText(err) }));
   }
 }

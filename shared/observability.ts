@@ -9,7 +9,15 @@ export interface SentryEnv {
   CF_VERSION_METADATA: WorkerVersionMetadata;
 }
 
-const SECRET_KEYS = /pass(word)?|token|secret|authori[sz]ation|cookie|card|cvc|pan|address|line1|line2|postal/i;
+/** Keys whose values never leave: whole words, so `span_id` or `company` keep theirs (a bare `pan` matched both). */
+const SECRET_KEYS = /pass(word)?|token|secret|authori[sz]ation|cookie|card|cvc|^pan$|address|line1|line2|postal|email/i;
+/**
+ * Request headers a report keeps: the ones that say what kind of request it
+ * was. Everything else goes, the client's IP address among them
+ * (`cf-connecting-ip`, `x-forwarded-for`, `x-real-ip`, `true-client-ip`), and
+ * whatever header a proxy adds next.
+ */
+const KEPT_HEADERS = new Set(["content-type", "content-length", "accept", "user-agent", "x-request-id", "traceparent", "cf-ray", "host"]);
 
 /** Drops values under sensitive keys anywhere in an object tree. */
 function scrub(value: unknown, depth = 0): unknown {
@@ -28,15 +36,29 @@ function withoutQueryParams(text: string): string {
   return text.replace(QUERY_PARAMS, "\nparams: [Filtered]");
 }
 
-/** An error as a log line may carry it (`withoutQueryParams`). */
-export function errorText(err: unknown): string {
-  return withoutQueryParams(String(err));
+/**
+ * An error as a log line may carry it (`withoutQueryParams`), with its causes:
+ * a failed query's message names only the SQL, and why it failed (a refused
+ * connection, a Postgres error and its SQLSTATE) is its `cause`.
+ */
+export function errorText(err: unknown, depth = 0): string {
+  const text = withoutQueryParams(String(err));
+  if (depth >= 3 || !(err instanceof Error) || err.cause === undefined) return text;
+  const code = (err.cause as { code?: unknown }).code;
+  return `${text} (cause: ${errorText(err.cause, depth + 1)}${typeof code === "string" ? `, code ${code}` : ""})`;
+}
+
+/** A URL less its query string, which carries what a customer searched for or an id they asked about. */
+function withoutQuery(url: string): string {
+  const at = url.indexOf("?");
+  return at === -1 ? url : url.slice(0, at);
 }
 
 /**
- * Removes what must never leave the system: request bodies, cookies, auth
- * headers, query strings, any password/token/address-like field, and a
- * failed query's parameters in an exception's message. Drops (null) an
+ * Removes what must never leave the system: request bodies, cookies, query
+ * strings (also from the URL), every request header but a few harmless ones
+ * (auth, IP addresses), any password/token/address/email-like field, and a
+ * failed query's parameters in an exception's message and in breadcrumbs. Drops (null) an
  * expected condition thrown for a retry (`RetryLater`): not a bug, and a
  * provider outage would otherwise report it on every retry of every order.
  */
@@ -49,11 +71,22 @@ export function scrubEvent(event: ErrorEvent): ErrorEvent | null {
     delete event.request.data;
     delete event.request.cookies;
     delete event.request.query_string;
-    if (event.request.headers) event.request.headers = scrub(event.request.headers) as Record<string, string>;
+    if (event.request.url) event.request.url = withoutQuery(event.request.url);
+    if (event.request.headers) {
+      event.request.headers = Object.fromEntries(Object.entries(event.request.headers).filter(([name]) => KEPT_HEADERS.has(name.toLowerCase())));
+    }
   }
   if (event.extra) event.extra = scrub(event.extra) as Record<string, unknown>;
   if (event.contexts) event.contexts = scrub(event.contexts) as typeof event.contexts;
   if (event.user) event.user = { id: event.user.id };
+  // Console breadcrumbs are earlier log lines of the invocation, kept whole: the same rules apply to them.
+  if (event.breadcrumbs) {
+    event.breadcrumbs = event.breadcrumbs.map((b) => ({
+      ...b,
+      ...(b.message === undefined ? {} : { message: withoutQueryParams(b.message) }),
+      ...(b.data === undefined ? {} : { data: scrub(b.data) as Record<string, unknown> }),
+    }));
+  }
   return event;
 }
 
@@ -65,6 +98,9 @@ export function sentryOptions(env: SentryEnv): CloudflareOptions {
     release: env.CF_VERSION_METADATA.id,
     environment: env.ENVIRONMENT ?? "dev",
     tracesSampleRate: 0,
+    // Without Dedupe: it drops an error equal to the last one, so the second of two identical 500s
+    // would have no event to find by its request id (README, "What a 5xx means").
+    integrations: (defaults) => defaults.filter((i) => i.name !== "Dedupe"),
     beforeSend: scrubEvent,
   };
 }

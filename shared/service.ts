@@ -4,6 +4,7 @@ import { currentTrace } from "./trace.ts";
 import { rpcMethodNames, tracedEnv, tracedMethod } from "./traced-calls.ts";
 import { openDb, type Database, type DatabaseEnv, type OpenDatabase } from "./db/client.ts";
 import { httpDb, type HttpDatabase } from "./db/http.ts";
+import { errorText } from "./observability.ts";
 
 /** Test-only switch for `injectFault`; never set outside tests. */
 export interface FaultEnv {
@@ -118,7 +119,7 @@ export abstract class DomainService<E extends DatabaseEnv & VersionEnv> extends 
       await (via === "http" ? this.httpDb() : this.db()).execute(sql`select 1`);
       return { status: "ok", version: this.env.CF_VERSION_METADATA.id };
     } catch (err) {
-      console.error(JSON.stringify({ level: "error", msg: "database health check failed", error: String(err), cause: String((err as { cause?: unknown }).cause) }));
+      console.error(JSON.stringify({ level: "error", msg: "database health check failed", error: errorText(err) }));
       return { status: "down", version: this.env.CF_VERSION_METADATA.id };
     }
   }

@@ -3,7 +3,7 @@ import { problemBody, problemResponse, RetryLater, STATUS_BY_CODE } from "../../
 import { newId, randomHex, randomUuid } from "../../shared/ids.ts";
 import { decodeCursor, decodeSequenceCursor, encodeCursor, encodeSequenceCursor, toPage } from "../../shared/pagination.ts";
 import { hashPassword, PBKDF2_ITERATIONS, PBKDF2_MAX_ITERATIONS, verifyPassword } from "../../shared/password.ts";
-import { errorText, scrubEvent } from "../../shared/observability.ts";
+import { errorText, scrubEvent, sentryOptions } from "../../shared/observability.ts";
 
 describe("password hashing", () => {
   it("never exceeds production workerd's PBKDF2 cap of 100,000 iterations", async () => {
@@ -123,6 +123,36 @@ describe("error text in logs and reports", () => {
     expect(errorText(new Error("plain"))).toBe("Error: plain");
     const event = scrubEvent({ type: undefined, exception: { values: [{ type: "Error", value: failed.message }] } });
     expect(event?.exception?.values?.[0]?.value).toBe('Failed query: insert into "addresses" ("id", "line1") values ($1, $2)\nparams: [Filtered]');
+  });
+
+  it("logs a failed query's cause (why it failed, with its SQLSTATE) and still not its parameters", () => {
+    const refused = new Error('Failed query: select "id" from "users" where "email" = $1\nparams: someone@example.com', { cause: new Error("Connection terminated unexpectedly") });
+    expect(errorText(refused)).toBe('Error: Failed query: select "id" from "users" where "email" = $1\nparams: [Filtered] (cause: Error: Connection terminated unexpectedly)');
+    const violated = new Error("Failed query: insert\nparams: x", { cause: Object.assign(new Error('duplicate key value violates unique constraint "users_email"'), { code: "23505" }) });
+    expect(errorText(violated)).toBe('Error: Failed query: insert\nparams: [Filtered] (cause: Error: duplicate key value violates unique constraint "users_email", code 23505)');
+  });
+
+  it("keeps query strings, client addresses, emails and earlier log lines' parameters out of Sentry, and span ids in", () => {
+    const event = scrubEvent({
+      type: undefined,
+      request: {
+        url: "https://api.example/v1/products?q=red%20shoes&limit=3",
+        headers: { "cf-connecting-ip": "203.0.113.7", "x-forwarded-for": "203.0.113.7", "true-client-ip": "203.0.113.7", authorization: "Bearer x", "user-agent": "curl/8", "x-request-id": "req-1" },
+      },
+      contexts: { trace: { trace_id: "t", span_id: "s1", parent_span_id: "s0" } },
+      extra: { email: "someone@example.com", company: "Acme" },
+      breadcrumbs: [{ category: "console", message: "Error: Failed query: select 1\nparams: someone@example.com", data: { arguments: ["x"], password: "p" } }],
+    });
+    expect(event?.request).toStrictEqual({ url: "https://api.example/v1/products", headers: { "user-agent": "curl/8", "x-request-id": "req-1" } });
+    expect(event?.contexts?.trace).toStrictEqual({ trace_id: "t", span_id: "s1", parent_span_id: "s0" });
+    expect(event?.extra).toStrictEqual({ email: "[Filtered]", company: "Acme" });
+    expect(event?.breadcrumbs).toStrictEqual([{ category: "console", message: "Error: Failed query: select 1\nparams: [Filtered]", data: { arguments: ["x"], password: "[Filtered]" } }]);
+  });
+
+  it("reports every occurrence: Sentry's Dedupe integration, which drops a repeat of the last error, is off", () => {
+    const options = sentryOptions({ SENTRY_DSN: "https://k@sentry.example/1", CF_VERSION_METADATA: { id: "v1", tag: "", timestamp: "" } });
+    const integrations = options.integrations as (defaults: { name: string }[]) => { name: string }[];
+    expect(integrations([{ name: "Dedupe" }, { name: "LinkedErrors" }]).map((i) => i.name)).toStrictEqual(["LinkedErrors"]);
   });
 
   it("leaves out of Sentry an expected condition thrown for a retry, also after RPC turned it into a plain Error", () => {

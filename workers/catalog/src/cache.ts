@@ -2,6 +2,7 @@ import type { Database } from "../../../shared/db/client.ts";
 import { SingleFlight } from "../../../shared/single-flight.ts";
 import { ORIGIN, currentVersion, store, versionOf, type DocScope } from "./catalog-version.ts";
 import { recall, remember } from "./memory-tier.ts";
+import { errorText } from "../../../shared/observability.ts";
 
 /**
  * Edge cache (Cache API) for catalog documents: products, pages of products
@@ -51,7 +52,7 @@ export async function cached<T>(path: string, compute: () => Promise<T>, o: Cach
     await currentVersion(o.db, o.ttlMs, o.waitUntil);
     key = `${ORIGIN}/${versionOf(scope)}/${path}`;
   } catch (err) {
-    console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "cache read failed", error: String(err) }));
+    console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "cache read failed", error: errorText(err) }));
     return compute();
   }
   const inMemory = recall(key);
@@ -71,7 +72,7 @@ async function load<T>(key: string, compute: () => Promise<T>, o: CacheOptions<T
       return body;
     }
   } catch (err) {
-    console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "cache read failed", error: String(err) }));
+    console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "cache read failed", error: errorText(err) }));
   }
   const value = await compute();
   if (!o.cacheable(value)) return null;

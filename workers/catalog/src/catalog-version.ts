@@ -2,6 +2,7 @@ import { and, gt, lt, lte, sql } from "drizzle-orm";
 import type { Database } from "../../../shared/db/client.ts";
 import { catalogChanges, catalogMeta } from "../../../shared/db/schema/index.ts";
 import { SingleFlight } from "../../../shared/single-flight.ts";
+import { errorText } from "../../../shared/observability.ts";
 
 /**
  * The catalog version documents are keyed by (see cache.ts): a counter in
@@ -129,7 +130,7 @@ async function loadVersion(db: () => Database, freshMs: number): Promise<string>
     return String(version);
   } catch (err) {
     if (cachedVersion === null) throw err;
-    console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "catalog version unavailable; serving the cached one", error: String(err) }));
+    console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "catalog version unavailable; serving the cached one", error: errorText(err) }));
     // Not marked fresh: the next read tries Postgres again.
     return String(advance(cachedVersion, known ? known.loadedAt : cachedAt, null));
   }
@@ -174,7 +175,7 @@ export async function publishChange(db: Database, version: number, productId: st
     if (version % 1000 === 0) await db.delete(catalogChanges).where(lt(catalogChanges.version, version - KEEP_CHANGES));
   } catch (err) {
     // Postgres has the new version; this colo picks it up within the TTL.
-    console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "cache version update failed", error: String(err) }));
+    console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "cache version update failed", error: errorText(err) }));
   }
 }
 

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import type { StockSnapshot } from "../../../durable/stock-model.ts";
 import type { HttpDatabase } from "../../../shared/db/http.ts";
 import { inventory } from "../../../shared/db/schema/index.ts";
+import { errorText } from "../../../shared/observability.ts";
 
 /**
  * Writes StockDO snapshots to the durable Postgres inventory record. Runs
@@ -37,7 +38,7 @@ export function syncLater(waitUntil: (p: Promise<unknown>) => void, db: () => Ht
   waitUntil(
     withRetries(() => syncInventory(db(), snapshots), SYNC_RETRY_DELAYS_MS).catch((err: unknown) =>
       console.error(
-        JSON.stringify({ level: "error", worker: "catalog", msg: "inventory sync failed", attempts: SYNC_RETRY_DELAYS_MS.length + 1, skus: snapshots.map((s) => s.sku), error: String(err), cause: causeOf(err) }),
+        JSON.stringify({ level: "error", worker: "catalog", msg: "inventory sync failed", attempts: SYNC_RETRY_DELAYS_MS.length + 1, skus: snapshots.map((s) => s.sku), error: errorText(err) }),
       ),
     ),
   );
@@ -53,9 +54,4 @@ export async function withRetries<T>(attempt: () => Promise<T>, delaysMs: readon
     }
   }
   return attempt();
-}
-
-/** The driver's own message under a query error (drizzle puts it in `cause`), when there is one. */
-function causeOf(err: unknown): string | undefined {
-  return err instanceof Error && err.cause !== undefined ? String(err.cause) : undefined;
 }

@@ -1,6 +1,7 @@
 import type { LedgerEntry, StockOutcome, StockSnapshot } from "../../../durable/stock-model.ts";
 import { fail, ok, type FieldError, type Result } from "../../../shared/errors.ts";
 import type { StockItem } from "../../../shared/schemas/catalog.ts";
+import { errorText } from "../../../shared/observability.ts";
 
 /** The StockDO methods the catalog Worker calls (a stub, or a test double around one). */
 export interface StockStub {
@@ -40,7 +41,7 @@ export async function releaseQuietly(stockOf: StockOf, reservationId: string, sk
         .then(
           () => true,
           (err: unknown) => {
-            console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "release failed", sku, reservationId, error: String(err) }));
+            console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "release failed", sku, reservationId, error: errorText(err) }));
             return false;
           },
         ),
@@ -85,7 +86,7 @@ export async function reserveAll(stockOf: StockOf, reservationId: string, items:
     }
   } catch (err) {
     const released = await releaseQuietly(stockOf, reservationId, touched);
-    console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "reserve threw; released", reservationId, released, error: String(err) }));
+    console.error(JSON.stringify({ level: "error", worker: "catalog", msg: "reserve threw; released", reservationId, released, error: errorText(err) }));
     return fail("SERVICE_UNAVAILABLE", released ? "Stock could not be reserved; nothing is held. Try again." : MAYBE_HELD);
   }
   if (!refusal) return ok({ expiresAt: new Date(expiresAt).toISOString() });

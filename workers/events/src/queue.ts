@@ -6,6 +6,7 @@ import { tracedMethod } from "../../../shared/traced-calls.ts";
 import { applyEvents } from "./consumers.ts";
 import { logOnlyProvider } from "./email.ts";
 import { isDeadLetterQueue, looksLikeEvent, retryLater } from "./retries.ts";
+import { errorText } from "../../../shared/observability.ts";
 
 /**
  * Consumes domain events (at-least-once; consumers deduplicate by event id).
@@ -41,7 +42,7 @@ export async function handleBatch(batch: MessageBatch<unknown>, env: EventsEnv):
         await consumeTraced(event, env, (e) => applyEvents(db, [e], logOnlyProvider, env.ORDERS));
         message.ack();
       } catch (err) {
-        console.error(JSON.stringify({ level: "error", worker: "events", msg: "event not applied, will retry", eventId: event.id, attempts: message.attempts, error: String(err) }));
+        console.error(JSON.stringify({ level: "error", worker: "events", msg: "event not applied, will retry", eventId: event.id, attempts: message.attempts, error: errorText(err) }));
         retryLater(message);
       }
     }
@@ -65,14 +66,14 @@ async function storeDeadLetters(db: Database, batch: MessageBatch<unknown>): Pro
     batch.ackAll();
     return;
   } catch (err) {
-    console.error(JSON.stringify({ level: "error", worker: "events", msg: "storing dead letters failed, storing them one by one", queue: batch.queue, letters: batch.messages.length, error: String(err) }));
+    console.error(JSON.stringify({ level: "error", worker: "events", msg: "storing dead letters failed, storing them one by one", queue: batch.queue, letters: batch.messages.length, error: errorText(err) }));
   }
   for (const message of batch.messages) {
     try {
       await db.insert(deadLetters).values(row(message)).onConflictDoNothing();
       message.ack();
     } catch (err) {
-      console.error(JSON.stringify({ level: "error", worker: "events", msg: "dead letter not stored, will retry", queue: batch.queue, messageId: message.id, attempts: message.attempts, body: message.body ?? null, error: String(err) }));
+      console.error(JSON.stringify({ level: "error", worker: "events", msg: "dead letter not stored, will retry", queue: batch.queue, messageId: message.id, attempts: message.attempts, body: message.body ?? null, error: errorText(err) }));
       retryLater(message);
     }
   }

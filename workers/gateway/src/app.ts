@@ -175,7 +175,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     }
     if (isMissingRpcMethod(err)) {
       // A service of the release before this gateway's, met during a rollout: the route works once it has rolled out.
-      console.error(JSON.stringify({ level: "error", worker: "gateway", requestId: c.get("requestId"), msg: "method missing in the service's version", error: String(err) }));
+      console.error(JSON.stringify({ level: "error", worker: "gateway", requestId: c.get("requestId"), msg: "method missing in the service's version", error: errorText(err) }));
       reportError(c, err);
       return problemOf(c, "SERVICE_UNAVAILABLE", "This operation is not available until the release rolling out reaches every service; retry shortly.", undefined, { "retry-after": String(ROLLOUT_RETRY_SECONDS) });
     }

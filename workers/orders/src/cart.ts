@@ -2,6 +2,7 @@ import { fail, ok, orPreviousRelease, type Result } from "../../../shared/errors
 import type { Cart, CartVariant } from "../../../shared/schemas/cart.ts";
 import { cartVariantsOf, type CartVariantInfo } from "../../../shared/schemas/catalog.ts";
 import { own } from "../../../shared/records.ts";
+import { errorText } from "../../../shared/observability.ts";
 
 function cartOf(env: OrdersEnv, userId: string) {
   return env.CART.get(env.CART.idFromName(userId));
@@ -52,7 +53,7 @@ async function atCurrentPrices(env: OrdersEnv, stub: ReturnType<typeof cartOf>, 
   try {
     current = await env.CATALOG.getVariants(cart.items.map((i) => i.sku));
   } catch (err) {
-    console.error(JSON.stringify({ level: "error", worker: "orders", msg: "cart: price look-up failed, showing stored prices", error: String(err) }));
+    console.error(JSON.stringify({ level: "error", worker: "orders", msg: "cart: price look-up failed, showing stored prices", error: errorText(err) }));
     return cart;
   }
   const changed = Object.values(current).filter((v) => {
@@ -85,7 +86,7 @@ async function answered(env: OrdersEnv, stub: ReturnType<typeof cartOf>, result:
     return ok(await atCurrentPrices(env, stub, result.value));
   } catch (err) {
     // The write is done: a 500 now would have a client send it again (and add twice). The cart as the write left it.
-    console.error(JSON.stringify({ level: "error", worker: "orders", msg: "cart: repricing a write's answer failed, answering the cart as stored", error: String(err) }));
+    console.error(JSON.stringify({ level: "error", worker: "orders", msg: "cart: repricing a write's answer failed, answering the cart as stored", error: errorText(err) }));
     return result;
   }
 }

@@ -1,4 +1,5 @@
 import type { CheckoutOutcome, CheckoutInput } from "../../../shared/schemas/orders.ts";
+import { errorText } from "../../../shared/observability.ts";
 
 /** JSON with keys sorted at every level, so the same body always hashes the same. */
 function canonical(value: unknown): string {
@@ -55,7 +56,7 @@ export async function checkout(env: OrdersEnv, userId: string, key: string, inpu
     // A bug is a bug (a 500, reported); what a retry gets past is a 503.
     if (!transient(err)) throw err;
     // Had the key been claimed before the throw, the CartDO's alarm frees it once it is stale (no OrderDO ever started).
-    console.error(JSON.stringify({ level: "error", msg: "checkout: claiming the idempotency key failed", error: String(err) }));
+    console.error(JSON.stringify({ level: "error", msg: "checkout: claiming the idempotency key failed", error: errorText(err) }));
     return unavailable(requestId);
   }
   if (begun.kind === "refused") return { replayed: false, requestId, result: { ok: false, error: begun.error } };
@@ -75,7 +76,7 @@ export async function checkout(env: OrdersEnv, userId: string, key: string, inpu
     return { replayed: false, requestId, result };
   } catch (err) {
     // The OrderDO (or the CartDO's alarm, if it never started) finishes or undoes this checkout later.
-    console.error(JSON.stringify({ level: "error", msg: "checkout: order saga call failed", orderId: begun.orderId, error: String(err) }));
+    console.error(JSON.stringify({ level: "error", msg: "checkout: order saga call failed", orderId: begun.orderId, error: errorText(err) }));
     return unavailable(requestId);
   }
 }

@@ -1,7 +1,7 @@
 import { instrumentDurableObjectWithSentry, withSentry } from "@sentry/cloudflare";
 import { CartDO as CartDOClass } from "../../../durable/cart-do.ts";
 import { OrderDO as OrderDOClass } from "../../../durable/order-do.ts";
-import { sentryOptions, sentryWhenConfigured } from "../../../shared/observability.ts";
+import { sentryOptions, sentryWhenConfigured, errorText } from "../../../shared/observability.ts";
 import { fail, ok, type Result } from "../../../shared/errors.ts";
 import type { Page } from "../../../shared/pagination.ts";
 import type { AddCartItemInput, Cart } from "../../../shared/schemas/cart.ts";
@@ -63,7 +63,7 @@ class OrdersServiceBase extends DomainService<OrdersEnv> {
       const row = await findOrder(this.db(), principal, orderId);
       if (row) return ok(row);
     } catch (err) {
-      console.error(JSON.stringify({ level: "error", worker: "orders", msg: "order read from Postgres failed, asking the OrderDO", error: String(err) }));
+      console.error(JSON.stringify({ level: "error", worker: "orders", msg: "order read from Postgres failed, asking the OrderDO", error: errorText(err) }));
     }
     const fromDo = await orderStub(this.env, orderId).view(principal);
     return fromDo ? ok(fromDo) : fail("NOT_FOUND", "Order not found.");

@@ -4,6 +4,7 @@ import type { Order } from "../../../shared/schemas/orders.ts";
 import { deliverOrder } from "./order-outbox.ts";
 import { toOrder, type OrderState } from "./order-state.ts";
 import { loadState, saveState } from "./order-store.ts";
+import { errorText } from "../../../shared/observability.ts";
 
 /** The checkout's answer for a settled order: the order, or the error that failed it. */
 export function outcome(s: OrderState): Result<Order> {
@@ -17,7 +18,7 @@ interface FollowUpHost {
 }
 
 function log(msg: string, orderId: string, err: unknown): void {
-  console.error(JSON.stringify({ level: "error", msg, orderId, error: String(err) }));
+  console.error(JSON.stringify({ level: "error", msg, orderId, error: errorText(err) }));
 }
 
 /** Tells the user's CartDO how the checkout ended (stores the idempotent response, empties bought lines). */

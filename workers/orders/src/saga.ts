@@ -1,6 +1,7 @@
 import { fail, type DomainError } from "../../../shared/errors.ts";
 import { compensate, refuse } from "./saga-compensate.ts";
 import { bump, money, reprice, setStatus, type OrderState } from "./order-state.ts";
+import { errorText } from "../../../shared/observability.ts";
 
 /** Reservations outlive a slow payment provider, and expire on their own if everything else fails. */
 export const RESERVATION_TTL_SECONDS = 300;
@@ -51,7 +52,7 @@ async function guard(h: SagaHost, step: () => Promise<void>): Promise<void> {
   try {
     await step();
   } catch (err) {
-    console.error(JSON.stringify({ level: "error", msg: "checkout step failed", orderId: h.state.orderId, step: h.state.step, error: String(err) }));
+    console.error(JSON.stringify({ level: "error", msg: "checkout step failed", orderId: h.state.orderId, step: h.state.step, error: errorText(err) }));
     refuse(h, INTERRUPTED);
   }
 }

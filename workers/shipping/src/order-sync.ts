@@ -3,6 +3,7 @@ import type { Database } from "../../../shared/db/client.ts";
 import { shipmentEvents, shipments, type ShipmentRow } from "../../../shared/db/schema/index.ts";
 import type { ForwardShipmentStatus } from "../../../shared/schemas/shipping.ts";
 import { RANK } from "./shipments.ts";
+import { errorText } from "../../../shared/observability.ts";
 
 const ORDER_STATUS = { in_transit: "shipped", delivered: "delivered" } as const;
 const STEPS = ["in_transit", "delivered"] as const;
@@ -46,7 +47,7 @@ async function tell(orders: ShippingEnv["ORDERS"], row: ShipmentRow, step: (type
     if (result.ok) return true;
     log("warn", "order refused shipment status", { orderId: row.orderId, shipmentId: row.id, status: step, code: result.error.code });
   } catch (err) {
-    log("error", "order shipment status call failed", { orderId: row.orderId, shipmentId: row.id, status: step, error: String(err) });
+    log("error", "order shipment status call failed", { orderId: row.orderId, shipmentId: row.id, status: step, error: errorText(err) });
   }
   return false;
 }

@@ -1,5 +1,6 @@
 import { SingleFlight } from "../../../shared/single-flight.ts";
 import type { QuoteRow } from "./options.ts";
+import { errorText } from "../../../shared/observability.ts";
 
 /**
  * Checkout prices shipping on every order; the rows it needs (an option's
@@ -38,7 +39,7 @@ async function reload(key: string, load: () => Promise<QuoteRow[]>, stale: Quote
     return rows;
   } catch (err) {
     if (!stale) throw err;
-    console.error(JSON.stringify({ level: "error", worker: "shipping", msg: "shipping rates reload failed; pricing with the last ones", error: String(err) }));
+    console.error(JSON.stringify({ level: "error", worker: "shipping", msg: "shipping rates reload failed; pricing with the last ones", error: errorText(err) }));
     return stale;
   }
 }

@@ -1,6 +1,7 @@
 import { domainEvent } from "../../../shared/events.ts";
 import { fail, ok, type Result } from "../../../shared/errors.ts";
 import type { Shipment } from "../../../shared/schemas/shipping.ts";
+import { errorText } from "../../../shared/observability.ts";
 
 /**
  * Publishes shipment.created / shipment.delivered with ids derived from the
@@ -18,7 +19,7 @@ export async function publishShipmentEvent(queue: Queue, shipment: Shipment, use
     await queue.send(event);
     return ok(null);
   } catch (err) {
-    console.error(JSON.stringify({ level: "error", worker: "shipping", msg: "publishing a shipment event failed", eventId: event.id, error: String(err) }));
+    console.error(JSON.stringify({ level: "error", worker: "shipping", msg: "publishing a shipment event failed", eventId: event.id, error: errorText(err) }));
     return fail("SERVICE_UNAVAILABLE", "The shipment changed but its event could not be published yet; retry.");
   }
 }

@@ -9,6 +9,7 @@ import { principalOf, requireAuth } from "../middleware/auth.ts";
 import { bearer, jsonResponse, problems } from "../openapi.ts";
 import { send } from "../respond.ts";
 import { signedBody } from "../raw-body.ts";
+import { errorText } from "../../../../shared/observability.ts";
 
 const listForOrder = createRoute({
   method: "get",
@@ -58,7 +59,7 @@ async function endRefundedOrderNow(c: Context<AppEnv>, refunded: { orderId: stri
   try {
     failed = await endRefundedOrder(c.env.ORDERS, refunded.orderId, refunded.paymentId);
   } catch (err) {
-    failed = String(err);
+    failed = errorText(err);
   }
   if (failed) {
     console.warn(JSON.stringify({ level: "warn", worker: "gateway", requestId: c.get("requestId"), msg: "refunded order left to the events queue", orderId: refunded.orderId, error: failed }));

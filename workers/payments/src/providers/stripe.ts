@@ -4,6 +4,7 @@ import type { WebhookEvent } from "../../../../shared/schemas/payments.ts";
 import { verifyAndParseWebhook } from "../webhook-signature.ts";
 import { done, folded, refused, unknown } from "./types.ts";
 import type { AuthorizeRequest, PaymentProvider, ProviderAuthorization, ProviderOperation, ProviderOutcome, ProviderPaymentState } from "./types.ts";
+import { errorText } from "../../../../shared/observability.ts";
 
 export const DEFAULT_STRIPE_API_BASE = "https://api.stripe.com";
 
@@ -183,7 +184,7 @@ export class StripeProvider implements PaymentProvider {
       json = await response.json().catch((err: unknown) => (signal.aborted ? Promise.reject(err) : null));
     } catch (err) {
       const timedOut = signal.aborted;
-      console.error(JSON.stringify({ level: "error", worker: "payments", msg: timedOut ? "stripe timed out" : "stripe unreachable", path: where, error: String(err) }));
+      console.error(JSON.stringify({ level: "error", worker: "payments", msg: timedOut ? "stripe timed out" : "stripe unreachable", path: where, error: errorText(err) }));
       return unknown(timedOut ? "The payment provider did not answer in time." : "The payment provider could not be reached.");
     }
     if (response.ok) {
