@@ -2,9 +2,12 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import { sql } from "drizzle-orm";
 import { currentTrace } from "./trace.ts";
 import { rpcMethodNames, tracedEnv, tracedMethod } from "./traced-calls.ts";
-import { openDb, type Database, type DatabaseEnv, type OpenDatabase } from "./db/client.ts";
+import { DatabaseUnavailable, isDatabaseUnavailable, openDb, type Database, type DatabaseEnv, type OpenDatabase } from "./db/client.ts";
 import { httpDb, type HttpDatabase } from "./db/http.ts";
 import { errorText } from "./observability.ts";
+
+/** Port 9 (discard) on loopback: closed on any machine that runs the tests, so connecting fails at once. */
+const UNREACHABLE_DATABASE = "postgres://edgeshop:unreachable@127.0.0.1:9/edgeshop";
 
 /** Test-only switch for `injectFault`; never set outside tests. */
 export interface FaultEnv {
@@ -64,6 +67,10 @@ function wrapRpcMethods(proto: object, worker: string): void {
           state.active++;
           try {
             return await traced.apply(this, args);
+          } catch (err) {
+            if (!isDatabaseUnavailable(err)) throw err;
+            console.error(JSON.stringify({ level: "error", worker, msg: "database unavailable", method: name, error: errorText(err) }));
+            throw new DatabaseUnavailable();
           } finally {
             state.active--;
             if (state.active === 0 && state.open) {
@@ -126,10 +133,20 @@ export abstract class DomainService<E extends DatabaseEnv & VersionEnv> extends 
 
   /**
    * Throws on purpose when FAULT_INJECTION is "on" (tests only), so error
-   * reporting can be checked end to end; elsewhere it refuses.
+   * reporting can be checked end to end; elsewhere it refuses. `database`
+   * fails a real query for want of a reachable database instead.
    */
-  async injectFault(): Promise<ServiceHealth> {
+  async injectFault(kind: "throw" | "database" = "throw"): Promise<ServiceHealth> {
     if ((this.env as FaultEnv).FAULT_INJECTION !== "on") return { status: "ok", version: this.env.CF_VERSION_METADATA.id };
+    if (kind === "database") {
+      // A real query against a database nothing listens for: the driver's own connection failure.
+      const unreachable = openDb({ ...this.env, DATABASE_URL: UNREACHABLE_DATABASE });
+      try {
+        await unreachable.db.execute(sql`select 1`);
+      } finally {
+        this.ctx.waitUntil(unreachable.pool.end().catch(() => undefined));
+      }
+    }
     // The trace id makes each injected fault a distinct event (Sentry drops an exact repeat of the last one).
     throw new Error(`injected fault in ${this.constructor.name} (trace ${currentTrace()?.traceId ?? "none"})`);
   }

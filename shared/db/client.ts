@@ -61,6 +61,41 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   return e?.code === "23505" && (constraint === undefined || e.constraint === constraint);
 }
 
+/** SQLSTATE classes of a database that cannot serve now: connection exception, insufficient resources, operator intervention, system error. */
+const UNAVAILABLE_SQLSTATE = /^(08|53|57P|58)/;
+/** The Postgres driver's words for a connection that failed, was cut, or never came (no SQLSTATE: nothing answered). */
+const CONNECTION_FAILED = /connection terminated|connection error|timeout exceeded when trying to connect|query read timeout|ECONNREFUSED|ECONNRESET|websocket/i;
+
+/**
+ * True when `err` says the database could not be reached or cannot serve now,
+ * rather than that the query was wrong: a SQLSTATE of those classes, or a
+ * driver error about the connection itself, anywhere in its causes. Such a
+ * call may work again shortly, so callers answer 503, not 500 (a bug).
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const pg = findPgError(err);
+  if (pg?.code !== undefined && /^[0-9A-Z]{5}$/.test(pg.code)) return UNAVAILABLE_SQLSTATE.test(pg.code);
+  let cur: unknown = err;
+  for (let i = 0; i < 4 && cur instanceof Error; i++) {
+    if (CONNECTION_FAILED.test(cur.message)) return true;
+    cur = cur.cause;
+  }
+  return false;
+}
+
+/**
+ * What a domain Worker throws across RPC for `isDatabaseUnavailable` errors:
+ * RPC keeps an error's name and message, so the gateway answers 503 by the
+ * name. The message is the same every time (one Sentry issue, no SQL); the
+ * detail is in the Worker's own log line.
+ */
+export class DatabaseUnavailable extends Error {
+  constructor() {
+    super("The database is unavailable.");
+    this.name = "DatabaseUnavailable";
+  }
+}
+
 function findPgError(err: unknown): { code?: string; constraint?: string } | undefined {
   let cur: unknown = err;
   for (let i = 0; i < 4 && cur && typeof cur === "object"; i++) {

@@ -70,6 +70,17 @@ describe("error reporting to Sentry", () => {
     expect(inWorker.tags).toMatchObject({ method: "injectFault", traceId: atGateway.tags?.traceId });
   });
 
+  it("answers a domain Worker's lost database with 503 and retry-after, not 500, and reports it as one issue", async () => {
+    for (const id of ["fault-db-1", "fault-db-2"]) {
+      const res = await api("GET", "/health", { headers: { "x-edgeshop-fault": "database", "x-request-id": id } });
+      expect({ status: res.status, retryAfter: res.headers.get("retry-after"), code: (res.body as { code?: string }).code }).toStrictEqual({ status: 503, retryAfter: "5", code: "SERVICE_UNAVAILABLE" });
+      expect(JSON.stringify(res.body)).not.toMatch(/select|127\.0\.0\.1|unreachable/);
+      // every occurrence is reported (no Dedupe), under one message without SQL
+      const atGateway = await waitForEvent((e) => e.tags?.requestId === id && e.tags.worker === "gateway");
+      expect(exceptionText(atGateway)).toBe("The database is unavailable.");
+    }
+  });
+
   it("does not report 4xx", async () => {
     const res = await api("GET", "/v1/me", { headers: { "x-request-id": "plain-401" } });
     expect(res.status).toBe(401);

@@ -4,6 +4,7 @@ import { newId, randomHex, randomUuid } from "../../shared/ids.ts";
 import { decodeCursor, decodeSequenceCursor, encodeCursor, encodeSequenceCursor, toPage } from "../../shared/pagination.ts";
 import { hashPassword, PBKDF2_ITERATIONS, PBKDF2_MAX_ITERATIONS, verifyPassword } from "../../shared/password.ts";
 import { errorText, scrubEvent, sentryOptions } from "../../shared/observability.ts";
+import { isDatabaseUnavailable } from "../../shared/db/client.ts";
 
 describe("password hashing", () => {
   it("never exceeds production workerd's PBKDF2 cap of 100,000 iterations", async () => {
@@ -113,6 +114,19 @@ describe("problem details", () => {
     expect(headersOf("SERVICE_UNAVAILABLE")).toStrictEqual({ authenticate: null, retryAfter: "1", type: "application/problem+json" });
     expect(headersOf("SERVICE_UNAVAILABLE", { "retry-after": "30" }).retryAfter).toBe("30");
     expect(headersOf("CONFLICT")).toStrictEqual({ authenticate: null, retryAfter: null, type: "application/problem+json" });
+  });
+});
+
+describe("a database that cannot serve", () => {
+  it("is told apart from a wrong query: connection failures and SQLSTATE classes 08, 53, 57P, 58, in any cause", () => {
+    const failedQuery = (cause: unknown) => new Error("Failed query: select 1\nparams: ", { cause });
+    const pg = (code: string, message = "x") => Object.assign(new Error(message), { code });
+    for (const err of [failedQuery(new Error("Connection terminated unexpectedly")), new Error("timeout exceeded when trying to connect"), failedQuery(pg("57P01", "terminating connection due to administrator command")), failedQuery(pg("53300", "too many connections")), failedQuery(pg("08006"))]) {
+      expect(isDatabaseUnavailable(err), String(err)).toBe(true);
+    }
+    for (const err of [failedQuery(pg("23505", "duplicate key value")), failedQuery(pg("42703", "column does not exist")), new Error("a bug"), "text"]) {
+      expect(isDatabaseUnavailable(err), String(err)).toBe(false);
+    }
   });
 });
 

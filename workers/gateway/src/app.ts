@@ -16,7 +16,7 @@ import { rejectUnstorableText } from "./middleware/reject-unstorable-text.ts";
 import { reportError, requestContext } from "./middleware/request-context.ts";
 import { DependencyUnavailable, resilientBindings } from "./resilience.ts";
 import { openApiDocument } from "./openapi.ts";
-import { ROLLOUT_RETRY_SECONDS, problemOf } from "./respond.ts";
+import { DATABASE_RETRY_SECONDS, ROLLOUT_RETRY_SECONDS, problemOf } from "./respond.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -172,6 +172,12 @@ export function createApp(): OpenAPIHono<AppEnv> {
       // An open circuit is the breaker doing its job; the failures that opened it were reported as they happened.
       if (!err.message.endsWith("circuit open")) reportError(c, err);
       return problemOf(c, "SERVICE_UNAVAILABLE", `The ${err.service} service is unavailable; retry later.`, undefined, { "retry-after": String(err.retryAfterSeconds) });
+    }
+    if (err instanceof Error && err.name === "DatabaseUnavailable") {
+      // A domain Worker could not reach Postgres (shared/service.ts): retry shortly, as for any dependency.
+      console.error(JSON.stringify({ level: "error", worker: "gateway", requestId: c.get("requestId"), msg: "database unavailable" }));
+      reportError(c, err);
+      return problemOf(c, "SERVICE_UNAVAILABLE", "The database is unavailable; retry later.", undefined, { "retry-after": String(DATABASE_RETRY_SECONDS) });
     }
     if (isMissingRpcMethod(err)) {
       // A service of the release before this gateway's, met during a rollout: the route works once it has rolled out.

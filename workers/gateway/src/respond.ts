@@ -4,6 +4,8 @@ import type { AppEnv } from "./context.ts";
 
 /** `retry-after` when a service has not rolled out a method yet (PLATFORM.md: seconds to minutes after a deploy). */
 export const ROLLOUT_RETRY_SECONDS = 10;
+/** `retry-after` while a domain Worker cannot reach Postgres: a restart or failover takes seconds. */
+export const DATABASE_RETRY_SECONDS = 5;
 
 /** Renders a domain error as problem+json carrying this request's id. */
 export function problem(c: Context<AppEnv>, error: DomainError, headers: HeadersInit = {}): Response {
