@@ -7,6 +7,7 @@ import { domainEvent } from "../../shared/events.ts";
 import { newId } from "../../shared/ids.ts";
 import { handleBatch } from "../../workers/events/src/queue.ts";
 import { adminToken, api, newCustomer, problemOf, unique, pollUntil } from "./client.ts";
+import { waitForEvent } from "./sentry-support.ts";
 
 const queue = () => (env as unknown as { TEST_EVENTS: Queue }).TEST_EVENTS;
 
@@ -141,7 +142,12 @@ describe("domain events: notifications and sales analytics", () => {
       (items) => items.some((l) => JSON.stringify(l.body).includes(marker)),
       30_000,
     );
-    expect(letters.find((l) => JSON.stringify(l.body).includes(marker))).toMatchObject({ queue: "edgeshop-events-dlq", body: { nonsense: marker } });
+    const letter = letters.find((l) => JSON.stringify(l.body).includes(marker)) as { id: string } | undefined;
+    expect(letter).toMatchObject({ queue: "edgeshop-events-dlq", body: { nonsense: marker } });
+    // and on call hears of it: a Sentry event naming the letter, without its body
+    const reported = await waitForEvent((e) => e.tags?.deadLetterId === letter?.id);
+    expect(reported.message ?? JSON.stringify(reported)).toContain("Dead letter stored: a body that is no event");
+    expect(JSON.stringify(reported)).not.toContain(marker);
   });
 
   it("pages notifications and dead letters as every list does: ?limit=, ?cursor=, nextCursor, newest first", async () => {

@@ -1,3 +1,4 @@
+import { captureMessage, withScope } from "@sentry/cloudflare";
 import { openDb, type Database } from "../../../shared/db/client.ts";
 import { deadLetters } from "../../../shared/db/schema/index.ts";
 import { DomainEventSchema, type DomainEvent } from "../../../shared/events.ts";
@@ -64,6 +65,7 @@ async function storeDeadLetters(db: Database, batch: MessageBatch<unknown>): Pro
   try {
     await db.insert(deadLetters).values(batch.messages.map(row)).onConflictDoNothing();
     batch.ackAll();
+    for (const message of batch.messages) reportDeadLetter(batch.queue, message);
     return;
   } catch (err) {
     console.error(JSON.stringify({ level: "error", worker: "events", msg: "storing dead letters failed, storing them one by one", queue: batch.queue, letters: batch.messages.length, error: errorText(err) }));
@@ -72,11 +74,29 @@ async function storeDeadLetters(db: Database, batch: MessageBatch<unknown>): Pro
     try {
       await db.insert(deadLetters).values(row(message)).onConflictDoNothing();
       message.ack();
+      reportDeadLetter(batch.queue, message);
     } catch (err) {
       console.error(JSON.stringify({ level: "error", worker: "events", msg: "dead letter not stored, will retry", queue: batch.queue, messageId: message.id, attempts: message.attempts, body: message.body ?? null, error: errorText(err) }));
       retryLater(message);
     }
   }
+}
+
+/**
+ * A stored dead letter is work nothing will do until an admin replays it (a
+ * refund that did not cancel its order, say), so it is an error on call must
+ * hear of: a log line naming it and a Sentry event (when a DSN is set), by its
+ * id, queue and the event's id, type and order, never its body.
+ */
+function reportDeadLetter(queue: string, message: Message<unknown>): void {
+  const body = (looksLikeEvent(message.body) ? message.body : {}) as { id?: string; type?: string; data?: { orderId?: unknown } };
+  const orderId = typeof body.data?.orderId === "string" ? body.data.orderId : undefined;
+  const tags = { queue, deadLetterId: message.id, ...(body.id ? { eventId: body.id, eventType: body.type } : {}), ...(orderId ? { orderId } : {}) };
+  console.error(JSON.stringify({ level: "error", worker: "events", msg: "dead letter stored; replay it once its cause is fixed (POST /v1/admin/dead-letters/{id}/replay)", ...tags }));
+  withScope((scope) => {
+    scope.setTags(tags);
+    captureMessage(`Dead letter stored: ${body.type ?? "a body that is no event"}`, "error");
+  });
 }
 
 /**

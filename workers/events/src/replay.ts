@@ -1,3 +1,4 @@
+import { captureException } from "@sentry/cloudflare";
 import { eq, sql } from "drizzle-orm";
 import type { Database } from "../../../shared/db/client.ts";
 import { deadLetters } from "../../../shared/db/schema/index.ts";
@@ -50,6 +51,8 @@ export async function replayDeadLetter(db: Database, env: ReplayEnv, id: string)
     return ok(deadLetterView(marked ?? letter));
   } catch (err) {
     console.error(JSON.stringify({ level: "error", worker: "events", msg: "dead letter not replayed", deadLetterId: id, step, error: errorText(err) }));
+    // Answered 503 (the usual cause is the outage that dead-lettered the event), yet reported: it may be a bug.
+    captureException(err);
     return fail("SERVICE_UNAVAILABLE", `The dead letter could not be replayed (failed ${step}): a service it needs is unavailable; retry later.`);
   }
 }
