@@ -109,7 +109,8 @@ function logCall(label: CallLabel, self: unknown, method: string, trace: CallTra
   const refused = error === undefined ? refusalOf(value) : undefined;
   // Head sampling: an unsampled trace keeps only its errors, refusals and slow calls (and the gateway's request line).
   if (error === undefined && refused === undefined && durationMs < SLOW_CALL_MS && !isSampled(trace)) return;
-  console.log(
+  // Workers Logs takes the level from the console method: a call that threw is written as an error.
+  (error === undefined ? console.log : console.error)(
     JSON.stringify({
       level: error === undefined ? "info" : "error",
       worker: label.worker,

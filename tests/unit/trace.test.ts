@@ -99,9 +99,9 @@ describe("trace propagation across calls", () => {
     }
   });
 
-  it("logs a thrown error as status error, and starts a new trace when the caller sent none", async () => {
+  it("logs a thrown error as status error (through console.error), and starts a new trace when the caller sent none", async () => {
     const lines: string[] = [];
-    const spy = vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
+    const spy = vi.spyOn(console, "error").mockImplementation((line: string) => void lines.push(line));
     try {
       const failing = tracedMethod(async () => {
         throw new TypeError("boom");
@@ -121,6 +121,7 @@ describe("span lines of an unsampled trace", () => {
   it("writes none for a quick call that succeeded, and one for a call that threw, refused or was slow", async () => {
     const lines: string[] = [];
     const spy = vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
+    const errors = vi.spyOn(console, "error").mockImplementation((line: string) => void lines.push(line));
     let now = 1_000_000;
     const clock = vi.spyOn(Date, "now").mockImplementation(() => now);
     try {
@@ -145,9 +146,11 @@ describe("span lines of an unsampled trace", () => {
       await expect((slow as (...a: unknown[]) => Promise<string>)(...unsampled())).resolves.toBe("late");
       expect(JSON.parse(lines[2] ?? "{}")).toMatchObject({ method: "slow", status: "ok", durationMs: SLOW_CALL_MS, requestId: "req-u" });
       expect(lines).toHaveLength(3);
+      expect(errors).toHaveBeenCalledTimes(1); // only the call that threw is an error line
     } finally {
       clock.mockRestore();
       spy.mockRestore();
+      errors.mockRestore();
     }
   });
 });

@@ -61,7 +61,8 @@ export function requestIdOf(incoming: string | null | undefined): string {
 
 /** The one structured log line per request (the cached-read fast path writes the same record in batches: read-log.ts). */
 export function logRequest(r: { requestId: string; trace: TraceContext; method: string; route: string; status: number; started: number; version: string }): void {
-  console.log(
+  // Workers Logs takes the level from the console method: a 5xx line is written as an error.
+  (r.status >= 500 ? console.error : console.log)(
     JSON.stringify({
       level: r.status >= 500 ? "error" : "info",
       worker: "gateway",
