@@ -58,6 +58,9 @@ export type ProductDoc = Omit<Product, "variants"> & { variants: Omit<Variant, "
 const title = singleLine(200);
 const description = multiLine(5000);
 
+/** The rules across a request's variants, for the OpenAPI document (`uniqueSkus`, `oneCurrency`). */
+const VARIANTS_RULES = "Each SKU at most once in the request; every variant of a product in one currency";
+
 /** Reports duplicate SKUs inside one request body at `variants.N.sku`. */
 function uniqueSkus(variants: { sku: string }[], ctx: z.RefinementCtx): void {
   const seen = new Set<string>();
@@ -94,7 +97,7 @@ function oneCurrency(variants: { price: { currency: string } }[], ctx: z.Refinem
 }
 
 export const ProductCreateSchema = z
-  .object({ title, description, categoryId: z.string().min(1).max(64), variants: z.array(VariantInputSchema).min(1).max(50) })
+  .object({ title, description, categoryId: z.string().min(1).max(64), variants: z.array(VariantInputSchema).min(1).max(50).openapi({ description: VARIANTS_RULES }) })
   .superRefine((p, ctx) => {
     uniqueSkus(p.variants, ctx);
     oneCurrency(p.variants, ctx);
@@ -117,7 +120,8 @@ export const ProductPatchSchema = z
     variants: z
       .array(z.object({ sku: BodySkuSchema, price: MoneySchema }))
       .max(50)
-      .optional(),
+      .optional()
+      .openapi({ description: VARIANTS_RULES }),
   })
   .superRefine((p, ctx) => {
     uniqueSkus(p.variants ?? [], ctx);

@@ -46,7 +46,8 @@ const RateBandsSchema = z
   .min(1)
   .max(20)
   .refine((bands) => bands.some((b) => b.minWeightGrams === 0), "One band must start at 0 g")
-  .refine((bands) => new Set(bands.map((b) => b.minWeightGrams)).size === bands.length, "Band lower bounds must be distinct");
+  .refine((bands) => new Set(bands.map((b) => b.minWeightGrams)).size === bands.length, "Band lower bounds must be distinct")
+  .openapi({ description: "1-20 weight bands; one starts at 0 g, and no two start at the same weight" });
 
 /** The admin view of an option: its zone, carrier, currency and every weight band. */
 export const ShippingOptionDetailSchema = z
@@ -83,7 +84,7 @@ export type CreateShippingOptionInput = z.infer<typeof CreateShippingOptionSchem
 export const UpdateShippingOptionSchema = z
   .strictObject({ name: name.optional(), estimatedDays: days.optional(), active: z.boolean().optional(), price: MoneySchema.optional(), rates: RateBandsSchema.optional() })
   .refine((v) => !(v.price && v.rates), { message: "Send price or rates, not both", path: ["price"] })
-  .openapi("UpdateShippingOptionRequest");
+  .openapi("UpdateShippingOptionRequest", { description: "Send `price` or `rates`, not both; `price.currency` is the option's currency" });
 export type UpdateShippingOptionInput = z.infer<typeof UpdateShippingOptionSchema>;
 
 export const ShippingZoneSchema = z

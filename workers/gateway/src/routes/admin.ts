@@ -70,7 +70,7 @@ const sales = createRoute({
   summary: "Units and revenue per day and SKU (admin)",
   security: bearer,
   middleware: [requireAuth("admin")] as const,
-  request: { query: z.object({ from: isoDate, to: isoDate }) },
+  request: { query: z.object({ from: isoDate.openapi({ description: "First day (UTC), not after `to`" }), to: isoDate.openapi({ description: "Last day (UTC), included" }) }) },
   responses: { 200: jsonResponse(SalesReportSchema, "Sales between the dates, inclusive"), ...problems(400, 401, 403) },
 });
 
