@@ -16,6 +16,7 @@ import { requireToken, run, runJson, say } from "./release/exec.ts";
 import { headInfo, previousRelease } from "./release/git.ts";
 import { destructiveReasons, extractMigrations } from "./release/migrations.ts";
 import { pendingMigrations } from "./release/preflight.ts";
+import { databaseSchemaReady } from "./release/schema-check.ts";
 import { parseDeployment, stableVersion } from "./release/versions.ts";
 import { deployCmd, deploymentStatusCmd, formatArgv } from "./release/wrangler.ts";
 
@@ -57,6 +58,7 @@ async function main(): Promise<number> {
     return 0;
   }
   requireToken();
+  if (!(await databaseSchemaReady(process.env.DATABASE_URL, say))) return 1;
   const live = stableVersion(parseDeployment(await runJson(deploymentStatusCmd(worker!, env))));
   if (!live.ok) {
     say(`REFUSED: ${name}: ${live.reason}`);
@@ -69,7 +71,11 @@ async function main(): Promise<number> {
   }
   say(`${name} deployed with its migration. Rollback to ${live.id} or earlier is now blocked by Cloudflare.`);
   const health = await fetch(`${url}/health`, { signal: AbortSignal.timeout(10_000) }).then(
-    async (res) => `${res.status} ${JSON.stringify(((await res.json()) as { services?: Record<string, string> }).services?.[name])}`,
+    async (res) => {
+      // events is reported by its version only (workers/gateway/src/routes/health.ts)
+      const body = (await res.json()) as { services?: Record<string, string>; versions?: Record<string, string> };
+      return `${res.status} ${JSON.stringify(body.services?.[name] ?? { version: body.versions?.[name] })}`;
+    },
     (e: unknown) => `unreachable (${e instanceof Error ? e.message : String(e)})`,
   );
   say(`health after deploy: ${health}`);

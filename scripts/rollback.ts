@@ -24,6 +24,11 @@ async function main(): Promise<number> {
   // one the release did not touch would be moved to whatever it ran before (an older release).
   const selection = chooseWorkers(listFlag(args, "workers"), args.flags.all === true, previousRelease());
   const workers = [...selection.workers].reverse();
+  if (workers.length === 0) {
+    // Nothing changed since the recorded release (say, main right after tagging it): this checkout cannot tell.
+    say(`REFUSED: no Worker to roll back (${selection.why}): name them with --workers, or --all`);
+    return 1;
+  }
   say(`rollback of ${workers.map((w) => w.name).join(", ")} (${selection.why})`);
 
   if (dryRun) {

@@ -2,9 +2,8 @@
  * Are the database's migrations applied? A release must not reach code that
  * needs a column the database does not have yet (docs/deployments.md: migrate
  * first, then deploy). drizzle records each applied migration's journal time
- * (`when`, as `created_at`) in `drizzle.__drizzle_migrations` and applies those
- * newer than the last one recorded, so the journal entries newer than that are
- * the ones missing.
+ * (`when`, as `created_at`) in `drizzle.__drizzle_migrations`, so a journal
+ * entry whose time is not there is missing.
  */
 import { readFileSync } from "node:fs";
 import { isLoopback, openPool } from "../db.ts";
@@ -21,20 +20,25 @@ export function shippedMigrations(path = new URL("../../migrations/meta/_journal
   return journal.entries.map(({ tag, when }) => ({ tag, when }));
 }
 
-/** The shipped migrations a database whose newest applied one has `lastApplied` (null: none) lacks. */
-export function missingMigrations(shipped: JournalEntry[], lastApplied: number | null): JournalEntry[] {
-  return shipped.filter((m) => lastApplied === null || m.when > lastApplied);
+/**
+ * The shipped migrations a database that applied those with journal times
+ * `applied` lacks: by time, not only after the newest, so one merged out of
+ * order (older than the newest applied, never applied, and one drizzle
+ * would skip) shows too.
+ */
+export function missingMigrations(shipped: JournalEntry[], applied: readonly number[]): JournalEntry[] {
+  const done = new Set(applied);
+  return shipped.filter((m) => !done.has(m.when));
 }
 
 /** Runs one query, returning its rows: the Neon pool of scripts/db.ts, or PGlite in tests. */
 export type Query = (sql: string) => Promise<Record<string, unknown>[]>;
 
-/** The journal time of the newest migration the database has applied, null when it has none (or no drizzle table). */
-export async function lastAppliedMigration(query: Query): Promise<number | null> {
+/** The journal times of the migrations the database has applied (none without drizzle's table). */
+export async function appliedMigrations(query: Query): Promise<number[]> {
   const [exists] = await query("select to_regclass('drizzle.__drizzle_migrations') is not null as present");
-  if (exists?.present !== true) return null;
-  const [row] = await query("select max(created_at)::text as last from drizzle.__drizzle_migrations");
-  return row?.last === null || row?.last === undefined ? null : Number(row.last);
+  if (exists?.present !== true) return [];
+  return (await query("select created_at::text as at from drizzle.__drizzle_migrations")).map((r) => Number(r.at));
 }
 
 /**
@@ -51,12 +55,12 @@ export async function databaseSchemaReady(url: string | undefined, say: (line: s
   const proxy = isLoopback(url) ? await startWsProxy(0) : undefined;
   const pool = openPool(url, proxy ? `127.0.0.1:${proxy.port}/v1` : undefined);
   try {
-    const missing = missingMigrations(shipped, await lastAppliedMigration(async (sql) => (await pool.query(sql)).rows as Record<string, unknown>[]));
+    const missing = missingMigrations(shipped, await appliedMigrations(async (sql) => (await pool.query(sql)).rows as Record<string, unknown>[]));
     if (missing.length === 0) {
-      say(`database: all ${shipped.length} migrations applied`);
+      say(`database ${new URL(url).host}: all ${shipped.length} migrations applied`);
       return true;
     }
-    say(`REFUSED: the database lacks migration(s) ${missing.map((m) => m.tag).join(", ")}: run npm run db:migrate with this DATABASE_URL first (the schema expands before the code that needs it ships; docs/deployments.md)`);
+    say(`REFUSED: the database at ${new URL(url).host} lacks migration(s) ${missing.map((m) => m.tag).join(", ")}: run npm run db:migrate with this DATABASE_URL first (the schema expands before the code that needs it ships; docs/deployments.md)`);
     return false;
   } finally {
     await pool.end();

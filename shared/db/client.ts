@@ -61,10 +61,17 @@ export function isUniqueViolation(err: unknown, constraint?: string): boolean {
   return e?.code === "23505" && (constraint === undefined || e.constraint === constraint);
 }
 
-/** SQLSTATE classes of a database that cannot serve now: connection exception, insufficient resources, operator intervention, system error. */
-const UNAVAILABLE_SQLSTATE = /^(08|53|57P|58)/;
-/** The Postgres driver's words for a connection that failed, was cut, or never came (no SQLSTATE: nothing answered). */
-const CONNECTION_FAILED = /connection terminated|connection error|timeout exceeded when trying to connect|query read timeout|ECONNREFUSED|ECONNRESET|websocket/i;
+/**
+ * SQLSTATE classes of a database that cannot serve now: connection exception
+ * (less 08P01, a protocol violation: the query's fault), insufficient
+ * resources, operator intervention, system error.
+ */
+const UNAVAILABLE_SQLSTATE = /^(08(?!P01)|53|57P|58)/;
+/**
+ * The drivers' words for a connection that failed, was cut, or never came:
+ * the WebSocket driver's (pg's), and Neon's HTTP path's.
+ */
+const CONNECTION_FAILED = /connection terminated|connection error|timeout exceeded when trying to connect|query read timeout|ECONNREFUSED|ECONNRESET|error connecting to database|server error \(HTTP status 5/i;
 
 /**
  * True when `err` says the database could not be reached or cannot serve now,
@@ -74,11 +81,14 @@ const CONNECTION_FAILED = /connection terminated|connection error|timeout exceed
  */
 export function isDatabaseUnavailable(err: unknown): boolean {
   const pg = findPgError(err);
-  if (pg?.code !== undefined && /^[0-9A-Z]{5}$/.test(pg.code)) return UNAVAILABLE_SQLSTATE.test(pg.code);
+  if (pg?.code !== undefined && UNAVAILABLE_SQLSTATE.test(pg.code)) return true;
+  // A SQLSTATE of another class is Postgres answering about the query, unless it is Neon's internal error about its compute.
+  if (pg?.code !== undefined && /^[0-9A-Z]{5}$/.test(pg.code) && pg.code !== "XX000") return false;
   let cur: unknown = err;
-  for (let i = 0; i < 4 && cur instanceof Error; i++) {
-    if (CONNECTION_FAILED.test(cur.message)) return true;
-    cur = cur.cause;
+  for (let i = 0; i < 4 && typeof cur === "object" && cur !== null; i++) {
+    const message = (cur as { message?: unknown }).message;
+    if (typeof message === "string" && CONNECTION_FAILED.test(message)) return true;
+    cur = (cur as { cause?: unknown }).cause;
   }
   return false;
 }

@@ -121,10 +121,10 @@ describe("a database that cannot serve", () => {
   it("is told apart from a wrong query: connection failures and SQLSTATE classes 08, 53, 57P, 58, in any cause", () => {
     const failedQuery = (cause: unknown) => new Error("Failed query: select 1\nparams: ", { cause });
     const pg = (code: string, message = "x") => Object.assign(new Error(message), { code });
-    for (const err of [failedQuery(new Error("Connection terminated unexpectedly")), new Error("timeout exceeded when trying to connect"), failedQuery(pg("57P01", "terminating connection due to administrator command")), failedQuery(pg("53300", "too many connections")), failedQuery(pg("08006"))]) {
+    for (const err of [failedQuery(new Error("Connection terminated unexpectedly")), new Error("timeout exceeded when trying to connect"), failedQuery(pg("57P01", "terminating connection due to administrator command")), failedQuery(pg("53300", "too many connections")), failedQuery(pg("08006")), failedQuery(pg("XX000", "Error connecting to database: compute suspended")), new Error("Server error (HTTP status 503): endpoint is disabled"), failedQuery({ message: "Connection terminated unexpectedly" })]) {
       expect(isDatabaseUnavailable(err), String(err)).toBe(true);
     }
-    for (const err of [failedQuery(pg("23505", "duplicate key value")), failedQuery(pg("42703", "column does not exist")), new Error("a bug"), "text"]) {
+    for (const err of [failedQuery(pg("23505", "duplicate key value")), failedQuery(pg("42703", "column does not exist")), failedQuery(pg("08P01", "bind message supplies 70000 parameters")), failedQuery(pg("XX000", "internal error")), new Error("Cannot perform I/O on behalf of a different request (WebSocket)"), new Error("a bug"), "text"]) {
       expect(isDatabaseUnavailable(err), String(err)).toBe(false);
     }
   });

@@ -63,18 +63,19 @@ export async function handleBatch(batch: MessageBatch<unknown>, env: EventsEnv):
 async function storeDeadLetters(db: Database, batch: MessageBatch<unknown>): Promise<void> {
   const row = (message: Message<unknown>) => ({ id: message.id, queue: batch.queue, body: message.body ?? null, attempts: message.attempts });
   try {
-    await db.insert(deadLetters).values(batch.messages.map(row)).onConflictDoNothing();
+    const stored = new Set((await db.insert(deadLetters).values(batch.messages.map(row)).onConflictDoNothing().returning({ id: deadLetters.id })).map((r) => r.id));
     batch.ackAll();
-    for (const message of batch.messages) reportDeadLetter(batch.queue, message);
+    // A redelivered letter, stored already, was reported then.
+    for (const message of batch.messages) if (stored.has(message.id)) reportDeadLetter(batch.queue, message);
     return;
   } catch (err) {
     console.error(JSON.stringify({ level: "error", worker: "events", msg: "storing dead letters failed, storing them one by one", queue: batch.queue, letters: batch.messages.length, error: errorText(err) }));
   }
   for (const message of batch.messages) {
     try {
-      await db.insert(deadLetters).values(row(message)).onConflictDoNothing();
+      const stored = await db.insert(deadLetters).values(row(message)).onConflictDoNothing().returning({ id: deadLetters.id });
       message.ack();
-      reportDeadLetter(batch.queue, message);
+      if (stored.length > 0) reportDeadLetter(batch.queue, message);
     } catch (err) {
       console.error(JSON.stringify({ level: "error", worker: "events", msg: "dead letter not stored, will retry", queue: batch.queue, messageId: message.id, attempts: message.attempts, body: message.body ?? null, error: errorText(err) }));
       retryLater(message);
