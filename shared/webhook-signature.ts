@@ -1,5 +1,6 @@
 import type { z } from "@hono/zod-openapi";
 import { fail, ok, type Result } from "./errors.ts";
+import { unstorableIn } from "./unstorable-text.ts";
 
 /**
  * The `edgeshop-signature` scheme every inbound webhook uses (payments,
@@ -72,6 +73,9 @@ export async function verifyAndParse<S extends z.ZodType>(
   } catch {
     return fail("VALIDATION_FAILED", "The request body is not valid JSON.", [{ path: "body", message: "Malformed JSON" }]);
   }
+  // Signed or not, text Postgres cannot hold is the sender's error, not a 500 at the insert.
+  const unstorable = unstorableIn(json);
+  if (unstorable) return fail("VALIDATION_FAILED", unstorable.detail, [unstorable.error]);
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const errors = parsed.error.issues.map((i) => ({ path: i.path.length > 0 ? i.path.map(String).join(".") : "body", message: i.message }));

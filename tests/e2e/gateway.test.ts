@@ -59,9 +59,12 @@ describe("gateway", () => {
       const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
       const asked = await app.fetch(new Request("http://edgeshop.test/v1/categories", { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } }), unsampledEnv, ctx);
       expect(asked.headers.get("traceparent")).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+      // answered before any route: the line names the path the catch-all caught
+      const unknown = await app.fetch(new Request("http://edgeshop.test/v1/nowhere?x=1"), unsampledEnv, ctx);
+      expect(unknown.status).toBe(404);
       await waitOnExecutionContext(ctx);
       const lines = log.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>).filter((l) => l.worker === "gateway" && l.msg !== "cached reads"); // batches of earlier tests' cached reads may land here
-      expect(lines.map((l) => [l.route, l.status])).toStrictEqual([["/v1/categories", 200], ["/v1/categories", 200]]);
+      expect(lines.map((l) => [l.route, l.path, l.status])).toStrictEqual([["/v1/categories", undefined, 200], ["/v1/categories", undefined, 200], ["/*", "/v1/nowhere", 404]]);
     } finally {
       log.mockRestore();
     }

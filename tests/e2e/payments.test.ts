@@ -356,6 +356,12 @@ describe("POST /v1/webhooks/payments", () => {
     expect(res.body).toStrictEqual(problem(400, "VALIDATION_FAILED", [{ path: "type", message: expect.any(String) }, { path: "data.amount.amount", message: expect.any(String) }]));
     const notJson = await deliver("{not json");
     expect([notJson.status, notJson.body]).toStrictEqual([400, problem(400, "VALIDATION_FAILED", [{ path: "body", message: "Malformed JSON" }])]);
+    // Signed text Postgres cannot hold is the sender's error too (it was a 500 at the insert), named by its field.
+    const { input } = await authorized();
+    const nul = JSON.parse(event(input.paymentId, input.orderId, "payment.captured")) as { id: string };
+    const withNul = await deliver(JSON.stringify({ ...nul, id: `${nul.id}\u0000` }));
+    expect([withNul.status, withNul.body]).toStrictEqual([400, problem(400, "VALIDATION_FAILED", [{ path: "id", message: "NUL characters are not allowed" }])]);
+    expect(await payments().getPayment(input.paymentId)).toMatchObject({ status: "authorized" });
   });
 });
 

@@ -1,17 +1,12 @@
 import type { Context, MiddlewareHandler } from "hono";
-import type { FieldError } from "../../../../shared/errors.ts";
+import { unstorableIn, type UnstorableText } from "../../../../shared/unstorable-text.ts";
 import type { AppEnv } from "../context.ts";
 import { problemOf } from "../respond.ts";
 
 const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
-/** A UTF-16 code unit of a surrogate pair without its other half (matched per code unit: no `u` flag). */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Why a JSON body was refused before its route saw it: `app.ts` answers the validator's 400 with this. */
-export interface BodyProblem {
-  detail: string;
-  error: FieldError;
-}
+export type BodyProblem = UnstorableText;
 
 /**
  * Refuses with 400 text that would not be stored as sent: a NUL anywhere in
@@ -42,7 +37,7 @@ async function readStorableJson(c: Context<AppEnv>): Promise<unknown> {
   const text = utf8(await c.req.arrayBuffer());
   if (text === null) throw refuse(c, { detail: "The body is not valid UTF-8 text.", error: { path: "body", message: "Send JSON encoded as UTF-8" } });
   const value: unknown = JSON.parse(text); // a SyntaxError is the validator's "malformed JSON"
-  const found = unstorableIn(value, []);
+  const found = unstorableIn(value);
   if (found) throw refuse(c, found);
   return value;
 }
@@ -50,26 +45,6 @@ async function readStorableJson(c: Context<AppEnv>): Promise<unknown> {
 function refuse(c: Context<AppEnv>, problem: BodyProblem): Error {
   c.set("bodyProblem", problem);
   return new Error(problem.detail);
-}
-
-/** The first string (value, or key: then its object's path) holding a NUL or an unpaired surrogate, depth first. */
-function unstorableIn(value: unknown, path: string[]): BodyProblem | null {
-  if (typeof value === "string") return unstorableText(value, path);
-  if (value === null || typeof value !== "object") return null;
-  for (const [key, child] of Object.entries(value)) {
-    const inKey = unstorableText(key, path);
-    if (inKey) return inKey;
-    const inChild = unstorableIn(child, [...path, key]);
-    if (inChild) return inChild;
-  }
-  return null;
-}
-
-function unstorableText(text: string, path: string[]): BodyProblem | null {
-  const at = path.length > 0 ? path.join(".") : "body";
-  if (text.includes("\u0000")) return { detail: "The body contains a NUL character.", error: { path: at, message: "NUL characters are not allowed" } };
-  if (LONE_SURROGATE.test(text)) return { detail: "The body is not valid Unicode text.", error: { path: at, message: "Unpaired surrogates are not allowed" } };
-  return null;
 }
 
 function utf8(bytes: ArrayBuffer): string | null {

@@ -50,7 +50,9 @@ export function requestContext(): MiddlewareHandler<AppEnv> {
     }
     // 5xx that did not come from a thrown error (those are reported by onError).
     if (res.status >= 500 && !c.error) reportError(c, `HTTP ${res.status} on ${c.req.method} ${c.req.routePath}`);
-    logRequest({ requestId, trace, method: c.req.method, route: c.req.routePath, status: res.status, started, version: c.env.CF_VERSION_METADATA.id });
+    // Answered before any route (404, 405, 413, 415, a preflight): the route is the catch-all, so the line names the path.
+    const path = c.req.routePath === "/*" ? c.req.path : undefined;
+    logRequest({ requestId, trace, method: c.req.method, route: c.req.routePath, ...(path === undefined ? {} : { path }), status: res.status, started, version: c.env.CF_VERSION_METADATA.id });
   };
 }
 
@@ -60,7 +62,7 @@ export function requestIdOf(incoming: string | null | undefined): string {
 }
 
 /** The one structured log line per request (the cached-read fast path writes the same record in batches: read-log.ts). */
-export function logRequest(r: { requestId: string; trace: TraceContext; method: string; route: string; status: number; started: number; version: string }): void {
+export function logRequest(r: { requestId: string; trace: TraceContext; method: string; route: string; path?: string; status: number; started: number; version: string }): void {
   // Workers Logs takes the level from the console method: a 5xx line is written as an error.
   (r.status >= 500 ? console.error : console.log)(
     JSON.stringify({
@@ -71,6 +73,7 @@ export function logRequest(r: { requestId: string; trace: TraceContext; method: 
       spanId: r.trace.spanId,
       method: r.method,
       route: r.route,
+      ...(r.path === undefined ? {} : { path: r.path }),
       status: r.status,
       durationMs: Date.now() - r.started,
       version: r.version,
