@@ -147,7 +147,7 @@ export abstract class DomainService<E extends DatabaseEnv & VersionEnv> extends 
         this.ctx.waitUntil(unreachable.pool.end().catch(() => undefined));
       }
     }
-    // The trace id makes each injected fault a distinct event (Sentry drops an exact repeat of the last one).
+    // The trace id in the message tells each injected fault's event apart.
     throw new Error(`injected fault in ${this.constructor.name} (trace ${currentTrace()?.traceId ?? "none"})`);
   }
 

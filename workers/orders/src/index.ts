@@ -76,8 +76,7 @@ class OrdersServiceBase extends DomainService<OrdersEnv> {
 
   /**
    * Tests of error reporting only: makes a CartDO throw (it refuses unless FAULT_INJECTION is "on").
-   * `label` ends the error's message: Sentry drops an error identical to the one its client sent last
-   * (its Dedupe integration), so each test gets its own message.
+   * `label` ends the error's message, so each test can find its own event.
    */
   async injectDurableFault(label = ""): Promise<void> {
     await this.env.CART.get(this.env.CART.idFromName("fault-injection")).injectFault(label);
