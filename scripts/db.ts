@@ -8,6 +8,7 @@ import { drizzle } from "drizzle-orm/neon-serverless";
 import { migrate } from "drizzle-orm/neon-serverless/migrator";
 import { WebSocket } from "ws";
 import * as schema from "../shared/db/schema/index.ts";
+import { startWsProxy } from "./neon-ws-proxy.ts";
 
 export type ScriptDb = ReturnType<typeof drizzle<typeof schema>>;
 
@@ -15,6 +16,20 @@ export type ScriptDb = ReturnType<typeof drizzle<typeof schema>>;
 export function isLoopback(url: string): boolean {
   const host = new URL(url).hostname;
   return host === "127.0.0.1" || host === "localhost" || host === "::1";
+}
+
+/**
+ * Runs `fn` with what `openPool`, `withDb` and `migrateDatabase` need to reach
+ * `url`: for a database on this machine, the address of a short-lived local
+ * Neon WebSocket proxy (closed after); for Neon, undefined.
+ */
+export async function withLocalProxy<T>(url: string, fn: (proxy: string | undefined) => Promise<T>): Promise<T> {
+  const proxy = isLoopback(url) ? await startWsProxy(0) : undefined;
+  try {
+    return await fn(proxy ? `127.0.0.1:${proxy.port}/v1` : undefined);
+  } finally {
+    await proxy?.close();
+  }
 }
 
 /** Opens a pool; `proxy` is the local proxy's `host:port/v1` for loopback databases. */

@@ -11,8 +11,7 @@ import { fileURLToPath } from "node:url";
 import { eq } from "drizzle-orm";
 import { users } from "../shared/db/schema/index.ts";
 import { parseArgs, stringFlag } from "./release/args.ts";
-import { isLoopback, withDb, type ScriptDb } from "./db.ts";
-import { startWsProxy } from "./neon-ws-proxy.ts";
+import { withDb, withLocalProxy, type ScriptDb } from "./db.ts";
 
 /** Gives the account with `email` (as the API stores it: trimmed, lower case) the admin role; false when there is none. */
 export async function grantAdmin(db: ScriptDb, email: string): Promise<boolean> {
@@ -27,14 +26,9 @@ async function main(): Promise<number> {
     console.error("usage: DATABASE_URL=<the environment's direct URL> npm run admin:grant -- --email <a registered account's email>");
     return 1;
   }
-  const proxy = isLoopback(url) ? await startWsProxy(0) : undefined;
-  try {
-    const found = await withDb(url, proxy ? `127.0.0.1:${proxy.port}/v1` : undefined, (db) => grantAdmin(db, email));
-    console.log(found ? `${email} is an admin from its next login` : `no account with email ${email}: register it through the API first`);
-    return found ? 0 : 1;
-  } finally {
-    await proxy?.close();
-  }
+  const found = await withLocalProxy(url, (proxy) => withDb(url, proxy, (db) => grantAdmin(db, email)));
+  console.log(found ? `${email} is an admin from its next login` : `no account with email ${email}: register it through the API first`);
+  return found ? 0 : 1;
 }
 
 // Run as a script, not when a test imports grantAdmin.

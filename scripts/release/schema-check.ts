@@ -6,8 +6,7 @@
  * entry whose time is not there is missing.
  */
 import { readFileSync } from "node:fs";
-import { isLoopback, openPool } from "../db.ts";
-import { startWsProxy } from "../neon-ws-proxy.ts";
+import { openPool, withLocalProxy } from "../db.ts";
 
 export interface JournalEntry {
   tag: string;
@@ -52,18 +51,19 @@ export async function databaseSchemaReady(url: string | undefined, say: (line: s
     say(`database migrations not checked (${shipped.length} shipped): set DATABASE_URL to the environment's database to check them first`);
     return true;
   }
-  const proxy = isLoopback(url) ? await startWsProxy(0) : undefined;
-  const pool = openPool(url, proxy ? `127.0.0.1:${proxy.port}/v1` : undefined);
-  try {
-    const missing = missingMigrations(shipped, await appliedMigrations(async (sql) => (await pool.query(sql)).rows as Record<string, unknown>[]));
-    if (missing.length === 0) {
-      say(`database ${new URL(url).host}: all ${shipped.length} migrations applied`);
-      return true;
+  const applied = await withLocalProxy(url, async (proxy) => {
+    const pool = openPool(url, proxy);
+    try {
+      return await appliedMigrations(async (sql) => (await pool.query(sql)).rows as Record<string, unknown>[]);
+    } finally {
+      await pool.end();
     }
-    say(`REFUSED: the database at ${new URL(url).host} lacks migration(s) ${missing.map((m) => m.tag).join(", ")}: run npm run db:migrate with this DATABASE_URL first (the schema expands before the code that needs it ships; docs/deployments.md)`);
-    return false;
-  } finally {
-    await pool.end();
-    await proxy?.close();
+  });
+  const missing = missingMigrations(shipped, applied);
+  if (missing.length === 0) {
+    say(`database ${new URL(url).host}: all ${shipped.length} migrations applied`);
+    return true;
   }
+  say(`REFUSED: the database at ${new URL(url).host} lacks migration(s) ${missing.map((m) => m.tag).join(", ")}: run npm run db:migrate with this DATABASE_URL first (the schema expands before the code that needs it ships; docs/deployments.md)`);
+  return false;
 }
