@@ -18,14 +18,28 @@ function versionOf(self: unknown): string {
  */
 export function traceObjectMethods<C extends abstract new (...args: never[]) => object>(cls: C): C {
   const proto = cls.prototype as object;
-  if (Object.prototype.hasOwnProperty.call(proto, WRAPPED)) return cls;
+  if (Object.hasOwn(proto, WRAPPED)) return cls;
   Object.defineProperty(proto, WRAPPED, { value: true });
   const worker = (cls as unknown as { worker: string }).worker;
-  for (const [p, name] of rpcMethodNames(proto, TracedDurableObject.prototype, RUNTIME_HANDLERS)) {
+  for (const [p, name] of rpcMethodNames(proto, wrappedAncestorOf(proto), RUNTIME_HANDLERS)) {
     const desc = Object.getOwnPropertyDescriptor(p, name)!;
     Object.defineProperty(p, name, { ...desc, value: tracedMethod(desc.value as (...args: unknown[]) => unknown, name, { worker, version: versionOf }) });
   }
   return cls;
+}
+
+/**
+ * Where a class's own wrapping stops: at the nearest ancestor already wrapped, whose
+ * methods must not be wrapped twice. A subclass of a wrapped class is what the local
+ * runtime constructs under `wrangler dev` (Miniflare names its objects that way);
+ * wrapping the base's methods again there, during construction, made Sentry take them
+ * for framework-managed and leave the object's own errors unreported.
+ */
+function wrappedAncestorOf(proto: object): object {
+  for (let p = Object.getPrototypeOf(proto) as object | null; p && p !== TracedDurableObject.prototype; p = Object.getPrototypeOf(p) as object | null) {
+    if (Object.hasOwn(p, WRAPPED)) return p;
+  }
+  return TracedDurableObject.prototype;
 }
 
 /**
