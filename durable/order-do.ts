@@ -2,12 +2,13 @@ import { TracedDurableObject } from "../shared/traced-object.ts";
 import { fail, ok, type Result } from "../shared/errors.ts";
 import type { Order, OrderPrincipal } from "../shared/schemas/orders.ts";
 import { followUp, hasFollowUps, notifyCart, outcome } from "../workers/orders/src/order-followup.ts";
-import { publishOrderEvents, rememberEventTrace } from "../workers/orders/src/order-events.ts";
+import { publishOrderEvents, rememberEventTrace, rememberedTrace } from "../workers/orders/src/order-events.ts";
 import { backoffMs } from "../workers/orders/src/order-outbox.ts";
 import { bump, initialState, setStatus, toOrder, type OrderState, type PlaceOrderInput } from "../workers/orders/src/order-state.ts";
 import { isSettled, keepFollowUps, loadState, migrateOrder, saveState } from "../workers/orders/src/order-store.ts";
 import { drive } from "../workers/orders/src/saga.ts";
 import { errorText } from "../shared/observability.ts";
+import { resumedTrace, runWithTrace } from "../shared/trace.ts";
 
 /** If the checkout (or cancel) request dies, the alarm takes over the saga this long after it started. */
 const WATCHDOG_MS = 30_000;
@@ -134,8 +135,22 @@ export class OrderDO extends TracedDurableObject<OrdersEnv> {
       await this.ctx.storage.setAlarm(Date.now() + 5_000);
       return;
     }
-    if (!isSettled(s) && !(await this.runSaga(false))) return;
+    if (!isSettled(s) && !(await this.resumeSaga(s))) return;
     await this.followUps();
+  }
+
+  /**
+   * The alarm finishing a saga its request left (a Worker reset, a timeout): under the trace
+   * of the checkout or cancel that started it, so its calls' lines carry that request's id,
+   * after a line that names the order.
+   */
+  private async resumeSaga(s: OrderState): Promise<boolean> {
+    const stored = rememberedTrace(this.ctx.storage.sql, s.step === "cancelling" ? "cancelled" : "paid", s.orderId);
+    console.warn(JSON.stringify({
+      level: "warn", worker: "orders", msg: "order: the alarm resumes a saga its request left",
+      orderId: s.orderId, step: s.step, paymentId: s.paymentId, requestId: stored?.requestId ?? "", trace: stored?.traceparent ?? "",
+    }));
+    return stored ? runWithTrace(resumedTrace(stored), () => this.runSaga(false)) : this.runSaga(false);
   }
 
   private state(): OrderState {

@@ -124,6 +124,11 @@ export function traceArgOf(stored: StoredTrace): unknown {
   return envelope;
 }
 
+/** A stored trace continued later, in this call: the same trace and request id, a new span. */
+export function resumedTrace(stored: StoredTrace): CallTrace {
+  return { ...continueTrace(stored.traceparent), requestId: stored.requestId };
+}
+
 /** A new trace for work nobody asked for over a traced call (alarms, queues, crons, tests). */
 export function startTrace(): CallTrace {
   return { ...continueTrace(undefined), requestId: "" };

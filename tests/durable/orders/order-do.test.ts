@@ -1,10 +1,10 @@
 /// <reference types="@cloudflare/vitest-plugin/types" />
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { OrderDO } from "../../../durable/order-do.ts";
 import type { DomainEvent } from "../../../shared/events.ts";
-import { traceArgOf } from "../../../shared/trace.ts";
-import { orderEventId, publishOrderEvents } from "../../../workers/orders/src/order-events.ts";
+import { continueTrace, runWithTrace, traceArgOf } from "../../../shared/trace.ts";
+import { orderEventId, publishOrderEvents, rememberEventTrace } from "../../../workers/orders/src/order-events.ts";
 import { initialState, type OrderState, type SagaStep } from "../../../workers/orders/src/order-state.ts";
 import { loadState } from "../../../workers/orders/src/order-store.ts";
 import { available, begunCheckout, orderOf, ordersEnv, readState, service, writeState } from "./fixtures.ts";
@@ -122,6 +122,26 @@ describe("OrderDO saga", () => {
     expect(await readState(b.order)).toMatchObject({ step: "failed", status: "failed", stock: "released", pay: "voided" });
     expect(await available(b.variant.sku)).toBe(5);
     expect(await paymentStatus(b)).toBe("voided");
+  });
+
+  it("a resumed saga names its order and continues the checkout's trace and request id", async () => {
+    const b = await begunCheckout(2, 5);
+    await reserve(b);
+    await authorize(b);
+    const checkoutTrace = { ...continueTrace(undefined), requestId: "req-interrupted" };
+    await runInDurableObject(b.order, (_i: OrderDO, state) => runWithTrace(checkoutTrace, () => rememberEventTrace(state.storage.sql, "paid", b.input.orderId)));
+    await interruptedAt(b, "authorizing", { stock: "reserved", pay: "maybe", recorded: true });
+    const warned: string[] = [];
+    const spy = vi.spyOn(console, "warn").mockImplementation((line: string) => void warned.push(line));
+    try {
+      await runDurableObjectAlarm(b.order);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await readState(b.order)).toMatchObject({ step: "failed", pay: "voided" });
+    const resumed = warned.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === "order: the alarm resumes a saga its request left");
+    expect(resumed).toEqual([expect.objectContaining({ orderId: b.input.orderId, paymentId: b.input.paymentId, step: "authorizing", requestId: "req-interrupted" })]);
+    expect(resumed[0]?.trace).toContain(checkoutTrace.traceId);
   });
 
   it("interrupted before capture: the alarm finishes it forward to paid and stores the replay", async () => {

@@ -28,6 +28,13 @@ export function rememberEventTrace(sql: SqlStorage, status: "paid" | "cancelled"
   sql.exec("INSERT OR IGNORE INTO event_traces (id, trace) VALUES (?, ?)", orderEventId(status, orderId), JSON.stringify(trace));
 }
 
+/** The trace `rememberEventTrace` kept for the call that asked for `status` (the checkout or the cancel). */
+export function rememberedTrace(sql: SqlStorage, status: "paid" | "cancelled", orderId: string): StoredTrace | undefined {
+  sql.exec(TRACES_TABLE);
+  const row = sql.exec<{ trace: string }>("SELECT trace FROM event_traces WHERE id = ?", orderEventId(status, orderId)).toArray()[0];
+  return row ? (JSON.parse(row.trace) as StoredTrace) : undefined;
+}
+
 function rememberedTraces(sql: SqlStorage): Map<string, StoredTrace> {
   sql.exec(TRACES_TABLE);
   return new Map(sql.exec<{ id: string; trace: string }>("SELECT id, trace FROM event_traces").toArray().map((r) => [r.id, JSON.parse(r.trace) as StoredTrace]));
