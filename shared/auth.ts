@@ -65,7 +65,17 @@ export async function signAccessToken(principal: Principal, env: JwtSettings): P
  * token forged with the secret can not be made to last for years.
  */
 export async function verifyAccessToken(token: string, env: JwtSettings): Promise<Principal | null> {
-  if (!CANONICAL_HS256.test(token)) return null;
+  const check = await checkAccessToken(token, env);
+  return check.ok ? check.principal : null;
+}
+
+/** What `verifyAccessToken` decided, with why a token is refused: `expired` only for a genuine token past its time. */
+export type TokenCheck = { ok: true; principal: Principal } | { ok: false; expired: boolean };
+
+/** `verifyAccessToken`, telling an expired token (the signature checked out) from any other refusal. */
+export async function checkAccessToken(token: string, env: JwtSettings): Promise<TokenCheck> {
+  const refused = { ok: false, expired: false } as const;
+  if (!CANONICAL_HS256.test(token)) return refused;
   try {
     const { payload } = await jwtVerify(token, await verifyKey(env.JWT_SECRET), {
       algorithms: [ALGORITHM],
@@ -76,10 +86,12 @@ export async function verifyAccessToken(token: string, env: JwtSettings): Promis
       clockTolerance: 5,
     });
     const role = payload.role;
-    if (typeof payload.sub !== "string" || (role !== "customer" && role !== "admin")) return null;
-    return { userId: payload.sub, role };
+    if (typeof payload.sub !== "string" || (role !== "customer" && role !== "admin")) return refused;
+    return { ok: true, principal: { userId: payload.sub, role } };
   } catch (err) {
-    if (err instanceof joseErrors.JOSEError || err instanceof TypeError) return null;
+    // jose checks the signature before the claims, so only a token edgeshop signed can be "expired".
+    if (err instanceof joseErrors.JWTExpired) return { ok: false, expired: true };
+    if (err instanceof joseErrors.JOSEError || err instanceof TypeError) return refused;
     throw err;
   }
 }

@@ -149,6 +149,12 @@ describe("gateway", () => {
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-origin")).toBe("*");
     expect(res.headers.get("allow")).toBe("GET, HEAD, OPTIONS, POST");
+    // What a storefront sends: its token and body, a checkout key, and its own Sentry SDK's trace headers.
+    const asked = "authorization, content-type, idempotency-key, sentry-trace, baggage";
+    const browser = await api("OPTIONS", "/v1/checkout", { headers: { origin: "https://shop.example", "access-control-request-method": "POST", "access-control-request-headers": asked } });
+    expect(browser.status).toBe(204);
+    const allowed = (browser.headers.get("access-control-allow-headers") ?? "").split(",").map((h) => h.trim().toLowerCase());
+    expect(allowed).toEqual(expect.arrayContaining(asked.split(", ")));
     const plain = await api("OPTIONS", "/v1/orders/ord_000000000000ffffffffffffffff/cancel");
     expect([plain.status, plain.headers.get("allow")]).toStrictEqual([204, "OPTIONS, POST"]);
     const unknown = await api("OPTIONS", "/v1/nope", { headers: { origin: "https://shop.example", "access-control-request-method": "GET" } });

@@ -158,6 +158,9 @@ describe("GET and PATCH /v1/me", () => {
       const res = await api("GET", "/v1/me", token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(401);
       expect(res.body).toStrictEqual(problemOf(401, "UNAUTHENTICATED"));
+      // Only a token edgeshop signed that has run out says so (a client then signs in again).
+      const outOfTime = token === expired || token === neverExpiring;
+      expect({ token, expired: /expired/.test(String((res.body as { detail?: string }).detail)) }).toStrictEqual({ token, expired: outOfTime });
     }
     // The gateway keeps its imported key between requests: the real token still passes after all those.
     expect((await api("GET", "/v1/me", { token: customer.token })).status).toBe(200);

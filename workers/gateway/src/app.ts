@@ -98,7 +98,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
     "*",
     cors({
       origin: "*",
-      allowHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id", "traceparent"],
+      // sentry-trace and baggage: what a storefront's own Sentry browser SDK adds to its API calls.
+      allowHeaders: ["authorization", "content-type", "idempotency-key", "x-request-id", "traceparent", "sentry-trace", "baggage"],
       allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
       exposeHeaders: ["x-request-id", "x-edgeshop-version", "idempotent-replayed", "retry-after", "traceparent"],
       maxAge: 600,

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { verifyAccessToken, type Principal, type Role } from "../../../../shared/auth.ts";
+import { checkAccessToken, type Principal, type Role, type TokenCheck } from "../../../../shared/auth.ts";
 import type { AppEnv } from "../context.ts";
 import { problemOf } from "../respond.ts";
 
@@ -12,9 +12,9 @@ export function bearerToken(header: string | undefined): string | null {
   return header?.match(/^bearer +(\S+)$/i)?.[1] ?? null;
 }
 
-async function principalFrom(header: string | undefined, env: GatewayEnv): Promise<Principal | null> {
+async function checkHeader(header: string | undefined, env: GatewayEnv): Promise<TokenCheck> {
   const token = bearerToken(header);
-  return token ? verifyAccessToken(token, env) : null;
+  return token ? checkAccessToken(token, env) : { ok: false, expired: false };
 }
 
 /**
@@ -24,10 +24,13 @@ async function principalFrom(header: string | undefined, env: GatewayEnv): Promi
 export function requireAuth(...roles: Role[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     // The rate limiter may already have verified the token for this request.
-    const principal = c.get("principal") ?? (await principalFrom(c.req.header("authorization"), c.env));
-    if (!principal) {
-      return problemOf(c, "UNAUTHENTICATED", "A valid bearer token is required."); // with the bearer challenge every 401 carries
+    const known = c.get("principal");
+    const check: TokenCheck = known ? { ok: true, principal: known } : await checkHeader(c.req.header("authorization"), c.env);
+    if (!check.ok) {
+      // with the bearer challenge every 401 carries; an expired token says so, for a client to sign in again
+      return problemOf(c, "UNAUTHENTICATED", check.expired ? "The token has expired: sign in again for a new one." : "A valid bearer token is required.");
     }
+    const principal = check.principal;
     if (roles.length > 0 && !roles.includes(principal.role)) {
       return problemOf(c, "FORBIDDEN", "Your role may not do this.");
     }
