@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { singleLine } from "./common.ts";
+import { ListQuerySchema, singleLine } from "./common.ts";
 import { isCountryCode } from "./iso-codes.ts";
 
 export const RoleSchema = z.enum(["customer", "admin"]);
@@ -23,6 +23,11 @@ const email = z.string().trim().toLowerCase().max(254).pipe(z.email());
  */
 const newEmail = email.refine((e) => e.lastIndexOf("@") <= 64, "The part before the @ is at most 64 characters").openapi({ format: "email" });
 const name = singleLine(200);
+
+/** `GET /v1/users`: a page of users, or the one account with `email` (compared as login compares it). */
+export const UserListQuerySchema = ListQuerySchema.extend({
+  email: email.optional().openapi({ param: { name: "email", in: "query" }, description: "Only the account with this email (case-insensitive): a page of one user or none." }),
+});
 
 /** Characters (code points, so an emoji is one) of a password in the form it is hashed in (shared/password.ts). */
 const hashedLength = (p: string) => [...p.normalize("NFKC")].length;

@@ -388,6 +388,19 @@ describe("admin user listing", () => {
     expect(second.body.items[0]!.id < first.body.items[0]!.id).toBe(true);
   });
 
+  it("finds the one account with an email (as login compares it), and none for an unknown one", async () => {
+    const admin = await adminToken();
+    const target = await newCustomer("Findable");
+    await newCustomer("Someone else");
+    const found = await api<{ items: { id: string }[]; nextCursor: string | null }>("GET", `/v1/users?email=${encodeURIComponent(`  ${target.email.toUpperCase()} `)}`, { token: admin });
+    expect(found.body).toStrictEqual({ items: [userShape(target.email, "Findable")], nextCursor: null });
+    const none = await api("GET", `/v1/users?email=${encodeURIComponent(`nobody-${target.email}`)}`, { token: admin });
+    expect(none.body).toStrictEqual({ items: [], nextCursor: null });
+    const bad = await api("GET", "/v1/users?email=not-an-email", { token: admin });
+    expect(bad.status).toBe(400);
+    expect((bad.body as { errors: { path: string }[] }).errors[0]?.path).toBe("email");
+  });
+
   it("dates a user when its id was minted, so newest first by id is newest first by createdAt, registrations at once too", async () => {
     const admin = await adminToken();
     const made = await Promise.all(Array.from({ length: 8 }, () => newCustomer()));

@@ -36,8 +36,8 @@ class UsersServiceBase extends DomainService<UsersEnv> {
     return updateProfile(this.db(), id, input);
   }
 
-  async listUsers(limit: number, cursor?: string): Promise<Result<Page<User>>> {
-    return listUsers(this.db(), limit, cursor);
+  async listUsers(limit: number, cursor?: string, email?: string): Promise<Result<Page<User>>> {
+    return listUsers(this.db(), limit, cursor, email);
   }
 
   async listAddresses(userId: string): Promise<Address[]> {

@@ -19,13 +19,14 @@ export async function updateProfile(db: Database, id: string, input: UpdateMeInp
 }
 
 /** Newest users first, keyset-paginated by id. */
-export async function listUsers(db: Database, limit: number, cursor?: string): Promise<Result<Page<User>>> {
+/** Newest first; with `email` (already lower-cased by the gateway's schema) only that account. */
+export async function listUsers(db: Database, limit: number, cursor?: string, email?: string): Promise<Result<Page<User>>> {
   const after = cursor === undefined ? undefined : decodeCursor(cursor, "usr");
   if (after === null) return fail("VALIDATION_FAILED", "Invalid cursor.", [{ path: "cursor", message: "Invalid cursor" }]);
   const rows = await db
     .select()
     .from(users)
-    .where(after ? lt(users.id, after) : undefined)
+    .where(and(after ? lt(users.id, after) : undefined, email === undefined ? undefined : eq(users.email, email)))
     .orderBy(desc(users.id))
     .limit(limit + 1);
   const page = toPage(rows, limit);

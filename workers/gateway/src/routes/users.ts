@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
-import { IdParamSchema, ListQuerySchema, pageSchema } from "../../../../shared/schemas/common.ts";
-import { UserSchema } from "../../../../shared/schemas/users.ts";
+import { IdParamSchema, pageSchema } from "../../../../shared/schemas/common.ts";
+import { UserListQuerySchema, UserSchema } from "../../../../shared/schemas/users.ts";
 import type { AppEnv } from "../context.ts";
 import { requireAuth } from "../middleware/auth.ts";
 import { bearer, jsonResponse, problems } from "../openapi.ts";
@@ -10,10 +10,10 @@ const list = createRoute({
   method: "get",
   path: "/v1/users",
   tags: ["Users"],
-  summary: "All users, newest first (admin)",
+  summary: "All users, newest first, or the one with an email (admin)",
   security: bearer,
   middleware: [requireAuth("admin")] as const,
-  request: { query: ListQuerySchema },
+  request: { query: UserListQuerySchema },
   responses: { 200: jsonResponse(pageSchema(UserSchema, "UserPage"), "A page of users"), ...problems(400, 401, 403) },
 });
 
@@ -30,7 +30,7 @@ const get = createRoute({
 
 export const userRoutes = new OpenAPIHono<AppEnv>()
   .openapi(list, async (c) => {
-    const { limit, cursor } = c.req.valid("query");
-    return send(c, await c.env.USERS.listUsers(limit, cursor));
+    const { limit, cursor, email } = c.req.valid("query");
+    return send(c, await c.env.USERS.listUsers(limit, cursor, email));
   })
   .openapi(get, async (c) => send(c, await c.env.USERS.getUser(c.req.valid("param").id)));
