@@ -70,29 +70,48 @@ function uniqueSkus(variants: { sku: string }[], ctx: z.RefinementCtx): void {
   });
 }
 
+/** The heaviest a variant may be: one tonne. */
+export const MAX_VARIANT_WEIGHT_GRAMS = 1_000_000;
+/** What a variant created without `weightGrams` weighs (PATCH corrects it). */
+export const DEFAULT_WEIGHT_GRAMS = 500;
+const weightGrams = z.number().int().min(0).max(MAX_VARIANT_WEIGHT_GRAMS);
+
 export const VariantInputSchema = z
   .object({
     sku: BodySkuSchema,
     title,
     price: MoneySchema,
     initialStock: z.number().int().min(0).max(1_000_000),
-    weightGrams: z.number().int().min(0).max(1_000_000).optional(),
+    // Defaulted by the catalog, not here: a gateway of the release before leaves it out, and it still weighs 500 g.
+    weightGrams: weightGrams.optional().openapi({ default: DEFAULT_WEIGHT_GRAMS, description: `Grams, what weight-priced shipping charges by; ${DEFAULT_WEIGHT_GRAMS} when left out (PATCH changes it)` }),
   })
   .openapi("VariantInput");
+
+/** What a patch may change of a variant; the others keep their value. */
+const VARIANT_PATCH_FIELDS = ["price", "title", "weightGrams"] as const;
+
+/** One variant in a patch, named by SKU: at least one of price, title and weight. */
+export const VariantPatchSchema = z
+  .object({ sku: BodySkuSchema, price: MoneySchema.optional(), title: title.optional(), weightGrams: weightGrams.optional() })
+  .refine((v) => VARIANT_PATCH_FIELDS.some((k) => v[k] !== undefined), `Name at least one of ${VARIANT_PATCH_FIELDS.join(", ")} to change`)
+  .openapi("VariantPatch", {
+    description: "A variant of the product, by SKU, and what changes: any of price, title and weightGrams (at least one); what is not sent keeps its value",
+    anyOf: VARIANT_PATCH_FIELDS.map((k) => ({ required: [k] })),
+  });
 
 /** Why a variant's price is refused when its product is priced in `currency`. */
 export const oneCurrencyMessage = (currency: string): string => `All variants of a product share one currency (${currency})`;
 
 /**
  * Reports, at `variants.N.price.currency`, variants priced in another currency
- * than the first one: a product's variants share one currency, so a cart of
- * them has one subtotal. (A patch is also checked against the variants it
+ * than the first priced one: a product's variants share one currency, so a
+ * cart of them has one subtotal. (A patch is also checked against the variants it
  * leaves as they are, in the catalog Worker.)
  */
-function oneCurrency(variants: { price: { currency: string } }[], ctx: z.RefinementCtx): void {
-  const currency = variants[0]?.price.currency ?? "";
+function oneCurrency(variants: { price?: { currency: string } }[], ctx: z.RefinementCtx): void {
+  const currency = variants.find((v) => v.price)?.price?.currency ?? "";
   variants.forEach((v, i) => {
-    if (v.price.currency !== currency) ctx.addIssue({ code: "custom", path: ["variants", i, "price", "currency"], message: oneCurrencyMessage(currency) });
+    if (v.price && v.price.currency !== currency) ctx.addIssue({ code: "custom", path: ["variants", i, "price", "currency"], message: oneCurrencyMessage(currency) });
   });
 }
 
@@ -118,7 +137,7 @@ export const ProductPatchSchema = z
     description: description.optional(),
     categoryId: z.string().min(1).max(64).optional(),
     variants: z
-      .array(z.object({ sku: BodySkuSchema, price: MoneySchema }))
+      .array(VariantPatchSchema)
       .max(50)
       .optional()
       .openapi({ description: VARIANTS_RULES }),

@@ -133,4 +133,21 @@ describe("cached catalog reads (fast path)", () => {
       expect(after.body.title).toBe(`${before.body.title} (new)`);
     }
   });
+
+  it("shows a variant's new title and weight on the next read, through the fast path", async () => {
+    const admin = await adminToken();
+    type Read = { variants: { sku: string; title: string; weightGrams: number }[] };
+    const before = await api<Read>("GET", `/v1/products/${productId}`);
+    const fast = async () => (await serveCachedRead(new Request(url(`/v1/products/${productId}`)), gatewayEnv, ctx))?.json();
+    expect(await fast()).toStrictEqual(before.body);
+    const [variant] = before.body.variants;
+    const changed = { title: `${variant!.title} (heavy)`, weightGrams: variant!.weightGrams + 1000 };
+    const patched = await api<Read>("PATCH", `/v1/products/${productId}`, { token: admin, body: { variants: [{ sku: variant!.sku, ...changed }] } });
+    expect(patched.status).toBe(200);
+    // The write dropped the cached read: the fast path misses, and the full path's answer (then cached) shows the change.
+    expect(await fast()).toBeUndefined();
+    const after = await api<Read>("GET", `/v1/products/${productId}`);
+    expect(after.body.variants).toStrictEqual([{ ...variant, ...changed }]);
+    expect(await fast()).toStrictEqual(after.body);
+  });
 });

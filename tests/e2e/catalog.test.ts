@@ -33,7 +33,7 @@ async function category(): Promise<{ id: string; name: string; slug: string }> {
 interface ProductBody {
   id: string;
   title: string;
-  variants: { sku: string; price: { amount: number; currency: string }; available: number }[];
+  variants: { sku: string; title: string; price: { amount: number; currency: string }; available: number; weightGrams: number }[];
 }
 
 async function product(categoryId: string, overrides: Record<string, unknown> = {}, stock = [10, 5]): Promise<ProductBody> {
@@ -282,6 +282,83 @@ describe("products: patch and delete (cache invalidation)", () => {
     expect(body.variants.map((v) => v.price.amount)).toStrictEqual([v0!.price.amount, 4242]);
     const listed = await api("GET", `/v1/products?category=${c.slug}`);
     expect((listed.body as { items: ProductBody[] }).items).toStrictEqual([patched.body]);
+  });
+
+  it("corrects a variant's weight and title on the very next read, in Postgres and in what a cart is priced from, keeping what is not sent", async () => {
+    const c = await category();
+    const p = await product(c.id);
+    const [v0, v1] = p.variants as [ProductBody["variants"][number], ProductBody["variants"][number]];
+    // Created without a weight: the documented default.
+    expect(p.variants.map((v) => v.weightGrams)).toStrictEqual([500, 500]);
+    // Warm every read cache the patch must move: the product, its page, and the cart's price look-up.
+    await api("GET", `/v1/products/${p.id}`);
+    await api("GET", `/v1/products?category=${c.slug}`);
+    const shopper = await newCustomer();
+    expect((await api("POST", "/v1/cart/items", { token: shopper.token, body: { sku: v1.sku, quantity: 1 } })).status).toBe(200);
+    const patched = await api("PATCH", `/v1/products/${p.id}`, { token: admin, body: { variants: [{ sku: v0.sku, weightGrams: 25_000 }, { sku: v1.sku, title: "One (25 kg)" }] } });
+    expect(patched).toStrictEqual({
+      status: 200,
+      body: {
+        ...p,
+        variants: [
+          { ...v0, weightGrams: 25_000 },
+          { ...v1, title: "One (25 kg)" },
+        ],
+        updatedAt: expect.any(String),
+      },
+    });
+    expect(await api("GET", `/v1/products/${p.id}`)).toStrictEqual({ status: 200, body: patched.body });
+    expect(await api("GET", `/v1/products?category=${c.slug}`)).toStrictEqual({ status: 200, body: { items: [patched.body], nextCursor: null } });
+    const cart = await api("GET", "/v1/cart", { token: shopper.token });
+    expect((cart.body as { items: { sku: string; title: string }[] }).items.map((i) => [i.sku, i.title])).toStrictEqual([[v1.sku, `${p.title} - One (25 kg)`]]);
+    // Price, title and weight together; each is stored.
+    const all = await api("PATCH", `/v1/products/${p.id}`, { token: admin, body: { variants: [{ sku: v1.sku, price: { amount: 777, currency: "USD" }, title: "One", weightGrams: 0 }] } });
+    expect((all.body as ProductBody).variants[1]).toStrictEqual({ ...v1, title: "One", price: { amount: 777, currency: "USD" }, weightGrams: 0 });
+    const { db, pool } = openDb({ DATABASE_URL: inject("databaseUrl"), NEON_WS_PROXY: inject("neonWsProxy") });
+    try {
+      const rows = await db.select({ sku: variants.sku, title: variants.title, weightGrams: variants.weightGrams, priceAmount: variants.priceAmount }).from(variants).where(eq(variants.productId, p.id)).orderBy(variants.position);
+      expect(rows).toStrictEqual([
+        { sku: v0.sku, title: "V0", weightGrams: 25_000, priceAmount: v0.price.amount },
+        { sku: v1.sku, title: "One", weightGrams: 0, priceAmount: 777 },
+      ]);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it("refuses a variant entry that names nothing to change, bad weights and titles, and keeps one currency with variants patched without a price", async () => {
+    const c = await category();
+    const p = await product(c.id);
+    const [a, b] = p.variants.map((v) => v.sku) as [string, string];
+    const other = await product(c.id);
+    const patch = (variantsBody: unknown[]) => api("PATCH", `/v1/products/${p.id}`, { token: admin, body: { title: "Never applied", variants: variantsBody } });
+    expect(await patch([{ sku: a }])).toStrictEqual({ status: 400, body: problem(400, "VALIDATION_FAILED", [{ path: "variants.0", message: "Name at least one of price, title, weightGrams to change" }]) });
+    // Unknown keys do not count as a change.
+    expect(await patch([{ sku: a, weightGrams: 10 }, { sku: b, initialStock: 5 }])).toStrictEqual({
+      status: 400,
+      body: problem(400, "VALIDATION_FAILED", [{ path: "variants.1", message: "Name at least one of price, title, weightGrams to change" }]),
+    });
+    for (const weightGrams of [-1, 1.5, 1_000_001, "900"]) {
+      expect(await patch([{ sku: a, weightGrams }])).toStrictEqual({ status: 400, body: problem(400, "VALIDATION_FAILED", [{ path: "variants.0.weightGrams", message: expect.any(String) }]) });
+    }
+    for (const title of ["", "a\u0000b", "x".repeat(201)]) {
+      expect(await patch([{ sku: a, title }])).toStrictEqual({ status: 400, body: problem(400, "VALIDATION_FAILED", [{ path: "variants.0.title", message: expect.any(String) }]) });
+    }
+    expect(await patch([{ sku: other.variants[0]!.sku, weightGrams: 10 }])).toStrictEqual({
+      status: 400,
+      body: problem(400, "VALIDATION_FAILED", [{ path: "variants.0.sku", message: `SKU ${other.variants[0]!.sku} is not a variant of this product` }]),
+    });
+    expect(await patch([{ sku: a, weightGrams: 10 }, { sku: a, title: "Twice" }])).toStrictEqual({ status: 400, body: problem(400, "VALIDATION_FAILED", [{ path: "variants.1.sku", message: "Duplicate SKU in this request" }]) });
+    // b named without a price keeps its USD price, so a's EUR price would mix currencies.
+    expect(await patch([{ sku: a, price: { amount: 5000, currency: "EUR" } }, { sku: b, weightGrams: 10 }])).toStrictEqual({
+      status: 400,
+      body: problem(400, "VALIDATION_FAILED", [{ path: "variants.0.price.currency", message: "All variants of a product share one currency (USD)" }]),
+    });
+    expect(await patch([{ sku: b, weightGrams: 10 }, { sku: a, price: { amount: 5000, currency: "EUR" } }])).toStrictEqual({
+      status: 400,
+      body: problem(400, "VALIDATION_FAILED", [{ path: "variants.1.price.currency", message: "All variants of a product share one currency (USD)" }]),
+    });
+    expect(await api("GET", `/v1/products/${p.id}`)).toStrictEqual({ status: 200, body: p });
   });
 
   it("refuses unknown products, foreign SKUs, unknown categories, no token and customers", async () => {

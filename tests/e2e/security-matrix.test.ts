@@ -656,7 +656,7 @@ describe("API3 property-level authorisation", () => {
     expect((await api("GET", "/v1/orders", { token: other.token })).body).toStrictEqual({ items: [], nextCursor: null });
   });
 
-  it("PATCH /v1/products/{id} (admin) ignores id, createdAt and variant stock or titles: only the documented fields change", async () => {
+  it("PATCH /v1/products/{id} (admin) ignores id, createdAt and variant stock: only the documented fields change", async () => {
     expect(isStrict("PATCH /v1/products/{id}")).toBe(false);
     const [v] = await product(admin, [5], 1000);
     if (!v) throw new Error("no variant");
@@ -669,7 +669,7 @@ describe("API3 property-level authorisation", () => {
         id: forgedId,
         createdAt: "2000-01-01T00:00:00.000Z",
         title: "Renamed",
-        variants: [{ sku: v.sku, price: { amount: 1500, currency: "USD" }, available: 9999, initialStock: 9999, title: "Forged title" }],
+        variants: [{ sku: v.sku, price: { amount: 1500, currency: "USD" }, available: 9999, initialStock: 9999, onHand: 9999, productId: forgedId }],
       },
     });
     const expected = {

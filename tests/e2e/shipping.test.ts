@@ -58,6 +58,25 @@ async function option(zoneId: string, rates = [{ minWeightGrams: 0, baseAmount: 
   return res.body as { id: string };
 }
 
+/** A product of one variant weighing `weightGrams` (left out: the catalog's default), with `stock` units. */
+async function weighed(weightGrams: number | undefined, stock: number): Promise<{ productId: string; sku: string; price: { amount: number; currency: string } }> {
+  const tag = unique("w").toLowerCase();
+  const cat = await api("POST", "/v1/categories", { token: admin, body: { name: `Freight ${tag}`, slug: `freight-${tag}` } });
+  expect(cat.status).toBe(201);
+  const sku = `W-${tag}`;
+  const price = usd(100);
+  const variant = { sku, title: "One", price, initialStock: stock, ...(weightGrams === undefined ? {} : { weightGrams }) };
+  const res = await api("POST", "/v1/products", { token: admin, body: { title: `Anvil ${tag}`, description: "Heavy.", categoryId: (cat.body as { id: string }).id, variants: [variant] } });
+  expect(res.status).toBe(201);
+  return { productId: (res.body as { id: string }).id, sku, price };
+}
+
+/** An admin's two-band per-kg option: 500 + 100 per started kg, from 20 kg 2000 + 50 per started kg. */
+const FREIGHT = [
+  { minWeightGrams: 0, baseAmount: 500, perKgAmount: 100 },
+  { minWeightGrams: 20_000, baseAmount: 2000, perKgAmount: 50 },
+];
+
 describe("pricing", () => {
   it("uses the highest band not above the weight, plus per-kg for every started kilogram", () => {
     const bands = [
@@ -290,6 +309,33 @@ describe("PUT /v1/shipping/options/{id} (admin)", () => {
     expect(await buyOne()).toStrictEqual(usd(600));
     expect((await api("PUT", `/v1/shipping/options/${id}`, { token: admin, body: { price: usd(650) } })).status).toBe(200);
     expect(await buyOne()).toStrictEqual(usd(750));
+  });
+
+  it("a checkout after a variant's weight is corrected charges shipping by the new weight, also for a cart filled before", async () => {
+    const z = await zone();
+    const { id } = await option(z.id, FREIGHT);
+    const anvil = await weighed(undefined, 5); // 500 g by default
+    const early = await newCustomer();
+    expect((await addToCart(early.token, anvil.sku, 1)).status).toBe(200);
+    const patched = await api("PATCH", `/v1/products/${anvil.productId}`, { token: admin, body: { variants: [{ sku: anvil.sku, weightGrams: 25_000 }] } });
+    expect(patched.status).toBe(200);
+    expect((patched.body as { variants: { weightGrams: number }[] }).variants[0]!.weightGrams).toBe(25_000);
+    const late = await newCustomer();
+    expect((await addToCart(late.token, anvil.sku, 2)).status).toBe(200);
+    const body = { shippingAddress: { ...address, country: z.country }, shippingOptionId: id, paymentToken: "tok_visa" };
+    // What the options list shows at each cart's new weight is what checkout charges.
+    for (const [buyer, weight, amount] of [
+      [early, 25_000, 2000 + 50 * 25],
+      [late, 50_000, 2000 + 50 * 50],
+    ] as const) {
+      expect(await api("GET", `/v1/shipping/options?country=${z.country}&weightGrams=${weight}`)).toStrictEqual({
+        status: 200,
+        body: { items: [{ id, name: "Courier", price: usd(amount), estimatedDays: 3 }] },
+      });
+      const order = await checkout(buyer.token, body);
+      expect(order.status).toBe(201);
+      expect(order.body.shipping).toStrictEqual(usd(amount));
+    }
   });
 
   it("quote refuses an option outside the destination's zone", async () => {

@@ -4,10 +4,8 @@ import { isUniqueViolation } from "../../../shared/db/client.ts";
 import { categories, inventory, products, variants } from "../../../shared/db/schema/index.ts";
 import { fail, ok, type Result } from "../../../shared/errors.ts";
 import { newId } from "../../../shared/ids.ts";
-import { oneCurrencyMessage, type ProductCreateInput, type ProductPatchInput } from "../../../shared/schemas/catalog.ts";
+import { DEFAULT_WEIGHT_GRAMS, oneCurrencyMessage, type ProductCreateInput, type ProductPatchInput } from "../../../shared/schemas/catalog.ts";
 import { recordChange } from "./catalog-version.ts";
-
-const DEFAULT_WEIGHT_GRAMS = 500;
 
 async function categoryExists(db: Database, id: string): Promise<boolean> {
   const rows = await db.select({ id: categories.id }).from(categories).where(eq(categories.id, id)).limit(1);
@@ -62,9 +60,12 @@ function skuTaken(skus: string[], taken: string[]): Result<never> {
 }
 
 /**
- * Applies a patch, with the catalog version bump in its transaction; variants
- * not named keep their price. Returns the new version, or NOT_FOUND for a
- * missing or deleted product.
+ * Applies a patch, with the catalog version bump in its transaction (which
+ * moves every cached read of the product, its pages and the price, title and
+ * weight look-ups of carts and checkout to the new state). A variant named
+ * changes the price, title and weight it is sent with; what is not sent
+ * keeps its value. Returns the new version, or NOT_FOUND for a missing or
+ * deleted product.
  */
 export async function updateProduct(db: Database, id: string, input: ProductPatchInput): Promise<Result<number>> {
   const [product] = await db.select({ id: products.id }).from(products).where(and(eq(products.id, id), isNull(products.deletedAt))).limit(1);
@@ -87,10 +88,14 @@ export async function updateProduct(db: Database, id: string, input: ProductPatc
         updatedAt: new Date(),
       })
       .where(eq(products.id, id));
-    for (const v of input.variants ?? []) {
+    for (const v of patched) {
       await tx
         .update(variants)
-        .set({ priceAmount: v.price.amount, priceCurrency: v.price.currency })
+        .set({
+          ...(v.price === undefined ? {} : { priceAmount: v.price.amount, priceCurrency: v.price.currency }),
+          ...(v.title === undefined ? {} : { title: v.title }),
+          ...(v.weightGrams === undefined ? {} : { weightGrams: v.weightGrams }),
+        })
         .where(and(eq(variants.sku, v.sku), eq(variants.productId, id)));
     }
     return ok(await recordChange(tx, id));
@@ -98,19 +103,20 @@ export async function updateProduct(db: Database, id: string, input: ProductPatc
 }
 
 /**
- * A patch's variant prices, checked against the product's variants (`own`):
- * each SKU must be one of them, and a price in another currency than the
- * variants the patch leaves as they are is refused, so the product keeps one
- * currency (the whole product changes currency when every variant is patched).
+ * A patch's variants, checked against the product's variants (`own`): each
+ * SKU must be one of them, and a price in another currency than the variants
+ * whose price the patch leaves as it is (not named, or named without a price)
+ * is refused, so the product keeps one currency (the whole product changes
+ * currency when every variant is repriced).
  */
-function refusedVariantPatches(own: { sku: string; currency: string }[], patched: { sku: string; price: { currency: string } }[]): Result<never> | null {
+function refusedVariantPatches(own: { sku: string; currency: string }[], patched: { sku: string; price?: { currency: string } }[]): Result<never> | null {
   const skus = new Set(own.map((v) => v.sku));
   const unknown = patched.flatMap((v, i) => (skus.has(v.sku) ? [] : [{ path: `variants.${i}.sku`, message: `SKU ${v.sku} is not a variant of this product` }]));
   if (unknown.length > 0) return fail("VALIDATION_FAILED", "Unknown variant.", unknown);
-  const patchedSkus = new Set(patched.map((v) => v.sku));
-  const kept = own.find((v) => !patchedSkus.has(v.sku));
+  const repriced = new Set(patched.flatMap((v) => (v.price ? [v.sku] : [])));
+  const kept = own.find((v) => !repriced.has(v.sku));
   if (!kept) return null;
-  const mixed = patched.flatMap((v, i) => (v.price.currency === kept.currency ? [] : [{ path: `variants.${i}.price.currency`, message: oneCurrencyMessage(kept.currency) }]));
+  const mixed = patched.flatMap((v, i) => (!v.price || v.price.currency === kept.currency ? [] : [{ path: `variants.${i}.price.currency`, message: oneCurrencyMessage(kept.currency) }]));
   return mixed.length > 0 ? fail("VALIDATION_FAILED", "A product's variants share one currency.", mixed) : null;
 }
 

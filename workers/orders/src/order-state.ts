@@ -83,6 +83,11 @@ export function toShippingAddress(a: CheckoutInput["shippingAddress"]): Shipping
   };
 }
 
+/** What the lines weigh, in grams: what shipping is priced by. */
+export function weightOf(lines: readonly CheckoutLine[]): number {
+  return lines.reduce((w, l) => w + l.weightGrams * l.quantity, 0);
+}
+
 /** What the lines cost, in minor units of their (one) currency. */
 function subtotalOf(lines: readonly CheckoutLine[]): number {
   return lines.reduce((sum, l) => sum + l.unitPrice.amount * l.quantity, 0);
@@ -108,12 +113,13 @@ export function initialState(input: PlaceOrderInput, now: Date): OrderState {
 }
 
 /**
- * Brings the order's lines to the catalog's prices and titles of now
- * (`current`, from CatalogService.getVariants): a cart line keeps the price
- * it was added at, and a shop that changed a price since charges the new
- * one. Refuses (without changing `s`) a line whose SKU is no longer sold
- * (404 UNKNOWN_SKU naming it) and lines no longer priced in the cart's
- * currency (`currencyOfCart`, as the cart shows it), naming those.
+ * Brings the order's lines to the catalog's prices, titles and weights of
+ * now (`current`, from CatalogService.getVariants): a cart line keeps the
+ * price and weight it was added at, and a shop that changed a price since
+ * charges the new one (and ships by a corrected weight). Refuses (without
+ * changing `s`) a line whose SKU is no longer sold (404 UNKNOWN_SKU naming
+ * it) and lines no longer priced in the cart's currency (`currencyOfCart`,
+ * as the cart shows it), naming those.
  */
 export function reprice(s: OrderState, current: Readonly<Record<string, VariantInfo>>): DomainError | null {
   const gone = s.lines.filter((l) => !own(current, l.sku)).map((l) => l.sku);
@@ -122,7 +128,7 @@ export function reprice(s: OrderState, current: Readonly<Record<string, VariantI
   }
   const lines = s.lines.map((l) => {
     const v = own(current, l.sku) as VariantInfo;
-    return { ...l, productId: v.productId, title: v.title, unitPrice: v.price };
+    return { ...l, productId: v.productId, title: v.title, unitPrice: v.price, weightGrams: v.weightGrams };
   });
   const currency = currencyOfCart(lines.map((l) => l.unitPrice.currency), s.currency);
   const other = lines.filter((l) => l.unitPrice.currency !== currency);

@@ -1,6 +1,6 @@
 import { fail, type DomainError } from "../../../shared/errors.ts";
 import { compensate, refuse } from "./saga-compensate.ts";
-import { bump, money, reprice, setStatus, type OrderState } from "./order-state.ts";
+import { bump, money, reprice, setStatus, weightOf, type OrderState } from "./order-state.ts";
 import { errorText } from "../../../shared/observability.ts";
 
 /** Reservations outlive a slow payment provider, and expire on their own if everything else fails. */
@@ -72,17 +72,20 @@ async function quoteAndReserve(h: SagaHost): Promise<void> {
     s.stock = "maybe";
     h.save();
   }
-  const weight = s.lines.reduce((w, l) => w + l.weightGrams * l.quantity, 0);
-  const [q, r, current] = await Promise.all([
+  const weight = weightOf(s.lines);
+  const [quoted, r, current] = await Promise.all([
     h.env.SHIPPING.quote(s.shippingOptionId, s.country, weight),
     h.env.CATALOG.reserve(s.orderId, items(s), RESERVATION_TTL_SECONDS),
     h.env.CATALOG.getVariants(s.lines.map((l) => l.sku)),
   ]);
   // All-or-nothing: a refused reservation holds nothing, except after SERVICE_UNAVAILABLE (a release may have failed).
   s.stock = r.ok ? "reserved" : r.error.code === "SERVICE_UNAVAILABLE" ? "maybe" : "none";
-  if (!q.ok) return refuse(h, q.error);
+  if (!quoted.ok) return refuse(h, quoted.error);
   const priced = reprice(s, current);
   if (priced) return refuse(h, priced);
+  // A weight corrected since the cart was filled: quoted again at what the lines weigh now (rare, so not on every checkout's path).
+  const q = weightOf(s.lines) === weight ? quoted : await h.env.SHIPPING.quote(s.shippingOptionId, s.country, weightOf(s.lines));
+  if (!q.ok) return refuse(h, q.error);
   if (q.value.price.currency !== s.currency) {
     return refuse(h, fail("VALIDATION_FAILED", "This shipping option is priced in another currency.", [{ path: "shippingOptionId", message: "Currency differs from the cart" }]).error);
   }

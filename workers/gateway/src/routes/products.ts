@@ -40,7 +40,7 @@ const patch = createRoute({
   method: "patch",
   path: "/v1/products/{id}",
   tags: ["Catalog"],
-  summary: "Change title, description, category or variant prices (admin)",
+  summary: "Change title, description, category, or variants' prices, titles and weights (admin)",
   security: bearer,
   middleware: [requireAuth("admin")] as const,
   request: { params: IdParamSchema, ...jsonBody(ProductPatchSchema) },
