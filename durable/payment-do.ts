@@ -6,10 +6,10 @@ import type { AuthorizeInput, PaymentStatus, WebhookEvent } from "../shared/sche
 import { providerFor } from "../workers/payments/src/providers/index.ts";
 import { outcomeLabel as label } from "../workers/payments/src/providers/types.ts";
 import { DoubtfulAuthorizations } from "../workers/payments/src/doubtful-authorizations.ts";
-import { OPS, WEBHOOK_MOVES, insertPaymentRow, pathTo, toRecord, type Op, type PaymentOutcome, type PaymentRecord, type PaymentRow } from "./payment-state.ts";
+import { OPS, PROVIDER_MOVES, WEBHOOK_MOVES, insertPaymentRow, pathTo, toRecord, type Op, type PaymentOutcome, type PaymentRecord, type PaymentRow, type ProviderEvent } from "./payment-state.ts";
 import { errorText } from "../shared/observability.ts";
 
-export type { PaymentOutcome, PaymentRecord } from "./payment-state.ts";
+export type { PaymentOutcome, PaymentRecord, ProviderEvent } from "./payment-state.ts";
 
 /** How soon the outbox is tried again by the alarm after a status change, should the send right after it not happen. */
 const OUTBOX_RETRY_MS = 5_000;
@@ -120,14 +120,28 @@ export class PaymentDO extends TracedDurableObject<PaymentsEnv> {
 
   /** Applies a verified webhook event (deduplicated by the caller); never calls the provider. */
   applyWebhook(event: WebhookEvent): Promise<PaymentOutcome> {
+    const d = event.data;
+    const move = WEBHOOK_MOVES[event.type];
+    // An event whose status contradicts its type (a `payment.refunded` saying `captured`) describes no move.
+    return this.applyMove(move, (row) => row.id === d.paymentId && row.order_id === d.orderId && row.amount === d.amount.amount && row.currency === d.amount.currency && d.status === move.to);
+  }
+
+  /**
+   * Applies a verified event of the provider's own (Stripe's), deduplicated by the caller; never calls the
+   * provider. Beyond `applyWebhook`'s checks, the payment must be the provider's and, once it knows its
+   * reference (the PaymentIntent), that reference must be the event's.
+   */
+  applyProviderEvent(event: ProviderEvent): Promise<PaymentOutcome> {
+    return this.applyMove(PROVIDER_MOVES[event.move], (row) =>
+      row.id === event.paymentId && row.order_id === event.orderId && row.amount === event.amount.amount && row.currency === event.amount.currency
+      && row.provider === event.provider && (row.provider_ref === null || row.provider_ref === event.providerRef));
+  }
+
+  /** Moves the payment `from` -> `to` when `matches` accepts it; an event matching no payment changes nothing. */
+  private applyMove(move: { from: PaymentStatus; to: PaymentStatus }, matches: (row: PaymentRow) => boolean): Promise<PaymentOutcome> {
     return this.serial(async () => {
       const row = this.row();
-      const d = event.data;
-      const move = WEBHOOK_MOVES[event.type];
-      // An event whose status contradicts its type (a `payment.refunded` saying `captured`) describes no move.
-      if (!row || row.id !== d.paymentId || row.order_id !== d.orderId || row.amount !== d.amount.amount || row.currency !== d.amount.currency || d.status !== move.to) {
-        return { result: fail("NOT_FOUND", "No payment matches this event."), record: null, changed: false, applied: false };
-      }
+      if (!row || !matches(row)) return { result: fail("NOT_FOUND", "No payment matches this event."), record: null, changed: false, applied: false };
       const applied = row.status === move.from;
       if (applied) this.setStatus(move.to);
       return { ...this.outcome(this.mustRow(), true, applied), applied };

@@ -1,5 +1,6 @@
 // Types and transition tables of the PaymentDO, kept apart so the DO file stays about behaviour.
 import type { Result } from "../shared/errors.ts";
+import type { Money } from "../shared/schemas/common.ts";
 import type { PaymentStatus, PaymentSummary, WebhookEvent } from "../shared/schemas/payments.ts";
 
 /** A summary plus what only the payments Worker keeps (the provider's reference). */
@@ -59,6 +60,37 @@ export const WEBHOOK_MOVES: Record<WebhookEvent["type"], { from: PaymentStatus; 
   "payment.refunded": { from: "captured", to: "refunded" },
   "payment.failed": { from: "authorized", to: "failed" },
 };
+
+export type ProviderMove = "capture" | "refund" | "fail" | "void";
+
+/**
+ * What a provider's own event (Stripe's) may change: only from `from`, to `to`; a payment already
+ * in one of `done` had that change happen. Wider than `WEBHOOK_MOVES`: a provider announces what
+ * edgeshop itself did (a void is confirmed by a canceled PaymentIntent, an authorization edgeshop
+ * gave up by its cancel) and delivers out of order (a capture after the refund), none of which is news.
+ */
+export const PROVIDER_MOVES: Record<ProviderMove, { from: PaymentStatus; to: PaymentStatus; done: PaymentStatus[] }> = {
+  capture: { from: "authorized", to: "captured", done: ["captured", "refunded"] },
+  refund: { from: "captured", to: "refunded", done: ["refunded"] },
+  fail: { from: "authorized", to: "failed", done: ["failed"] },
+  void: { from: "authorized", to: "voided", done: ["voided", "failed"] },
+};
+
+/**
+ * A verified provider event in edgeshop's terms, as the PaymentDO applies it. It matches a payment
+ * only when every field agrees, `providerRef` included once the payment has one.
+ */
+export interface ProviderEvent {
+  /** The provider's event id and type, for the dedupe table, logs and reports. */
+  id: string;
+  type: string;
+  move: ProviderMove;
+  provider: string;
+  paymentId: string;
+  orderId: string;
+  amount: Money;
+  providerRef: string;
+}
 
 /** A PaymentDO row as a record (optional fields left out when empty). */
 export function toRecord(row: PaymentRow): PaymentRecord {

@@ -5,7 +5,11 @@ import { unstorableIn } from "./unstorable-text.ts";
 /**
  * The `edgeshop-signature` scheme every inbound webhook uses (payments,
  * carriers): `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`,
- * Stripe's design, with a 5-minute tolerance against replays.
+ * Stripe's design, with a 5-minute tolerance against replays. Stripe's own
+ * `Stripe-Signature` is the same scheme and is checked by the same code: any
+ * `v1` may match (several during a secret's rotation), other schemes (`v0`)
+ * are ignored. The tolerance holds both ways (Stripe's libraries only refuse
+ * an old timestamp): one from the future is a clock problem or a forgery.
  */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
 
@@ -54,6 +58,8 @@ export async function signWebhook(secret: string, rawBody: string, nowSeconds: n
 /**
  * Verifies first, parses second: nothing in an unsigned body is looked at,
  * and a signed but malformed body is 400 VALIDATION_FAILED with its paths.
+ * `headerName` names the signature header in the refusal: Stripe's own
+ * `Stripe-Signature` is this very scheme.
  */
 export async function verifyAndParse<S extends z.ZodType>(
   schema: S,
@@ -62,9 +68,10 @@ export async function verifyAndParse<S extends z.ZodType>(
   rawBody: string,
   header: string | null,
   nowSeconds: number,
+  headerName = "edgeshop-signature",
 ): Promise<Result<z.infer<S>>> {
   if (!(await verifySignature(secret, rawBody, header, nowSeconds))) {
-    return fail("INVALID_SIGNATURE", "The edgeshop-signature header is missing, malformed, stale or does not match the body.");
+    return fail("INVALID_SIGNATURE", `The ${headerName} header is missing, malformed, stale or does not match the body.`);
   }
   let json: unknown;
   try {

@@ -365,6 +365,23 @@ describe("POST /v1/webhooks/payments", () => {
   });
 });
 
+describe("POST /v1/webhooks/stripe with PAYMENT_PROVIDER test", () => {
+  it("is 404 NOT_FOUND, signed or not: this deployment takes no Stripe webhooks (tests/e2e/stripe-webhook.test.ts runs it on the Stripe provider)", async () => {
+    const { input } = await authorized();
+    await payments().capture(input.paymentId);
+    const body = JSON.stringify({
+      id: `evt_${uid()}`, object: "event", type: "charge.refunded",
+      data: { object: { id: "ch_1", object: "charge", amount: 1500, amount_captured: 1500, amount_refunded: 1500, captured: true, refunded: true, currency: "usd", payment_intent: "pi_1", metadata: { payment_id: input.paymentId, order_id: input.orderId } } },
+    });
+    const signed = [await signWebhook(SECRET, body, now()), await signWebhook("whsec_any", body, now())];
+    for (const headers of [{}, ...signed.map((sig) => ({ "stripe-signature": sig }))]) {
+      const res = await api("POST", "/v1/webhooks/stripe", { rawBody: body, headers });
+      expect([res.status, res.body]).toStrictEqual([404, problem(404, "NOT_FOUND")]);
+    }
+    expect(await payments().getPayment(input.paymentId)).toMatchObject({ status: "captured" });
+  });
+});
+
 describe("card data is never accepted or stored", () => {
   it("refuses a card number as a payment token at checkout and at authorize", async () => {
     const c = await customer();

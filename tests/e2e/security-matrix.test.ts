@@ -320,10 +320,14 @@ describe("the operation list", () => {
         "POST /v1/auth/register",
         "POST /v1/webhooks/carrier",
         "POST /v1/webhooks/payments",
+        // Stripe's own events: Stripe authenticates with `Stripe-Signature` (its endpoint secret), never a bearer token.
+        "POST /v1/webhooks/stripe",
       ].sort(),
     );
     expect(secured.filter((op) => !op.documents(401)).map((op) => op.name)).toStrictEqual([]);
     expect(signedWebhooks.map((op) => op.name).sort()).toStrictEqual(["POST /v1/webhooks/carrier", "POST /v1/webhooks/payments"]);
+    // Signed by Stripe instead; this stack's test provider takes no Stripe webhooks (the e2e-stripe project checks its signatures).
+    expect(byName("POST /v1/webhooks/stripe").parameters.filter((p) => p.in === "header").map((p) => [p.name, p.required])).toStrictEqual([["stripe-signature", true]]);
     expect(withBody.length).toBeGreaterThan(15);
     expect(strictBodies.map((op) => op.name).sort()).toStrictEqual(
       ["PATCH /v1/me", "PATCH /v1/me/addresses/{id}", "POST /v1/shipments/{id}/events", "POST /v1/shipping/options", "POST /v1/shipping/zones", "PUT /v1/shipping/options/{id}", "PUT /v1/shipping/zones/{id}"].sort(),
@@ -347,6 +351,17 @@ describe.each(secured)("API2 authentication: $name", (op) => {
     const path = fillPath(op.path, () => "x".repeat(65));
     const res = await api(op.method, path, op.bodySchema ? { rawBody: "{not json" } : {});
     expectProblem(res, 401, "UNAUTHENTICATED");
+  });
+});
+
+describe("API2 authentication of POST /v1/webhooks/stripe", () => {
+  it.each([
+    ["no signature", {}],
+    ["a forged signature", { "stripe-signature": `t=${Math.floor(Date.now() / 1000)},v1=${"0".repeat(64)}` }],
+    ["a bearer token instead of a signature", { authorization: "Bearer x.y.z" }],
+  ] as const)("is 404 NOT_FOUND with %s while the payments Worker is not on the Stripe provider", async (_case, headers) => {
+    const op = byName("POST /v1/webhooks/stripe");
+    expectProblem(await api(op.method, op.path, { body: sample(op.bodySchema ?? {}), headers }), 404, "NOT_FOUND");
   });
 });
 

@@ -9,8 +9,9 @@ import type { AuthorizeInput, PaymentSummary } from "../../../shared/schemas/pay
 import { DomainService } from "../../../shared/service.ts";
 import { checkAuthorizeInput } from "./pan.ts";
 import { providerFor } from "./providers/index.ts";
-import { applyWebhookOnce, listPaymentsForOrder, savePayment } from "./records.ts";
-import { reportUnappliedWebhook } from "./unapplied-webhook.ts";
+import { applyWebhookOnce, listPaymentsForOrder, savePayment, type WebhookEventKey } from "./records.ts";
+import { parseStripeWebhook } from "./stripe-webhook.ts";
+import { reportPartialRefund, reportUnappliedProviderEvent, reportUnappliedWebhook } from "./unapplied-webhook.ts";
 import { traceObjectMethods } from "../../../shared/traced-object.ts";
 
 /**
@@ -35,6 +36,44 @@ async function persist(env: PaymentsEnv, record: PaymentRecord): Promise<void> {
   } catch (err) {
     console.error(JSON.stringify({ level: "error", worker: "payments", msg: "payment row not saved", paymentId: record.id, error: String((err as { cause?: unknown }).cause ?? err) }));
   }
+}
+
+/**
+ * Applies a verified event at most once (`applyWebhookOnce`): the delivery that records its id
+ * applies it to the payment's PaymentDO. `outcome` is unset for a redelivery.
+ */
+async function applyOnce(
+  env: PaymentsEnv,
+  ctx: ExecutionContext,
+  key: WebhookEventKey,
+  apply: (payment: ReturnType<typeof paymentStub>) => Promise<PaymentOutcome>,
+): Promise<{ duplicate: boolean; outcome?: PaymentOutcome }> {
+  // Its own pool, ended here: the transaction must not share a connection with anything else.
+  const { db, pool } = openDb(env);
+  let duplicate: boolean;
+  let outcome: PaymentOutcome | undefined;
+  try {
+    ({ duplicate } = await applyWebhookOnce(db, key, async () => {
+      outcome = await apply(paymentStub(env, key.paymentId));
+      return outcome.record;
+    }));
+  } finally {
+    ctx.waitUntil(pool.end().catch(() => undefined));
+  }
+  console.log(JSON.stringify({ level: "info", worker: "payments", msg: "webhook", eventId: key.id, type: key.type, duplicate }));
+  return outcome ? { duplicate, outcome } : { duplicate };
+}
+
+/**
+ * The caller's receipt. A refunded payment ends its order; the caller does that at once (the events queue retries it).
+ * Also when this delivery found the payment refunded already: an earlier one may have refunded it and then failed
+ * before the order was told (its Postgres transaction rolled back), and ending an order twice changes nothing.
+ * The payment's own order, not the event's: an event naming another order is not applied.
+ */
+function receipt(duplicate: boolean, refund?: PaymentOutcome): WebhookReceipt {
+  const record = refund?.record;
+  const refunded = record?.status === "refunded" ? { orderId: record.orderId, paymentId: record.id } : undefined;
+  return { received: true, duplicate, ...(refunded ? { refunded } : {}) };
 }
 
 /** Queues the Postgres copy and hands back the caller's result (rebuilt as plain data). */
@@ -91,27 +130,38 @@ class PaymentsServiceBase extends DomainService<PaymentsEnv> {
     const parsed = await providerFor(this.env).parseWebhook(rawBody, signatureHeader, Math.floor(Date.now() / 1000));
     if (!parsed.ok) return parsed;
     const event = parsed.value;
-    // Its own pool, ended here: the transaction must not share a connection with anything else.
-    const { db, pool } = openDb(this.env);
-    let duplicate: boolean;
-    let outcome: PaymentOutcome | undefined;
-    try {
-      ({ duplicate } = await applyWebhookOnce(db, event, async () => {
-        outcome = await paymentStub(this.env, event.data.paymentId).applyWebhook(event);
-        return outcome.record;
-      }));
-    } finally {
-      this.ctx.waitUntil(pool.end().catch(() => undefined));
-    }
-    console.log(JSON.stringify({ level: "info", worker: "payments", msg: "webhook", eventId: event.id, type: event.type, duplicate }));
+    const key = { id: event.id, type: event.type, paymentId: event.data.paymentId };
+    const { duplicate, outcome } = await applyOnce(this.env, this.ctx, key, (payment) => payment.applyWebhook(event));
     if (outcome) reportUnappliedWebhook(event, outcome);
-    // A refunded payment ends its order; the caller does that at once (the events queue retries it). Also when this
-    // delivery found the payment refunded already: an earlier one may have refunded it and then failed before the
-    // order was told (its Postgres transaction rolled back), and ending an order twice changes nothing.
-    // The payment's own order, not the event's: an event naming another order is not applied.
-    const record = outcome?.record;
-    const refunded = event.type === "payment.refunded" && record?.status === "refunded" ? { orderId: record.orderId, paymentId: record.id } : undefined;
-    return ok({ received: true, duplicate, ...(refunded ? { refunded } : {}) });
+    return ok(receipt(duplicate, event.type === "payment.refunded" ? outcome : undefined));
+  }
+
+  /**
+   * `handleWebhook` for Stripe's own events (`POST /v1/webhooks/stripe`, `Stripe-Signature` with
+   * `STRIPE_WEBHOOK_SECRET`), mapped onto the same moves: a full refund refunds the payment and names
+   * its order to end; a capture, a failed authorization and a canceled PaymentIntent move it as the
+   * provider says. Deduplicated by Stripe's event id in the same table (prefixed `stripe:`). A partial
+   * refund, another event type or another system's payment is acknowledged and changes nothing.
+   */
+  async handleStripeWebhook(rawBody: string, signatureHeader: string | null): Promise<Result<WebhookReceipt>> {
+    const parsed = await parseStripeWebhook(this.env, rawBody, signatureHeader, Math.floor(Date.now() / 1000));
+    if (!parsed.ok) return parsed;
+    const delivery = parsed.value;
+    if (delivery.kind === "ignore") {
+      console.log(JSON.stringify({ level: "info", worker: "payments", msg: "stripe webhook ignored", eventId: delivery.id, type: delivery.type, reason: delivery.reason }));
+      return ok(receipt(false));
+    }
+    const event = delivery.event;
+    const ids = { eventId: event.id, type: event.type, paymentId: event.paymentId, orderId: event.orderId };
+    if (delivery.kind === "partial-refund") {
+      // Not news once later refunds completed it (Stripe does not keep its events in order).
+      if ((await paymentStub(this.env, event.paymentId).get())?.status !== "refunded") reportPartialRefund(ids, delivery.refunded, event.amount);
+      return ok(receipt(false));
+    }
+    const key = { id: `stripe:${event.id}`, type: event.type, paymentId: event.paymentId };
+    const { duplicate, outcome } = await applyOnce(this.env, this.ctx, key, (payment) => payment.applyProviderEvent(event));
+    if (outcome) reportUnappliedProviderEvent(event, outcome);
+    return ok(receipt(duplicate, event.move === "refund" ? outcome : undefined));
   }
 
   /** Operations and tests: the provider calls made for one payment, oldest first. */

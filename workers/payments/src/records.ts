@@ -2,7 +2,7 @@ import { asc, eq } from "drizzle-orm";
 import type { Database } from "../../../shared/db/client.ts";
 import type { AnyDatabase } from "../../../shared/db/http.ts";
 import { paymentRow, payments, paymentUpsert, paymentWebhookEvents, type PaymentRow } from "../../../shared/db/schema/index.ts";
-import type { PaymentStatus, PaymentSummary, WebhookEvent } from "../../../shared/schemas/payments.ts";
+import type { PaymentStatus, PaymentSummary } from "../../../shared/schemas/payments.ts";
 import type { PaymentRecord } from "../../../durable/payment-do.ts";
 
 /** Copies a PaymentDO record to Postgres; idempotent and never moves a status backwards. */
@@ -30,6 +30,13 @@ export async function listPaymentsForOrder(db: Database, orderId: string): Promi
   return rows.map(toSummary);
 }
 
+/** What the dedupe table keeps of an event: its id (unique across providers), its type and the payment it names. */
+export interface WebhookEventKey {
+  id: string;
+  type: string;
+  paymentId: string;
+}
+
 /**
  * Applies a webhook event at most once. Inside one transaction the event id is
  * inserted with ON CONFLICT DO NOTHING: the delivery whose insert returns a row
@@ -39,13 +46,13 @@ export async function listPaymentsForOrder(db: Database, orderId: string): Promi
  */
 export async function applyWebhookOnce(
   db: Database,
-  event: WebhookEvent,
+  event: WebhookEventKey,
   apply: () => Promise<PaymentRecord | null>,
 ): Promise<{ duplicate: boolean }> {
   return db.transaction(async (tx) => {
     const inserted = await tx
       .insert(paymentWebhookEvents)
-      .values({ id: event.id, type: event.type, paymentId: event.data.paymentId })
+      .values({ id: event.id, type: event.type, paymentId: event.paymentId })
       .onConflictDoNothing({ target: paymentWebhookEvents.id })
       .returning({ id: paymentWebhookEvents.id });
     if (inserted.length === 0) return { duplicate: true };

@@ -1,6 +1,7 @@
 import { captureMessage } from "@sentry/cloudflare";
-import { WEBHOOK_MOVES, type PaymentOutcome } from "../../../durable/payment-state.ts";
-import type { WebhookEvent } from "../../../shared/schemas/payments.ts";
+import { PROVIDER_MOVES, WEBHOOK_MOVES, type PaymentOutcome, type ProviderEvent } from "../../../durable/payment-state.ts";
+import type { Money } from "../../../shared/schemas/common.ts";
+import type { PaymentStatus, WebhookEvent } from "../../../shared/schemas/payments.ts";
 
 /**
  * A provider event that changed nothing, yet was acknowledged (the provider
@@ -18,21 +19,43 @@ import type { WebhookEvent } from "../../../shared/schemas/payments.ts";
  */
 export function reportUnappliedWebhook(event: WebhookEvent, outcome: PaymentOutcome): void {
   const ids = { eventId: event.id, type: event.type, paymentId: event.data.paymentId, orderId: event.data.orderId };
-  if (event.data.status !== WEBHOOK_MOVES[event.type].to) {
+  const to = WEBHOOK_MOVES[event.type].to;
+  if (event.data.status !== to) {
     report("error", `payment webhook not applied: ${event.type} with status ${event.data.status}`, { ...ids, status: event.data.status });
     return;
   }
+  reportUnapplied(ids, event.data.amount, [to], outcome);
+}
+
+/** The same reports for a provider's own event (Stripe's), whose move says which statuses mean "already done". */
+export function reportUnappliedProviderEvent(event: ProviderEvent, outcome: PaymentOutcome): void {
+  const ids = { eventId: event.id, type: event.type, paymentId: event.paymentId, orderId: event.orderId };
+  reportUnapplied(ids, event.amount, PROVIDER_MOVES[event.move].done, outcome);
+}
+
+/**
+ * A refund of part of a payment, which edgeshop has no status for: the payment stays captured and its
+ * order as it is, and someone settles the difference with the customer (a warning, like any event
+ * matching no payment). Refunds that complete it are a full refund, which is applied.
+ */
+export function reportPartialRefund(ids: { eventId: string; type: string; paymentId: string; orderId: string }, refunded: Money, amount: Money): void {
+  report("warning", "payment webhook not applied: a partial refund", { ...ids, refunded, amount });
+}
+
+type EventIds = { eventId: string; type: string; paymentId: string; orderId: string };
+
+function reportUnapplied(ids: EventIds, amount: Money, done: PaymentStatus[], outcome: PaymentOutcome): void {
   if (outcome.record === null) {
-    report("warning", "payment webhook matches no payment", { ...ids, amount: event.data.amount });
+    report("warning", "payment webhook matches no payment", { ...ids, amount });
     return;
   }
   const status = outcome.record.status;
-  if (!outcome.applied && status !== WEBHOOK_MOVES[event.type].to) {
-    report("error", `payment webhook not applied: ${event.type} for a payment that is ${status}`, { ...ids, status });
+  if (!outcome.applied && !done.includes(status)) {
+    report("error", `payment webhook not applied: ${ids.type} for a payment that is ${status}`, { ...ids, status });
   }
 }
 
-function report(level: "warning" | "error", msg: string, fields: Record<string, unknown>): void {
+function report(level: "warning" | "error", msg: string, fields: EventIds & Record<string, unknown>): void {
   console.error(JSON.stringify({ level: level === "warning" ? "warn" : "error", worker: "payments", msg, ...fields }));
-  captureMessage(msg, { level, tags: { webhookEventId: String(fields.eventId), paymentId: String(fields.paymentId) } });
+  captureMessage(msg, { level, tags: { webhookEventId: fields.eventId, paymentId: fields.paymentId } });
 }

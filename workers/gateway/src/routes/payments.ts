@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { ok } from "../../../../shared/errors.ts";
 import { endRefundedOrder } from "../../../../shared/refunded-order.ts";
 import { IdParamSchema } from "../../../../shared/schemas/common.ts";
+import { StripeEventSchema } from "../../../../shared/schemas/stripe-event.ts";
 import { PaymentListSchema, WebhookAckSchema, WebhookEventSchema, toPublicPayment } from "../../../../shared/schemas/payments.ts";
 import type { AppEnv } from "../context.ts";
 import { principalOf, requireAuth } from "../middleware/auth.ts";
@@ -66,8 +67,34 @@ async function endRefundedOrderNow(c: Context<AppEnv>, refunded: { orderId: stri
   }
 }
 
-paymentRoutes.post("/v1/webhooks/payments", async (c) => {
-  const result = await c.env.PAYMENTS.handleWebhook(await signedBody(c), c.req.header("edgeshop-signature") ?? null);
+/** A webhook's answer: `{received: true}` once applied (a refunded payment's order ended first), else its problem. */
+async function acknowledge(c: Context<AppEnv>, result: Awaited<ReturnType<GatewayEnv["PAYMENTS"]["handleWebhook"]>>): Promise<Response> {
   if (result.ok && result.value.refunded) await endRefundedOrderNow(c, result.value.refunded);
   return send(c, result.ok ? ok({ received: true }) : result);
+}
+
+paymentRoutes.post("/v1/webhooks/payments", async (c) =>
+  acknowledge(c, await c.env.PAYMENTS.handleWebhook(await signedBody(c), c.req.header("edgeshop-signature") ?? null)));
+
+// Stripe's own events, documented but not body-validated by the router, like the webhook above.
+paymentRoutes.openAPIRegistry.registerPath({
+  method: "post",
+  path: "/v1/webhooks/stripe",
+  tags: ["Payments"],
+  summary: "Stripe's own webhook events (with PAYMENT_PROVIDER stripe); redeliveries are acknowledged and applied once",
+  description:
+    "Point a Stripe webhook endpoint here. Header `Stripe-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<raw body>\">[,v1=...]` " +
+    "with the endpoint's signing secret (`STRIPE_WEBHOOK_SECRET`, `whsec_...`), 5-minute tolerance; any `v1` may match. " +
+    "Applied: `charge.refunded` refunding the whole charge (as `payment.refunded`: the payment is refunded and its paid order cancelled), " +
+    "`payment_intent.succeeded` (captured), `payment_intent.payment_failed` (failed), `payment_intent.canceled` (voided). " +
+    "A partial refund changes nothing and is reported; any other type, or a PaymentIntent without edgeshop's `payment_id` metadata, is acknowledged and ignored. " +
+    "404 `NOT_FOUND` while this deployment takes no Stripe webhooks (another `PAYMENT_PROVIDER`, or no `STRIPE_WEBHOOK_SECRET`).",
+  request: {
+    headers: z.object({ "stripe-signature": z.string() }),
+    body: { content: { "application/json": { schema: StripeEventSchema } }, required: true },
+  },
+  responses: { 200: jsonResponse(WebhookAckSchema, "Received (also for a redelivery, and for an event that changes nothing)"), ...problems(400, 404) },
 });
+
+paymentRoutes.post("/v1/webhooks/stripe", async (c) =>
+  acknowledge(c, await c.env.PAYMENTS.handleStripeWebhook(await signedBody(c), c.req.header("stripe-signature") ?? null)));
