@@ -1,6 +1,15 @@
 import { z } from "@hono/zod-openapi";
 import { MoneySchema, MoneyTotalSchema } from "./common.ts";
 
+/** Upper bound of one line's quantity, the same as one request may add. */
+export const MAX_LINE_QUANTITY = 99;
+/**
+ * Different SKUs one cart holds at most. Checkout makes one StockDO call per
+ * line to hold and one to sell, each a subrequest of one request chain, so a
+ * cart stays well inside the platform's subrequest budget.
+ */
+export const MAX_LINES = 50;
+
 /** SKUs as the catalog spells them; kept loose here, the catalog is the authority. */
 export const SkuSchema = z.string().trim().min(1).max(64).openapi({ example: "HOODIE-M" });
 
@@ -33,12 +42,12 @@ export const CartSchema = z
 export type Cart = z.infer<typeof CartSchema>;
 
 export const AddCartItemSchema = z
-  .object({ sku: SkuSchema, quantity: z.number().int().min(1).max(99) })
+  .object({ sku: SkuSchema, quantity: z.number().int().min(1).max(MAX_LINE_QUANTITY) })
   .openapi("AddCartItemRequest", { example: { sku: "HOODIE-M", quantity: 2 } });
 export type AddCartItemInput = z.infer<typeof AddCartItemSchema>;
 
 export const UpdateCartItemSchema = z
-  .object({ quantity: z.number().int().min(0).max(99) })
+  .object({ quantity: z.number().int().min(0).max(MAX_LINE_QUANTITY) })
   .openapi("UpdateCartItemRequest", { example: { quantity: 3 } });
 export type UpdateCartItemInput = z.infer<typeof UpdateCartItemSchema>;
 

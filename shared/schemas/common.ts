@@ -72,8 +72,18 @@ export function multiLine(max: number) {
 
 export const IdParamSchema = z.object({ id: z.string().min(1).max(64).openapi({ param: { name: "id", in: "path" } }) });
 
-/** A query parameter's digits as a number; anything else (`1e1`, `0x10`, ` 10`) is left for the schema to refuse. */
-export const digits = (v: unknown): unknown => (typeof v === "string" && /^[0-9]{1,9}$/.test(v) ? Number(v) : v);
+/**
+ * A query parameter of at most `max` digits as a number; anything else (`1e1`,
+ * `0x10`, ` 10`, more digits) is left for the schema to refuse. Up to 15
+ * digits are read exactly.
+ */
+export const digitsUpTo =
+  (max: number) =>
+  (v: unknown): unknown =>
+    typeof v === "string" && v.length <= max && /^[0-9]+$/.test(v) ? Number(v) : v;
+
+/** A query parameter's digits (at most 9) as a number; anything else is left for the schema to refuse. */
+export const digits = digitsUpTo(9);
 
 /** `?limit=` (1-100 in plain digits, default 20) and `?cursor=`; anything else is 400. */
 export const ListQuerySchema = z.object({

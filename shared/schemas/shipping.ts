@@ -1,6 +1,15 @@
 import { z } from "@hono/zod-openapi";
-import { CurrencySchema, MoneySchema, MoneyTotalSchema, digits, singleLine, type Money } from "./common.ts";
+import { MAX_LINES, MAX_LINE_QUANTITY } from "./cart.ts";
+import { MAX_VARIANT_WEIGHT_GRAMS } from "./catalog.ts";
+import { CurrencySchema, MoneySchema, MoneyTotalSchema, digitsUpTo, singleLine, type Money } from "./common.ts";
 import { CountrySchema } from "./users.ts";
+
+/**
+ * The heaviest cart there can be (4,950,000,000 g): every line at the
+ * heaviest variant and the largest quantity. Checkout prices whatever the
+ * cart weighs, so the preview takes every weight a cart can have.
+ */
+export const MAX_CART_WEIGHT_GRAMS = MAX_VARIANT_WEIGHT_GRAMS * MAX_LINE_QUANTITY * MAX_LINES;
 
 /** The direction a shipment moves in, and `cancelled`: its order was cancelled before the parcel left. */
 export const SHIPMENT_STATUSES = ["pending", "in_transit", "delivered", "cancelled"] as const;
@@ -22,16 +31,21 @@ export interface ShippingQuote {
 export const ShippingOptionsQuerySchema = z.object({
   country: CountrySchema.openapi({ param: { name: "country", in: "query", required: true } }),
   weightGrams: z
-    .preprocess(digits, z.number().int().min(0).max(1_000_000))
+    .preprocess(digitsUpTo(String(MAX_CART_WEIGHT_GRAMS).length), z.number().int().min(0).max(MAX_CART_WEIGHT_GRAMS))
     .default(0)
-    .openapi({ param: { name: "weightGrams", in: "query" }, description: "Total cart weight in grams (default 0)" }),
+    .openapi({
+      param: { name: "weightGrams", in: "query" },
+      description:
+        "The cart's weight in grams (default 0): the sum over its lines of quantity times the variant's `weightGrams` (GET /v1/products/{id}). At the cart's weight, an option's price is what checkout charges for it",
+    }),
 });
 
 /**
  * A band's base amount goes as high as any Money a client sets (MoneySchema,
  * as `price` does), so a band read back can be written back. The per-kg
- * amount stays lower: times the heaviest cart's kilograms it must stay an
- * exact integer.
+ * amount stays lower: times the heaviest cart's kilograms
+ * (`MAX_CART_WEIGHT_GRAMS` / 1000), plus the base, it stays an exact integer
+ * (about 5 x 10^13, under 2^53).
  */
 const baseAmount = z.number().int().min(0).max(100_000_000_00);
 const perKgAmount = z.number().int().min(0).max(100_000_00);

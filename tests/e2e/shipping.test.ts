@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { COUNTRY_CODES } from "../../shared/schemas/iso-codes.ts";
+import { MAX_CART_WEIGHT_GRAMS } from "../../shared/schemas/shipping.ts";
 import { priceFor } from "../../workers/shipping/src/rates.ts";
 import { signCarrierWebhook } from "../../workers/shipping/src/webhook.ts";
 import { adminToken, api as call, newCustomer, problemOf, unique } from "./client.ts";
@@ -118,6 +119,21 @@ describe("GET /v1/shipping/options", () => {
     });
   });
 
+  it("prices every weight a cart can have: past 1 t, up to 50 lines of 99 units at 1 t each", async () => {
+    expect(MAX_CART_WEIGHT_GRAMS).toBe(1_000_000 * 99 * 50);
+    const z = await zone();
+    const { id } = await option(z.id, FREIGHT);
+    for (const [weight, amount] of [
+      [1_000_001, 2000 + 50 * 1001],
+      [MAX_CART_WEIGHT_GRAMS, 2000 + 50 * 4_950_000],
+    ] as const) {
+      expect(await api("GET", `/v1/shipping/options?country=${z.country}&weightGrams=${weight}`)).toStrictEqual({
+        status: 200,
+        body: { items: [{ id, name: "Courier", price: usd(amount), estimatedDays: 3 }] },
+      });
+    }
+  });
+
   it("serves EU countries from the EU zone and every other country from the rest-of-world zone", async () => {
     const eu = await api("GET", "/v1/shipping/options?country=DE");
     expect(eu.body).toStrictEqual({
@@ -145,7 +161,7 @@ describe("GET /v1/shipping/options", () => {
         body: problem(400, "VALIDATION_FAILED", [{ path: "country", message: `Country codes are upper case: ${upper}` }]),
       });
     }
-    for (const w of ["-1", "1.5", "abc", "1000001"]) {
+    for (const w of ["-1", "1.5", "abc", "1e3", "%2B10", String(MAX_CART_WEIGHT_GRAMS + 1), "00000000000000001"]) {
       expect(await api("GET", `/v1/shipping/options?country=US&weightGrams=${w}`)).toStrictEqual({
         status: 400,
         body: problem(400, "VALIDATION_FAILED", [{ path: "weightGrams", message: expect.any(String) }]),
@@ -309,6 +325,19 @@ describe("PUT /v1/shipping/options/{id} (admin)", () => {
     expect(await buyOne()).toStrictEqual(usd(600));
     expect((await api("PUT", `/v1/shipping/options/${id}`, { token: admin, body: { price: usd(650) } })).status).toBe(200);
     expect(await buyOne()).toStrictEqual(usd(750));
+  });
+
+  it("a cart over 1 t checks out at the shipping price the options list shows for the cart's weight", async () => {
+    const z = await zone();
+    const { id } = await option(z.id, FREIGHT);
+    const buyer = await newCustomer();
+    const anvil = await weighed(1_000_000, 3);
+    expect((await addToCart(buyer.token, anvil.sku, 2)).status).toBe(200);
+    const listed = await api("GET", `/v1/shipping/options?country=${z.country}&weightGrams=${2 * 1_000_000}`);
+    expect(listed).toStrictEqual({ status: 200, body: { items: [{ id, name: "Courier", price: usd(2000 + 50 * 2000), estimatedDays: 3 }] } });
+    const order = await checkout(buyer.token, { shippingAddress: { ...address, country: z.country }, shippingOptionId: id, paymentToken: "tok_visa" });
+    expect(order.status).toBe(201);
+    expect({ shipping: order.body.shipping, total: order.body.total }).toStrictEqual({ shipping: usd(102_000), total: usd(200 + 102_000) });
   });
 
   it("a checkout after a variant's weight is corrected charges shipping by the new weight, also for a cart filled before", async () => {

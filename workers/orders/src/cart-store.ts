@@ -5,14 +5,8 @@ import { newId } from "../../../shared/ids.ts";
 export const CART_IDLE_MS = 30 * 24 * 60 * 60 * 1000;
 /** The currency an empty cart reports (one currency per cart, set by its first line). */
 export const DEFAULT_CURRENCY = "USD";
-/** Upper bound of one line's quantity, the same as one request may add. */
-export const MAX_LINE_QUANTITY = 99;
-/**
- * Different SKUs one cart holds at most. Checkout makes one StockDO call per
- * line to hold and one to sell, each a subrequest of one request chain, so a
- * cart stays well inside the platform's subrequest budget.
- */
-export const MAX_LINES = 50;
+// Defined with the cart's schemas: the shipping preview's weight cap is derived from them too.
+export { MAX_LINE_QUANTITY, MAX_LINES } from "../../../shared/schemas/cart.ts";
 
 /** How many lines (different SKUs) the cart holds. */
 export function lineCount(sql: SqlStorage): number {
