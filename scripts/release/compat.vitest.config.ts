@@ -9,7 +9,7 @@
  */
 import { join } from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
-import { defineConfig, defineProject } from "vitest/config";
+import { configDefaults, defineConfig, defineProject } from "vitest/config";
 import { testBindings as testBindingsOf } from "../../tests/harness/workers.ts";
 import { GATEWAY } from "../workers.ts";
 import { hasWorker, inBuild, mixedAuxiliaryWorkers, type Build } from "./compat-workers.ts";
@@ -50,7 +50,8 @@ export default defineConfig({
             };
           }),
         ],
-        test: { name: `compat-${mode}`, include: ["tests/e2e/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 },
+        // tests/e2e/stripe-*: the e2e-stripe project's, which need the payments Worker on the Stripe provider.
+        test: { name: `compat-${mode}`, include: ["tests/e2e/**/*.test.ts"], exclude: [...configDefaults.exclude, "tests/e2e/stripe-*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 },
       }),
     ],
   },

@@ -10,7 +10,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { TestProject } from "vitest/node";
-import { FakeStripe, FakeStripeDrop, type FakeStripeFault } from "../support/fake-stripe.ts";
+import { FAKE_STRIPE_KEY, FAKE_STRIPE_WEBHOOK_SECRET, FakeStripe, FakeStripeDrop, type FakeStripeFault } from "../support/fake-stripe.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -18,7 +18,10 @@ declare module "vitest" {
   }
 }
 
-export const FAKE_STRIPE_KEY = "sk_test_fake";
+/** The payments Worker's vars and secrets for the Stripe provider talking to this fake, its webhook endpoint on. */
+export function stripeBindings(fakeStripeUrl: string): Record<string, string> {
+  return { PAYMENT_PROVIDER: "stripe", STRIPE_SECRET_KEY: FAKE_STRIPE_KEY, STRIPE_API_BASE: fakeStripeUrl, STRIPE_WEBHOOK_SECRET: FAKE_STRIPE_WEBHOOK_SECRET };
+}
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {

@@ -6,7 +6,7 @@
  */
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineProject } from "vitest/config";
-import { FAKE_STRIPE_KEY } from "./fake-stripe-server.ts";
+import { stripeBindings } from "./fake-stripe-server.ts";
 import { testBindings, workerInfo } from "./workers.ts";
 
 export function paymentsProject() {
@@ -15,8 +15,7 @@ export function paymentsProject() {
     plugins: [
       cloudflareTest(({ inject }) => {
         const db = { databaseUrl: inject("databaseUrl"), neonWsProxy: inject("neonWsProxy") };
-        const stripe = { PAYMENT_PROVIDER: "stripe", STRIPE_SECRET_KEY: FAKE_STRIPE_KEY, STRIPE_API_BASE: inject("fakeStripeUrl") };
-        return { wrangler: { configPath: info.config }, miniflare: { bindings: { ...testBindings(info, db), ...stripe } } };
+        return { wrangler: { configPath: info.config }, miniflare: { bindings: { ...testBindings(info, db), ...stripeBindings(inject("fakeStripeUrl")) } } };
       }),
     ],
     test: {

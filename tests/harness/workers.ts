@@ -47,12 +47,15 @@ export function workerInfo(name: string): WorkerInfo {
   return w;
 }
 
-/** Auxiliary Worker options for every domain Worker except `exclude` (the project's main Worker). */
-export function auxiliaryWorkers(db: TestDatabaseRef, exclude?: string): LegacyWorkerOptions[] {
+/**
+ * Auxiliary Worker options for every domain Worker except `exclude` (the project's main Worker);
+ * `overrides` replaces some Workers' vars or secrets (the e2e-stripe project's payments provider).
+ */
+export function auxiliaryWorkers(db: TestDatabaseRef, exclude?: string, overrides: Record<string, Record<string, string>> = {}): LegacyWorkerOptions[] {
   return DOMAIN_WORKERS.filter((w) => w.name !== exclude).map((w) => {
     // modulesRules describe unbundled sources; these Workers run from their bundle.
     const { modulesRules: _rules, ...options } = unstable_getMiniflareWorkerOptions(w.config).workerOptions;
-    const bindings = { ...(options.bindings as Record<string, string> | undefined), ...testBindings(w, db) };
+    const bindings = { ...(options.bindings as Record<string, string> | undefined), ...testBindings(w, db), ...overrides[w.name] };
     return { ...options, name: w.script, modules: true, modulesRoot: `${BUILD_DIR}/${w.name}`, scriptPath: `${BUILD_DIR}/${w.name}/index.js`, bindings };
   });
 }

@@ -33,13 +33,24 @@ export class FakeStripeDrop extends Error {
   }
 }
 
-interface Charge {
+/** The secret key the fake accepts (`Authorization: Bearer ...`), as the payments Worker is configured in tests. */
+export const FAKE_STRIPE_KEY = "sk_test_fake";
+
+/** The signing secret of the Stripe webhook endpoint the Stripe-provider test projects configure (tests sign events with it). */
+export const FAKE_STRIPE_WEBHOOK_SECRET = "whsec_test_fake_endpoint";
+
+export interface Charge {
   id: string;
   object: "charge";
   amount: number;
   amount_captured: number;
   amount_refunded: number;
+  captured: boolean;
   refunded: boolean;
+  currency: string;
+  payment_intent: string;
+  /** The PaymentIntent's, copied when it was confirmed (as Stripe does, once). */
+  metadata: Record<string, string>;
 }
 
 interface Intent {
@@ -77,7 +88,7 @@ export class FakeStripe {
   /** Faults for the next requests, one each, in order (see `FakeStripeFault`). */
   readonly faults: FakeStripeFault[] = [];
 
-  constructor(readonly secretKey = "sk_test_fake") {}
+  constructor(readonly secretKey = FAKE_STRIPE_KEY) {}
 
   /** Queues `n` faults of one kind for the next requests. */
   fail(mode: FakeStripeFault, n = 1): void {
@@ -158,7 +169,10 @@ export class FakeStripe {
     if (!last4) return stripeError(400, "invalid_request_error", "resource_missing", `No such token: '${token}'`, { param: "payment_method_data[card][token]" });
     const id = `pi_fake${++this.seq}`;
     const metadata = Object.fromEntries(Object.entries(p).filter(([k]) => k.startsWith("metadata[")).map(([k, v]) => [k.slice(9, -1), v]));
-    const charge: Charge = { id: `ch_fake${this.seq}`, object: "charge", amount: Number(p.amount), amount_captured: 0, amount_refunded: 0, refunded: false };
+    const charge: Charge = {
+      id: `ch_fake${this.seq}`, object: "charge", amount: Number(p.amount), amount_captured: 0, amount_refunded: 0, captured: false, refunded: false,
+      currency: p.currency ?? "", payment_intent: id, metadata: { ...metadata },
+    };
     this.charges.set(charge.id, charge);
     const intent: Intent = {
       id, object: "payment_intent", amount: Number(p.amount), currency: p.currency ?? "", status: "requires_capture", capture_method: "manual",
@@ -176,7 +190,7 @@ export class FakeStripe {
       return stripeError(400, "invalid_request_error", "payment_intent_unexpected_state", `This PaymentIntent's status is ${intent.status}.`);
     }
     intent.status = action === "capture" ? "succeeded" : "canceled";
-    if (action === "capture") this.charges.get(intent.latest_charge)!.amount_captured = Number(p.amount_to_capture ?? intent.amount);
+    if (action === "capture") Object.assign(this.charges.get(intent.latest_charge)!, { amount_captured: Number(p.amount_to_capture ?? intent.amount), captured: true });
     return Response.json(this.view(intent, false));
   }
 
