@@ -170,8 +170,8 @@ export class CartDO extends TracedDurableObject<OrdersEnv> {
   }
 }
 
+/** 409 OUT_OF_STOCK naming the SKU, the line's quantity asked for and what is available, as text and as numbers. */
 function outOfStock(sku: string, requested: number, available: number): Result<Cart> {
-  return fail("OUT_OF_STOCK", `Only ${Math.max(available, 0)} of ${sku} available.`, [
-    { path: sku, message: `${sku}: requested ${requested}, available ${Math.max(available, 0)}` },
-  ]);
+  const left = Math.max(available, 0);
+  return fail("OUT_OF_STOCK", `Only ${left} of ${sku} available.`, [{ path: sku, message: `${sku}: requested ${requested}, available ${left}`, sku, requested, available: left }]);
 }

@@ -36,10 +36,17 @@ export const STATUS_BY_CODE = {
 
 export type ErrorCode = keyof typeof STATUS_BY_CODE;
 
-/** A field-level problem, `path` in dotted form (`items.0.quantity`). */
+/**
+ * A field-level problem, `path` in dotted form (`items.0.quantity`). A stock
+ * shortage (OUT_OF_STOCK) also names its SKU and, as numbers, the units
+ * asked for and the units there are, so a client need not parse `message`.
+ */
 export interface FieldError {
   path: string;
   message: string;
+  sku?: string;
+  requested?: number;
+  available?: number;
 }
 
 /** An expected failure as it crosses RPC: plain, structured-cloneable data. */
@@ -47,6 +54,10 @@ export interface DomainError {
   code: ErrorCode;
   detail?: string;
   errors?: FieldError[];
+  /** The order a failed checkout left in the history (`failed`), so a client can tie the answer to it. */
+  orderId?: string;
+  /** Seconds the client should wait before sending the same request again: the answer's `retry-after` header, never in the body. */
+  retryAfterSeconds?: number;
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: DomainError };
@@ -88,9 +99,10 @@ export interface ProblemBody {
   detail: string;
   requestId: string;
   errors?: FieldError[];
+  orderId?: string;
 }
 
-/** Builds the problem+json body for a domain error. */
+/** Builds the problem+json body for a domain error (its additive members included; `retryAfterSeconds` is a header). */
 export function problemBody(error: DomainError, requestId: string): ProblemBody {
   // A code this build does not know (a newer Worker during a rollout) is still an error, never a crash.
   const status: number = STATUS_BY_CODE[error.code] ?? 500;
@@ -102,6 +114,7 @@ export function problemBody(error: DomainError, requestId: string): ProblemBody 
     detail: error.detail ?? titleFor(error.code),
     requestId,
     ...(error.errors ? { errors: error.errors } : {}),
+    ...(error.orderId === undefined ? {} : { orderId: error.orderId }),
   };
 }
 
@@ -114,6 +127,22 @@ const BEARER_CHALLENGE = 'Bearer realm="edgeshop"';
  */
 const DEFAULT_RETRY_AFTER_SECONDS = 1;
 
+/**
+ * Seconds a 409 IDEMPOTENCY_IN_PROGRESS tells the client to wait before
+ * sending the same key again, when the orders Worker named none (one of the
+ * release before). A checkout's saga takes well under a second (README,
+ * Performance: p95 64-83 ms at a human pace, about 1 s on a saturated bench),
+ * so a retry a second later usually gets the stored answer (a replay).
+ */
+export const IN_PROGRESS_RETRY_AFTER_SECONDS = 1;
+
+/** The `retry-after` an error's answer carries, if any: the service's own, else every 503's and IDEMPOTENCY_IN_PROGRESS's default. */
+function retryAfterOf(error: DomainError, status: number): number | undefined {
+  if (error.retryAfterSeconds !== undefined) return error.retryAfterSeconds;
+  if (status === 503) return DEFAULT_RETRY_AFTER_SECONDS;
+  return error.code === "IDEMPOTENCY_IN_PROGRESS" ? IN_PROGRESS_RETRY_AFTER_SECONDS : undefined;
+}
+
 /** The only place a problem+json response is made. */
 export function problemResponse(error: DomainError, requestId: string, headers: HeadersInit = {}): Response {
   const body = problemBody(error, requestId);
@@ -121,8 +150,10 @@ export function problemResponse(error: DomainError, requestId: string, headers: 
   h.set("content-type", "application/problem+json");
   // RFC 9110: a 401 names the scheme to authenticate with, whichever check refused the caller (a login's included).
   if (body.status === 401 && !h.has("www-authenticate")) h.set("www-authenticate", BEARER_CHALLENGE);
-  // Every 503 says when to try again (the OpenAPI document's ServiceUnavailable response promises it).
-  if (body.status === 503 && !h.has("retry-after")) h.set("retry-after", String(DEFAULT_RETRY_AFTER_SECONDS));
+  // Every 503 says when to try again (the OpenAPI document's ServiceUnavailable response promises it), and so does a
+  // checkout still running under the key (409 IDEMPOTENCY_IN_PROGRESS).
+  const retryAfter = retryAfterOf(error, body.status);
+  if (retryAfter !== undefined && !h.has("retry-after")) h.set("retry-after", String(retryAfter));
   return new Response(JSON.stringify(body), { status: body.status, headers: h });
 }
 

@@ -107,6 +107,22 @@ export const ProblemSchema = z
     code: z.string().openapi({ description: `Stable machine code. Every code, with its status: ${ERROR_CODES}.` }),
     detail: z.string(),
     requestId: z.string(),
-    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    errors: z
+      .array(
+        z.object({
+          path: z.string(),
+          message: z.string(),
+          sku: z.string().optional().openapi({ description: "OUT_OF_STOCK: the SKU that is short" }),
+          requested: z.number().int().optional().openapi({ description: "OUT_OF_STOCK: the units asked for (the line's new quantity in a cart, the line's quantity at checkout)" }),
+          available: z.number().int().min(0).optional().openapi({ description: "OUT_OF_STOCK: the units that can be bought now" }),
+        }),
+      )
+      .optional(),
+    orderId: z.string().optional().openapi({ description: "A checkout that failed after reaching payment (402, 502, 503): the order it left in the history, in status `failed`" }),
   })
-  .openapi("Problem");
+  .openapi("Problem", {
+    description:
+      "RFC 9457 problem details. Members beyond API.md's, each only where named: `errors[].sku`, `requested`, `available` (OUT_OF_STOCK: the " +
+      "short SKU, the units asked for, the units that can be bought now); `orderId` (a checkout that failed after reaching payment, 402/502/503: " +
+      "the `failed` order it left in the history).",
+  });

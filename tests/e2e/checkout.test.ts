@@ -3,7 +3,7 @@ import type { Cart } from "../../shared/schemas/cart.ts";
 import type { Order } from "../../shared/schemas/orders.ts";
 import {
   addToCart, address, adminToken, api, checkout, checkoutBody, customer, eventually, inventory, problem, product, SHIPPING_OPTION, uid,
-  type Variant,
+  type ApiResult, type Customer, type Variant,
 } from "./orders-support.ts";
 
 let admin = "";
@@ -176,8 +176,12 @@ describe("POST /v1/checkout", () => {
     }
     const res = await checkout(c.token);
     expect(res.status).toBe(409);
+    // Each short SKU as text and as numbers: what was asked for and what is left.
     expect(res.body).toStrictEqual(
-      problem(409, "OUT_OF_STOCK", expect.arrayContaining([{ path: v!.sku, message: expect.any(String) }, { path: w!.sku, message: expect.any(String) }])),
+      problem(409, "OUT_OF_STOCK", expect.arrayContaining([
+        { path: v!.sku, message: `${v!.sku}: requested 4, available 2`, sku: v!.sku, requested: 4, available: 2 },
+        { path: w!.sku, message: `${w!.sku}: requested 4, available 2`, sku: w!.sku, requested: 4, available: 2 },
+      ])),
     );
     expect((res.body as unknown as { errors: unknown[] }).errors).toHaveLength(2);
     for (const [s, left] of [[v!, 2], [w!, 2], [x!, 5]] as const) {
@@ -192,13 +196,14 @@ describe("POST /v1/checkout", () => {
     ["tok_insufficientFunds", 402, "PAYMENT_DECLINED"],
     ["tok_processingError", 502, "PAYMENT_PROVIDER_ERROR"],
     ["tok_neverHeardOfIt", 402, "PAYMENT_DECLINED"],
-  ])("%s -> %i %s, stock as it was, cart kept, order failed", async (token, status, code) => {
+  ])("%s -> %i %s naming the failed order, stock as it was, cart kept", async (token, status, code) => {
     const c = await customer();
     const [v] = await product(admin, [6]);
     await addToCart(c.token, v!.sku, 2);
     const res = await checkout(c.token, checkoutBody(token));
     expect(res.status).toBe(status);
-    expect(res.body).toStrictEqual(problem(status, code));
+    expect(res.body).toStrictEqual({ ...problem(status, code), orderId: expect.stringMatching(/^ord_/) });
+    const orderId = (res.body as unknown as { orderId: string }).orderId;
     expect(await inventory(admin, v!.sku)).toStrictEqual({ sku: v!.sku, onHand: 6, reserved: 0, available: 6 });
     expect((await api<Cart>("GET", "/v1/cart", { token: c.token })).body.items).toHaveLength(1);
     const orders = await eventually(async () => {
@@ -206,8 +211,9 @@ describe("POST /v1/checkout", () => {
       expect(list).toHaveLength(1);
       return list;
     });
-    expect(orders[0]!.status).toBe("failed");
-    expect((await payments(c.token, orders[0]!.id)).filter((p) => p.status === "captured")).toStrictEqual([]);
+    expect(orders.map((o) => [o.id, o.status])).toStrictEqual([[orderId, "failed"]]);
+    expect((await api<Order>("GET", `/v1/orders/${orderId}`, { token: c.token })).body.status).toBe("failed");
+    expect((await payments(c.token, orderId)).filter((p) => p.status === "captured")).toStrictEqual([]);
   });
 });
 
@@ -251,7 +257,10 @@ describe("POST /v1/checkout idempotency", () => {
     const created = results.filter((r) => r.status === 201);
     expect(created.length).toBeGreaterThanOrEqual(1);
     expect(new Set(created.map((r) => r.body.id)).size).toBe(1);
-    for (const r of results.filter((x) => x.status !== 201)) expect(r.body).toStrictEqual(problem(409, "IDEMPOTENCY_IN_PROGRESS"));
+    for (const r of results.filter((x) => x.status !== 201)) {
+      expect(r.body).toStrictEqual(problem(409, "IDEMPOTENCY_IN_PROGRESS"));
+      expect(r.headers.get("retry-after")).toBe("1");
+    }
     const orderId = created[0]!.body.id;
     const replay = await checkout(c.token, checkoutBody(), key);
     expect(replay.body.id).toBe(orderId);
@@ -263,6 +272,28 @@ describe("POST /v1/checkout idempotency", () => {
     });
     expect(orders.map((o) => o.id)).toStrictEqual([orderId]);
     expect((await payments(c.token, orderId)).map((p) => p.status)).toStrictEqual(["captured"]);
+  });
+
+  it("answers the same key while its checkout runs with 409 IDEMPOTENCY_IN_PROGRESS and retry-after: 1, after which it replays", async () => {
+    // Five submissions of one key at once: the first claims it, the others reach the cart while its saga runs.
+    let found: { c: Customer; key: string; res: ApiResult<Order> } | undefined;
+    for (let attempt = 0; attempt < 5 && !found; attempt++) {
+      const c = await customer();
+      const variants = await product(admin, [5, 5, 5, 5]);
+      for (const v of variants) expect((await addToCart(c.token, v.sku, 1)).status).toBe(200);
+      const key = uid();
+      const results = await Promise.all(Array.from({ length: 5 }, () => checkout(c.token, checkoutBody(), key)));
+      const res = results.find((r) => r.status === 409);
+      if (res) found = { c, key, res };
+    }
+    if (!found) throw new Error("no submission reached the cart while the first checkout ran, in 5 tries");
+    expect(found.res.body).toStrictEqual(problem(409, "IDEMPOTENCY_IN_PROGRESS"));
+    expect(found.res.headers.get("retry-after")).toBe("1");
+    await new Promise((r) => setTimeout(r, 1_000));
+    const replay = await checkout(found.c.token, checkoutBody(), found.key);
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(replay.headers.get("retry-after")).toBeNull();
   });
 
   it("scopes keys per user", async () => {

@@ -115,6 +115,18 @@ describe("problem details", () => {
     expect(headersOf("SERVICE_UNAVAILABLE", { "retry-after": "30" }).retryAfter).toBe("30");
     expect(headersOf("CONFLICT")).toStrictEqual({ authenticate: null, retryAfter: null, type: "application/problem+json" });
   });
+
+  it("says when to send a key again whose checkout is still running (the service's time, else 1 s), as a header only", async () => {
+    const inProgress = problemResponse({ code: "IDEMPOTENCY_IN_PROGRESS" }, "req-1");
+    expect({ status: inProgress.status, retryAfter: inProgress.headers.get("retry-after") }).toStrictEqual({ status: 409, retryAfter: "1" });
+    const named = problemResponse({ code: "IDEMPOTENCY_IN_PROGRESS", retryAfterSeconds: 2 }, "req-1");
+    expect(named.headers.get("retry-after")).toBe("2");
+    expect(Object.keys((await named.json()) as object)).not.toContain("retryAfterSeconds");
+  });
+
+  it("carries a failed checkout's order as a member of the problem", () => {
+    expect(problemBody({ code: "PAYMENT_DECLINED", orderId: "ord_1" }, "req-1")).toMatchObject({ status: 402, orderId: "ord_1" });
+  });
 });
 
 describe("a database that cannot serve", () => {

@@ -33,7 +33,7 @@ describe("CatalogService stock contract", () => {
     const winners = results.flatMap((r, i) => (r.ok ? [`order-${hot}-${i}`] : []));
     expect(winners).toHaveLength(25);
     const losers = results.filter((r) => !r.ok);
-    expect(losers[0]).toStrictEqual({ ok: false, error: { code: "OUT_OF_STOCK", detail: `Not enough stock for ${hot}.`, errors: [{ path: hot, message: `${hot}: requested 1, available 0` }] } });
+    expect(losers[0]).toStrictEqual({ ok: false, error: { code: "OUT_OF_STOCK", detail: `Not enough stock for ${hot}.`, errors: [{ path: hot, message: `${hot}: requested 1, available 0`, sku: hot, requested: 1, available: 0 }] } });
     expect(await snap(hot)).toMatchObject({ onHand: 25, reserved: 25, available: 0, sold: 0 });
     const commits = await Promise.all(winners.map((id) => catalog.commit(id, [hot])));
     expect(commits.every((c) => c.ok)).toBe(true);
@@ -48,7 +48,7 @@ describe("CatalogService stock contract", () => {
     const b = await sku("b", 2);
     const c = await sku("c", 5);
     const r = await catalog.reserve(`cart-${a}`, [{ sku: c, quantity: 1 }, { sku: b, quantity: 3 }, { sku: a, quantity: 1 }], 300);
-    expect(r).toStrictEqual({ ok: false, error: { code: "OUT_OF_STOCK", detail: `Not enough stock for ${b}.`, errors: [{ path: b, message: `${b}: requested 3, available 2` }] } });
+    expect(r).toStrictEqual({ ok: false, error: { code: "OUT_OF_STOCK", detail: `Not enough stock for ${b}.`, errors: [{ path: b, message: `${b}: requested 3, available 2`, sku: b, requested: 3, available: 2 }] } });
     for (const s of [a, b, c]) expect((await snap(s)).reserved).toBe(0);
     const unknown = await catalog.reserve(`cart2-${a}`, [{ sku: a, quantity: 1 }, { sku: `${a}-nope`, quantity: 1 }], 300);
     expect(unknown).toMatchObject({ ok: false, error: { code: "UNKNOWN_SKU" } });

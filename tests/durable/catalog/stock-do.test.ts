@@ -461,7 +461,10 @@ describe("reserveAll (multi-SKU, all or nothing)", () => {
       error: {
         code: "OUT_OF_STOCK",
         detail: `Not enough stock for ${[b.sku, c.sku].sort().join(", ")}.`,
-        errors: [b, c].sort((x, y) => (x.sku < y.sku ? -1 : 1)).map((x) => ({ path: x.sku, message: `${x.sku}: requested ${x === b ? 5 : 1}, available ${x === b ? 1 : 0}` })),
+        errors: [b, c].sort((x, y) => (x.sku < y.sku ? -1 : 1)).map((x) => {
+          const [requested, available] = x === b ? [5, 1] : [1, 0];
+          return { path: x.sku, message: `${x.sku}: requested ${requested}, available ${available}`, sku: x.sku, requested, available };
+        }),
       },
     });
     for (const s of [a, b, c]) expect((await assertInvariant(s.stub)).reserved).toBe(0);

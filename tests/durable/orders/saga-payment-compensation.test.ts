@@ -27,7 +27,8 @@ describe("compensation refunds a payment it can no longer void", () => {
       holder.env = { ...holder.env, PAYMENTS: lossy as unknown as OrdersEnv["PAYMENTS"] };
       return instance.place(b.input);
     });
-    expect(placed).toStrictEqual(LOST);
+    // The failed order stays in the history, so its error names it.
+    expect(placed).toStrictEqual({ ok: false, error: { ...LOST.error, orderId: b.input.orderId } });
     expect(await readState(b.order)).toMatchObject({ step: "failed", status: "failed", stock: "restocked", pay: "refunded", payment: { status: "refunded" } });
     expect((await ordersEnv.PAYMENTS.getPayment(b.input.paymentId))?.status).toBe("refunded");
     expect(await available(b.variant.sku)).toBe(5);

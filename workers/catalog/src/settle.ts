@@ -32,7 +32,10 @@ export async function commitAll(stockOf: StockOf, reservationId: string, skus: s
       return;
     }
     const r = settled.value;
-    if (!r.ok) problems.push({ path: sku, message: `${sku}: ${r.reason === "insufficient" ? `hold expired, available ${r.available}` : `no live hold (${r.reason})`}` });
+    if (!r.ok) {
+      const available = r.reason === "insufficient" ? { available: Math.max(r.available, 0) } : {};
+      problems.push({ path: sku, message: `${sku}: ${r.reason === "insufficient" ? `hold expired, available ${r.available}` : `no live hold (${r.reason})`}`, sku, ...available });
+    }
     else if (r.changed) changed.push(r.snapshot);
   });
   if (problems.length === 0) {

@@ -25,8 +25,10 @@ export function normalise(items: StockItem[]): StockItem[] {
   return [...bySku].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([sku, quantity]) => ({ sku, quantity }));
 }
 
+/** One short SKU: the message a person reads, and the same as numbers for a client (never below 0 available). */
 function shortage(sku: string, requested: number, available: number): FieldError {
-  return { path: sku, message: `${sku}: requested ${requested}, available ${available}` };
+  const left = Math.max(available, 0);
+  return { path: sku, message: `${sku}: requested ${requested}, available ${left}`, sku, requested, available: left };
 }
 
 /**

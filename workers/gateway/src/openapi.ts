@@ -65,7 +65,7 @@ const STAMPED = { "x-request-id": ref("headers", "RequestId"), "x-edgeshop-versi
 const HEADERS: Json = {
   RequestId: { description: "The client's `x-request-id` (1-128 printable ASCII characters) echoed, else a new id", required: true, schema: { type: "string" } },
   Version: { description: "The deployed version id of the gateway that answered", required: true, schema: { type: "string" } },
-  RetryAfter: { description: "Seconds to wait before trying again", schema: { type: "integer" } },
+  RetryAfter: { description: "Seconds to wait before trying again (on a 409, only with `IDEMPOTENCY_IN_PROGRESS`)", schema: { type: "integer" } },
   WwwAuthenticate: { description: "How to authenticate: `Bearer realm=\"edgeshop\"` (RFC 9110), on every 401", schema: { type: "string", enum: ['Bearer realm="edgeshop"'] } },
   IdempotentReplayed: { description: "`true` when this is the stored answer to an earlier request with the same `Idempotency-Key`", schema: { type: "string", enum: ["true"] } },
 };
@@ -105,7 +105,8 @@ export function operationIdOf(method: string, path: string): string {
  * checked, whether or not the operation reads one; for the signed webhooks,
  * which read raw bytes, 415 only for a content coding), an `operationId`, and
  * the headers
- * every response carries (`idempotent-replayed` too on checkout). A 405 with
+ * every response carries (`idempotent-replayed` too on checkout, and
+ * `retry-after` on its 409). A 405 with
  * `Allow` for a wrong method belongs to no operation, so the document's
  * description states it.
  */
@@ -133,7 +134,9 @@ function withCommonResponses<D extends { paths?: unknown; components?: unknown }
       for (const [status, response] of Object.entries(op.responses)) {
         if ("$ref" in response) continue;
         const challenge = status === "401" ? { "www-authenticate": ref("headers", "WwwAuthenticate") } : {};
-        response.headers = { ...STAMPED, ...challenge, ...(replayable ? { "idempotent-replayed": ref("headers", "IdempotentReplayed") } : {}), ...(response.headers as Json | undefined) };
+        // A checkout's 409 IDEMPOTENCY_IN_PROGRESS says when to send the key again.
+        const inProgress = replayable && status === "409" ? { "retry-after": ref("headers", "RetryAfter") } : {};
+        response.headers = { ...STAMPED, ...challenge, ...(replayable ? { "idempotent-replayed": ref("headers", "IdempotentReplayed") } : {}), ...inProgress, ...(response.headers as Json | undefined) };
       }
     }
   }

@@ -1,4 +1,4 @@
-import { fail, type DomainError, type Result } from "../../../shared/errors.ts";
+import { fail, IN_PROGRESS_RETRY_AFTER_SECONDS, type DomainError, type Result } from "../../../shared/errors.ts";
 import { newId } from "../../../shared/ids.ts";
 import type { CheckoutLine } from "../../../shared/schemas/cart.ts";
 import type { Order } from "../../../shared/schemas/orders.ts";
@@ -55,7 +55,7 @@ function record(sql: SqlStorage, key: string): RecordRow | undefined {
 /**
  * Stripe's semantics in one synchronous read-check-write (no await, so no
  * other request interleaves): a finished key replays, a different body is 422,
- * a running key is 409 and nothing is stored; otherwise the key is claimed
+ * a running key is 409 (with `retry-after`) and nothing is stored; otherwise the key is claimed
  * (in flight) and the cart lines are snapshotted for the saga. One checkout
  * runs per cart at a time, so two keys can not buy the same cart twice: while
  * one runs, another key gets "busy", which the CartDO turns into a wait
@@ -69,7 +69,9 @@ export function beginCheckout(sql: SqlStorage, key: string, bodyHash: string, re
       return { kind: "refused", error: fail("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with a different request body.").error };
     }
     if (existing.state !== "done" || existing.response === null) {
-      return { kind: "refused", error: fail("IDEMPOTENCY_IN_PROGRESS", "A request with this Idempotency-Key is still being processed.").error };
+      // With `retry-after`: the checkout usually ends within a second, and the same key then gets its answer (a replay).
+      const error = fail("IDEMPOTENCY_IN_PROGRESS", "A request with this Idempotency-Key is still being processed; send it again in a moment for its answer.").error;
+      return { kind: "refused", error: { ...error, retryAfterSeconds: IN_PROGRESS_RETRY_AFTER_SECONDS } };
     }
     return { kind: "replay", requestId: existing.request_id, result: JSON.parse(existing.response) as Result<Order> };
   }

@@ -6,9 +6,17 @@ import { toOrder, type OrderState } from "./order-state.ts";
 import { loadState, saveState } from "./order-store.ts";
 import { errorText } from "../../../shared/observability.ts";
 
-/** The checkout's answer for a settled order: the order, or the error that failed it. */
+/**
+ * The checkout's answer for a settled order: the order, or the error that
+ * failed it. An order that failed after reaching payment (a decline, a
+ * provider error) stays in the history as `failed`, so its error names it
+ * (`orderId`); one refused before (out of stock, a price change) left none.
+ */
 export function outcome(s: OrderState): Result<Order> {
-  if (s.status === "failed") return { ok: false, error: s.failure ?? fail("SERVICE_UNAVAILABLE").error };
+  if (s.status === "failed") {
+    const error = s.failure ?? fail("SERVICE_UNAVAILABLE").error;
+    return { ok: false, error: s.recorded ? { ...error, orderId: s.orderId } : error };
+  }
   return ok(toOrder(s));
 }
 

@@ -128,7 +128,7 @@ async function capture(h: SagaHost): Promise<void> {
     s.pay = "captured";
   }
   if (!committed.ok || !captured.ok) {
-    const error = !captured.ok ? captured.error : committed.ok ? null : committed.error;
+    const error = !captured.ok ? captured.error : committed.ok ? null : withRequested(s, committed.error);
     return refuse(h, error ?? INTERRUPTED);
   }
   s.step = "paid";
@@ -160,4 +160,11 @@ async function cancel(h: SagaHost): Promise<void> {
   setStatus(s, "cancelled");
   bump(s);
   h.save();
+}
+
+/** A shortage found at commit (a hold that expired) names the SKUs only: each entry gets the units this order asked for. */
+function withRequested(s: OrderState, error: DomainError): DomainError {
+  if (error.code !== "OUT_OF_STOCK" || !error.errors) return error;
+  const asked = new Map(s.lines.map((l) => [l.sku, l.quantity]));
+  return { ...error, errors: error.errors.map((e) => (e.sku !== undefined && asked.has(e.sku) ? { ...e, requested: asked.get(e.sku) } : e)) };
 }
