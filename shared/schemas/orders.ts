@@ -51,7 +51,18 @@ export const ShippingAddressSchema = z
 export type ShippingAddress = z.infer<typeof ShippingAddressSchema>;
 
 export const OrderItemSchema = z
-  .object({ sku: z.string(), title: z.string(), quantity: z.number().int(), unitPrice: MoneySchema, lineTotal: MoneyTotalSchema })
+  .object({
+    sku: z.string(),
+    productId: z.string().optional().openapi({
+      description:
+        "The product the SKU belongs to, as on a cart line (a link to its product page; a deleted product's id still names it). " +
+        "Absent only on a line whose product could not be told (an order recorded by the release before this field, while it rolled out).",
+    }),
+    title: z.string(),
+    quantity: z.number().int(),
+    unitPrice: MoneySchema,
+    lineTotal: MoneyTotalSchema,
+  })
   .openapi("OrderItem");
 export type OrderItem = z.infer<typeof OrderItemSchema>;
 
@@ -86,6 +97,12 @@ export const OrderPageSchema = pageSchema(OrderSchema, "OrderPage");
 
 export const OrderListQuerySchema = z.object({
   userId: z.string().min(1).max(64).optional().openapi({ param: { name: "userId", in: "query" }, description: "Admin only: one user's orders. A customer's `userId` is ignored: a customer always lists their own orders." }),
+  status: OrderStatusSchema.optional().openapi({
+    param: { name: "status", in: "query" },
+    description:
+      "Only orders in this status (customers and admins; with `userId` and `cursor` alike). Another value is 400. " +
+      "A list holds orders that reached payment, so `pending` lists none.",
+  }),
 });
 
 /** Who is asking, as the gateway verified it. */

@@ -19,7 +19,7 @@ function paidOrder(userId: string, lines: [Variant, number][], last4 = "4242") {
     id: expect.any(String),
     userId,
     status: "paid",
-    items: lines.map(([v, q]) => ({ sku: v.sku, title: v.title, quantity: q, unitPrice: v.price, lineTotal: { amount: v.price.amount * q, currency: "USD" } })),
+    items: lines.map(([v, q]) => ({ sku: v.sku, productId: v.productId, title: v.title, quantity: q, unitPrice: v.price, lineTotal: { amount: v.price.amount * q, currency: "USD" } })),
     subtotal: { amount: subtotal, currency: "USD" },
     shipping: { amount: expect.any(Number), currency: "USD" },
     total: { amount: expect.any(Number), currency: "USD" },

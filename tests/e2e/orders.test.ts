@@ -1,4 +1,7 @@
-import { beforeAll, describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { openDb } from "../../shared/db/client.ts";
+import { orderItems } from "../../shared/db/schema/index.ts";
 import { timeOfId } from "../../shared/ids.ts";
 import type { Order } from "../../shared/schemas/orders.ts";
 import { LOCAL_CARRIER_WEBHOOK_SECRET, signCarrierWebhook } from "../../workers/shipping/src/webhook.ts";
@@ -23,6 +26,19 @@ async function paidOrder(c: Customer, quantity = 1, stock = 10): Promise<{ order
   expect(res.status).toBe(201);
   await eventually(async () => expect((await api<OrderPage>("GET", "/v1/orders", { token: c.token })).body.items.map((o) => o.id)).toContain(res.body.id));
   return { order: res.body, sku: v!.sku };
+}
+
+/** A checkout declined at payment: a `failed` order in the history (its id is in the 402); waits until Postgres has it. */
+async function failedOrder(c: Customer): Promise<string> {
+  const [v] = await product(admin, [10]);
+  await addToCart(c.token, v!.sku, 1);
+  const res = await checkout(c.token, checkoutBody("tok_chargeDeclined"));
+  expect(res.status).toBe(402);
+  const orderId = (res.body as unknown as { orderId: string }).orderId;
+  // The declined line stays in the cart: out of the way of the next order.
+  expect((await api("DELETE", "/v1/cart", { token: c.token })).status).toBe(204);
+  await eventually(async () => expect((await api<OrderPage>("GET", "/v1/orders", { token: c.token })).body.items.map((o) => o.id)).toContain(orderId));
+  return orderId;
 }
 
 describe("GET /v1/orders", () => {
@@ -55,14 +71,76 @@ describe("GET /v1/orders", () => {
     expect(sneaky.body.items.map((o) => o.id)).toStrictEqual([ob.id]);
   });
 
-  it("is 400 for a limit outside 1-100, a bad cursor or a malformed userId (a customer's too), 401 without a token", async () => {
+  it("keeps to one ?status= for a customer's own orders, paging by cursor within it", async () => {
+    const c = await customer();
+    const first = (await paidOrder(c)).order;
+    const failed = await failedOrder(c);
+    const second = (await paidOrder(c)).order;
+    const cancelled = (await paidOrder(c)).order;
+    expect((await api("POST", `/v1/orders/${cancelled.id}/cancel`, { token: c.token })).status).toBe(200);
+    const list = async (q: string) => (await api<OrderPage>("GET", `/v1/orders?${q}`, { token: c.token })).body;
+    const ids = async (q: string) => (await list(q)).items.map((o) => [o.id, o.status]);
+    await eventually(async () => expect(await ids("status=cancelled")).toStrictEqual([[cancelled.id, "cancelled"]]));
+    expect(await ids("")).toStrictEqual([[cancelled.id, "cancelled"], [second.id, "paid"], [failed, "failed"], [first.id, "paid"]]);
+    expect(await list("status=paid")).toStrictEqual({ items: [second, first], nextCursor: null });
+    expect(await ids("status=failed")).toStrictEqual([[failed, "failed"]]);
+    for (const status of ["pending", "shipped", "delivered"]) expect(await list(`status=${status}`)).toStrictEqual({ items: [], nextCursor: null });
+    const page1 = await list("status=paid&limit=1");
+    expect(page1.items.map((o) => o.id)).toStrictEqual([second.id]);
+    expect(page1.nextCursor).toEqual(expect.any(String));
+    // The next page goes on after the last paid order shown, past the failed one between them.
+    expect(await list(`status=paid&limit=1&cursor=${page1.nextCursor}`)).toStrictEqual({ items: [first], nextCursor: null });
+  });
+
+  it("lets an admin combine ?status= with ?userId= or use it alone; a customer's ?userId= still lists only their own", async () => {
+    const [a, b] = await Promise.all([customer(), customer()]);
+    const paidA = (await paidOrder(a)).order;
+    const failedA = await failedOrder(a);
+    const failedB = await failedOrder(b);
+    const list = async (q: string, token = admin) => (await api<OrderPage>("GET", `/v1/orders?${q}`, { token })).body;
+    expect((await list(`userId=${a.userId}&status=failed`)).items.map((o) => o.id)).toStrictEqual([failedA]);
+    expect((await list(`userId=${a.userId}&status=paid`)).items).toStrictEqual([paidA]);
+    const everyoneFailed = await list("status=failed&limit=100");
+    expect(everyoneFailed.items.length).toBeGreaterThan(0);
+    expect(new Set(everyoneFailed.items.map((o) => o.status))).toStrictEqual(new Set(["failed"]));
+    expect(everyoneFailed.items.map((o) => o.id)).toEqual(expect.arrayContaining([failedB, failedA]));
+    expect((await list(`userId=${a.userId}&status=failed`, b.token)).items.map((o) => o.id)).toStrictEqual([failedB]);
+  });
+
+  it("is 400 for a limit outside 1-100, a bad cursor, a malformed userId (a customer's too) or an unknown status, 401 without a token", async () => {
     const c = await customer();
     for (const q of ["limit=0", "limit=101", "limit=abc", "cursor=not-a-cursor", "userId=", `userId=${"u".repeat(65)}`]) {
       const res = await api("GET", `/v1/orders?${q}`, { token: c.token });
       expect(res.status).toBe(400);
       expect(res.body).toStrictEqual(problem(400, "VALIDATION_FAILED", expect.any(Array)));
     }
+    for (const [token, q] of [[c.token, "status=PAID"], [c.token, "status="], [admin, "status=refunded"], [admin, `userId=${c.userId}&status=paid,failed`]] as const) {
+      const res = await api("GET", `/v1/orders?${q}`, { token });
+      expect(res.body, q).toStrictEqual(problem(400, "VALIDATION_FAILED", [{ path: "status", message: expect.any(String) }]));
+    }
     expect((await api("GET", "/v1/orders")).body).toStrictEqual(problem(401, "UNAUTHENTICATED"));
+  });
+
+  it("carries each item's productId, from Postgres too; a line recorded without one (the release before) is listed without it until the order changes", async () => {
+    const c = await customer();
+    const [v] = await product(admin, [5]);
+    await addToCart(c.token, v!.sku, 2);
+    const res = await checkout(c.token);
+    expect(res.status).toBe(201);
+    expect(res.body.items.map((i) => [i.sku, i.productId])).toStrictEqual([[v!.sku, v!.productId]]);
+    const listed = async () => (await api<OrderPage>("GET", "/v1/orders", { token: c.token })).body.items;
+    await eventually(async () => expect(await listed()).toStrictEqual([res.body]));
+    const { db, pool } = openDb({ DATABASE_URL: inject("databaseUrl"), NEON_WS_PROXY: inject("neonWsProxy") });
+    try {
+      await db.update(orderItems).set({ productId: null }).where(eq(orderItems.orderId, res.body.id));
+    } finally {
+      await pool.end();
+    }
+    const { productId: _dropped, ...without } = res.body.items[0]!;
+    expect((await listed())[0]!.items).toStrictEqual([without]);
+    // The cancel's copy to Postgres fills it in again.
+    expect((await api("POST", `/v1/orders/${res.body.id}/cancel`, { token: c.token })).status).toBe(200);
+    await eventually(async () => expect((await listed())[0]!.items).toStrictEqual(res.body.items));
   });
 });
 

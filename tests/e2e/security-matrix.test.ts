@@ -652,7 +652,7 @@ describe("API3 property-level authorisation", () => {
         id: expect.stringMatching(/^ord_/),
         userId: me.id,
         status: "paid",
-        items: [{ sku: v.sku, title: v.title, quantity: 1, unitPrice: v.price, lineTotal: v.price }],
+        items: [{ sku: v.sku, productId: v.productId, title: v.title, quantity: 1, unitPrice: v.price, lineTotal: v.price }],
         subtotal: v.price,
         shipping: { amount: expect.any(Number), currency: "USD" },
         total: { amount: expect.any(Number), currency: "USD" },

@@ -16,7 +16,7 @@ export function backoffMs(attempts: number): number {
  * one fetch on the HTTP query path): the order
  * row (applied only when its version is newer, so a late, older delivery
  * never wins), its lines and status history (insert-or-ignore: their keys
- * are fixed by the OrderDO) and its payment row (the payments module's
+ * are fixed by the OrderDO; a line's missing product id is filled in) and its payment row (the payments module's
  * forward-only upsert). Safe to repeat any number of times.
  */
 export async function deliverOrder(db: HttpDatabase, s: OrderState): Promise<void> {
@@ -62,6 +62,7 @@ export async function deliverOrder(db: HttpDatabase, s: OrderState): Promise<voi
           orderId: o.id,
           position,
           sku: i.sku,
+          productId: i.productId ?? null,
           title: i.title,
           quantity: i.quantity,
           unitAmount: i.unitPrice.amount,
@@ -69,7 +70,8 @@ export async function deliverOrder(db: HttpDatabase, s: OrderState): Promise<voi
           currency: i.unitPrice.currency,
         })),
       )
-      .onConflictDoNothing(),
+      // Lines are fixed at checkout; only a product id the release before left out (a rollout) is filled in.
+      .onConflictDoUpdate({ target: [orderItems.orderId, orderItems.position], set: { productId: sql`excluded.product_id` }, setWhere: sql`${orderItems.productId} is null` }),
     db
       .insert(orderStatusHistory)
       .values(s.history.map((h) => ({ orderId: o.id, seq: h.seq, status: h.status, at: new Date(h.at) })))

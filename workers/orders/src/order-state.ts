@@ -164,6 +164,7 @@ export function toOrder(s: OrderState): Order {
     status: s.status,
     items: s.lines.map((l) => ({
       sku: l.sku,
+      productId: l.productId,
       title: l.title,
       quantity: l.quantity,
       unitPrice: l.unitPrice,

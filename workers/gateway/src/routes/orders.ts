@@ -11,7 +11,7 @@ const list = createRoute({
   method: "get",
   path: "/v1/orders",
   tags: ["Checkout and orders"],
-  summary: "Orders, newest first: the caller's own; an admin sees all (`?userId=` filters)",
+  summary: "Orders, newest first: the caller's own; an admin sees all (`?userId=` filters); `?status=` keeps one status",
   security: bearer,
   middleware: [requireAuth()] as const,
   request: { query: ListQuerySchema.extend(OrderListQuerySchema.shape) },
@@ -42,8 +42,8 @@ const cancel = createRoute({
 
 export const orderRoutes = new OpenAPIHono<AppEnv>()
   .openapi(list, async (c) => {
-    const { limit, cursor, userId } = c.req.valid("query");
-    return send(c, await c.env.ORDERS.listOrders(principalOf(c), { limit, cursor, userId }));
+    const { limit, cursor, userId, status } = c.req.valid("query");
+    return send(c, await c.env.ORDERS.listOrders(principalOf(c), { limit, cursor, userId, status }));
   })
   .openapi(get, async (c) => send(c, await c.env.ORDERS.getOrder(principalOf(c), c.req.valid("param").id)))
   .openapi(cancel, async (c) => {
