@@ -41,10 +41,11 @@ export class CartDO extends TracedDurableObject<OrdersEnv> {
     return toCart(this.sql, Date.now());
   }
 
-  /** The cart after its lines take the catalog's current prices (`variants`, looked up by the caller). */
+  /** The cart after its lines take the catalog's current prices (`variants`, looked up by the caller); a new price moves `updatedAt`. */
   async refreshPrices(variants: CartVariant[]): Promise<Cart> {
-    refreshLines(this.sql, variants);
-    return toCart(this.sql, Date.now());
+    const now = Date.now();
+    refreshLines(this.sql, variants, now);
+    return toCart(this.sql, now);
   }
 
   /** Adds to the line (fresh price snapshot); 409 OUT_OF_STOCK when the line would exceed `available`. */

@@ -21,6 +21,7 @@ export const STATUS_BY_CODE = {
   SKU_TAKEN: 409,
   OUT_OF_STOCK: 409,
   INSUFFICIENT_STOCK: 409,
+  PRICE_CHANGED: 409,
   CART_EMPTY: 409,
   IDEMPOTENCY_IN_PROGRESS: 409,
   ORDER_NOT_CANCELLABLE: 409,
@@ -49,6 +50,12 @@ export interface FieldError {
   available?: number;
 }
 
+/** An amount in minor units and its ISO 4217 code (the shape of `Money`, kept here so errors.ts imports nothing). */
+export interface ProblemMoney {
+  amount: number;
+  currency: string;
+}
+
 /** An expected failure as it crosses RPC: plain, structured-cloneable data. */
 export interface DomainError {
   code: ErrorCode;
@@ -56,6 +63,10 @@ export interface DomainError {
   errors?: FieldError[];
   /** The order a failed checkout left in the history (`failed`), so a client can tie the answer to it. */
   orderId?: string;
+  /** PRICE_CHANGED: what the order would cost now (subtotal at today's prices plus shipping)... */
+  total?: ProblemMoney;
+  /** ...and the total the client said it expected (`expectedTotal` of the checkout body). */
+  expectedTotal?: ProblemMoney;
   /** Seconds the client should wait before sending the same request again: the answer's `retry-after` header, never in the body. */
   retryAfterSeconds?: number;
 }
@@ -100,6 +111,8 @@ export interface ProblemBody {
   requestId: string;
   errors?: FieldError[];
   orderId?: string;
+  total?: ProblemMoney;
+  expectedTotal?: ProblemMoney;
 }
 
 /** Builds the problem+json body for a domain error (its additive members included; `retryAfterSeconds` is a header). */
@@ -115,6 +128,8 @@ export function problemBody(error: DomainError, requestId: string): ProblemBody 
     requestId,
     ...(error.errors ? { errors: error.errors } : {}),
     ...(error.orderId === undefined ? {} : { orderId: error.orderId }),
+    ...(error.total === undefined ? {} : { total: error.total }),
+    ...(error.expectedTotal === undefined ? {} : { expectedTotal: error.expectedTotal }),
   };
 }
 

@@ -119,10 +119,14 @@ export const ProblemSchema = z
       )
       .optional(),
     orderId: z.string().optional().openapi({ description: "A checkout that failed after reaching payment (402, 502, 503): the order it left in the history, in status `failed`" }),
+    // Described on the Problem: a description given to MoneyTotal here could become MoneyTotal's own in the document.
+    total: MoneyTotalSchema.optional(),
+    expectedTotal: MoneyTotalSchema.optional(),
   })
   .openapi("Problem", {
     description:
       "RFC 9457 problem details. Members beyond API.md's, each only where named: `errors[].sku`, `requested`, `available` (OUT_OF_STOCK: the " +
       "short SKU, the units asked for, the units that can be bought now); `orderId` (a checkout that failed after reaching payment, 402/502/503: " +
-      "the `failed` order it left in the history).",
+      "the `failed` order it left in the history); `total` and `expectedTotal` (PRICE_CHANGED: what the order costs now, subtotal at today's " +
+      "prices plus shipping, and the checkout's `expectedTotal` as sent).",
   });

@@ -20,11 +20,27 @@ export const PaymentTokenSchema = z
   .refine((token) => !looksLikePan(token), NOT_A_CARD)
   .openapi({ example: "tok_visa" });
 
+/**
+ * The total a client agreed to. A component of its own: a description given
+ * to MoneyTotal where a property uses it would become MoneyTotal's own
+ * whenever that property is the first use the document generator meets.
+ */
+export const ExpectedTotalSchema = MoneyTotalSchema.openapi("ExpectedTotal", {
+  description:
+    "Optional: the total the customer was shown and agreed to (the cart's subtotal plus the shipping option's price, in minor units). " +
+    "Checkout prices the cart at the catalog's prices of the moment and adds shipping; when that total differs from this one " +
+    "(an amount or a currency), the answer is 409 `PRICE_CHANGED` carrying `total` (what the order would cost now) and `expectedTotal`, " +
+    "and nothing is held or charged, no order is left and the cart stays as it is. That answer is stored under the Idempotency-Key like " +
+    "every answer of a checkout that ran: show the new total, then check out again with a new key. Without this field the order is " +
+    "charged at the prices of the moment.",
+});
+
 export const CheckoutSchema = z
   .object({
     shippingAddress: AddressInputSchema,
     shippingOptionId: z.string().trim().min(1).max(64),
     paymentToken: PaymentTokenSchema,
+    expectedTotal: ExpectedTotalSchema.optional(),
   })
   .openapi("CheckoutRequest", {
     example: {

@@ -47,6 +47,28 @@ describe("GET /v1/cart", () => {
     expect(cart.body.subtotal).toStrictEqual({ amount: 9900 * 2 + w!.price.amount, currency: "USD" });
   });
 
+  it("moves updatedAt when a line's price changed, not when only a title did, and a look at the cart is no activity", async () => {
+    const c = await customer();
+    const [v] = await product(admin, [5]);
+    const added = await addToCart(c.token, v!.sku, 1);
+    const read = async () => (await api<Cart>("GET", "/v1/cart", { token: c.token })).body;
+    const idle = await read();
+    expect(idle.updatedAt).toBe(added.body.updatedAt);
+    await new Promise((r) => setTimeout(r, 20));
+    expect((await api("PATCH", `/v1/products/${v!.productId}`, { token: admin, body: { title: `Renamed ${v!.sku}` } })).status).toBe(200);
+    const renamed = await read();
+    expect(renamed.items[0]!.title).toBe(`Renamed ${v!.sku} - V0`);
+    expect(renamed.updatedAt).toBe(added.body.updatedAt);
+    const before = Date.now();
+    expect((await api("PATCH", `/v1/products/${v!.productId}`, { token: admin, body: { variants: [{ sku: v!.sku, price: { amount: 4321, currency: "USD" } }] } })).status).toBe(200);
+    const repriced = await read();
+    expect(repriced.items[0]!.unitPrice).toStrictEqual({ amount: 4321, currency: "USD" });
+    expect(Date.parse(repriced.updatedAt)).toBeGreaterThanOrEqual(before);
+    // Once: reading the repriced cart again changes nothing.
+    await new Promise((r) => setTimeout(r, 20));
+    expect((await read()).updatedAt).toBe(repriced.updatedAt);
+  });
+
   it("answers every write with the cart at current prices, as GET shows it", async () => {
     const c = await customer();
     const [v, w] = await product(admin, [5, 5]);

@@ -217,6 +217,109 @@ describe("POST /v1/checkout", () => {
   });
 });
 
+/** The listed price of the checkout's shipping option to the test address (what checkout charges for it). */
+async function shippingPrice(): Promise<{ amount: number; currency: string }> {
+  const listed = await api<{ items: { id: string; price: { amount: number; currency: string } }[] }>("GET", `/v1/shipping/options?country=${address.country}`);
+  const price = listed.body.items.find((o) => o.id === SHIPPING_OPTION)?.price;
+  if (!price) throw new Error("the test shipping option is not listed");
+  return price;
+}
+
+async function setPrice(v: Variant, amount: number): Promise<void> {
+  const res = await api("PATCH", `/v1/products/${v.productId}`, { token: admin, body: { variants: [{ sku: v.sku, price: { amount, currency: "USD" } }] } });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+}
+
+describe("POST /v1/checkout with expectedTotal", () => {
+  it("is 409 PRICE_CHANGED with both totals when a price changed since the review; nothing held or charged, no order, cart kept; the same key replays it", async () => {
+    const c = await customer();
+    const [v, w] = await product(admin, [5, 5], 1000);
+    await addToCart(c.token, v!.sku, 2);
+    await addToCart(c.token, w!.sku, 1);
+    const ship = await shippingPrice();
+    const reviewed = (await api<Cart>("GET", "/v1/cart", { token: c.token })).body;
+    const expectedTotal = { amount: reviewed.subtotal.amount + ship.amount, currency: "USD" };
+    expect(expectedTotal.amount).toBe(2 * 1000 + 1001 + ship.amount);
+    await setPrice(v!, 5000);
+
+    const key = uid();
+    const body = { ...checkoutBody(), expectedTotal };
+    const res = await checkout(c.token, body, key);
+    const total = { amount: 2 * 5000 + 1001 + ship.amount, currency: "USD" };
+    expect(res.status).toBe(409);
+    expect(res.body).toStrictEqual({ ...problem(409, "PRICE_CHANGED"), total, expectedTotal });
+    const detail = (res.body as unknown as { detail: string }).detail;
+    expect(detail).toContain(`${total.amount} USD`);
+    expect(detail).toContain(`${expectedTotal.amount} USD`);
+    expect(res.headers.get("retry-after")).toBeNull();
+
+    for (const s of [v!, w!]) expect(await inventory(admin, s.sku)).toStrictEqual({ sku: s.sku, onHand: 5, reserved: 0, available: 5 });
+    const cart = (await api<Cart>("GET", "/v1/cart", { token: c.token })).body;
+    expect(cart.items.map((i) => [i.sku, i.quantity, i.unitPrice.amount])).toStrictEqual([[v!.sku, 2, 5000], [w!.sku, 1, 1001]]);
+    expect(cart.subtotal.amount + ship.amount).toBe(total.amount);
+
+    // Stored under its key like any answer of a checkout that ran: the same key and body replay it, another body is 422.
+    const again = await checkout(c.token, body, key);
+    expect(again.status).toBe(409);
+    expect(again.body).toStrictEqual(res.body);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect((await checkout(c.token, { ...checkoutBody(), expectedTotal: total }, key)).body).toStrictEqual(problem(422, "IDEMPOTENCY_KEY_REUSED"));
+    expect((await api("GET", "/v1/orders", { token: c.token })).body).toStrictEqual({ items: [], nextCursor: null });
+
+    // The new total, agreed to under a new key, is charged.
+    const paid = await checkout(c.token, { ...checkoutBody(), expectedTotal: total });
+    expect(paid.status).toBe(201);
+    expect(paid.body.total).toStrictEqual(total);
+    expect((await payments(c.token, paid.body.id)).map((p) => p.status)).toStrictEqual(["captured"]);
+    expect(await inventory(admin, v!.sku)).toStrictEqual({ sku: v!.sku, onHand: 3, reserved: 0, available: 3 });
+  });
+
+  it("checks out when the total is as expected, and refuses another currency or amount (a lower total too)", async () => {
+    const c = await customer();
+    const [v] = await product(admin, [5], 2000);
+    await addToCart(c.token, v!.sku, 1);
+    const ship = await shippingPrice();
+    const total = { amount: 2000 + ship.amount, currency: "USD" };
+    for (const expectedTotal of [{ amount: total.amount, currency: "EUR" }, { amount: total.amount + 1, currency: "USD" }]) {
+      const res = await checkout(c.token, { ...checkoutBody(), expectedTotal });
+      expect(res.body).toStrictEqual({ ...problem(409, "PRICE_CHANGED"), total, expectedTotal });
+    }
+    expect(await inventory(admin, v!.sku)).toStrictEqual({ sku: v!.sku, onHand: 5, reserved: 0, available: 5 });
+    const res = await checkout(c.token, { ...checkoutBody(), expectedTotal: total });
+    expect(res.status).toBe(201);
+    expect(res.body).toStrictEqual(paidOrder(c.userId, [[v!, 1]]));
+    expect(res.body.total).toStrictEqual(total);
+  });
+
+  it("answers OUT_OF_STOCK, not PRICE_CHANGED, for a cart that cannot be bought as it is", async () => {
+    const c = await customer();
+    const [v] = await product(admin, [5]);
+    await addToCart(c.token, v!.sku, 4);
+    const adj = await api("POST", `/v1/inventory/${v!.sku}/adjustments`, { token: admin, body: { delta: -3, reason: "breakage" } });
+    expect(adj.status).toBe(200);
+    const res = await checkout(c.token, { ...checkoutBody(), expectedTotal: { amount: 1, currency: "USD" } });
+    expect(res.body).toStrictEqual(problem(409, "OUT_OF_STOCK", [{ path: v!.sku, message: expect.any(String), sku: v!.sku, requested: 4, available: 2 }]));
+    expect(await inventory(admin, v!.sku)).toStrictEqual({ sku: v!.sku, onHand: 2, reserved: 0, available: 2 });
+  });
+
+  it("is 400 for an expectedTotal that is not Money, before any order exists", async () => {
+    const c = await customer();
+    const [v] = await product(admin, [5]);
+    await addToCart(c.token, v!.sku, 1);
+    for (const [expectedTotal, path] of [
+      [{ amount: -1, currency: "USD" }, "expectedTotal.amount"],
+      [{ amount: 10.5, currency: "USD" }, "expectedTotal.amount"],
+      [{ amount: 100, currency: "usd" }, "expectedTotal.currency"],
+      [{ amount: 100 }, "expectedTotal.currency"],
+      [1999, "expectedTotal"],
+    ] as const) {
+      const res = await checkout(c.token, { ...checkoutBody(), expectedTotal });
+      expect(res.body, JSON.stringify(expectedTotal)).toStrictEqual(problem(400, "VALIDATION_FAILED", [{ path, message: expect.any(String) }]));
+    }
+    expect(await inventory(admin, v!.sku)).toStrictEqual({ sku: v!.sku, onHand: 5, reserved: 0, available: 5 });
+  });
+});
+
 describe("POST /v1/checkout idempotency", () => {
   it("replays the same key and body with idempotent-replayed: true, and refuses a different body with 422", async () => {
     const c = await customer();

@@ -191,6 +191,28 @@ describe("gateway", () => {
     expect(badRequest).toContain("`IDEMPOTENCY_KEY_REQUIRED`");
   });
 
+  it("documents checkout's expectedTotal and 409 retry-after, the problem's extra members, order items' productId and ?status= on the order list", async () => {
+    type Schema = { description?: string; properties?: Record<string, Schema>; items?: Schema; required?: string[]; $ref?: string; enum?: string[] };
+    type Operation = { parameters?: { name: string; in: string; schema: Schema }[]; responses: Record<string, { headers?: Record<string, { $ref: string }> }> };
+    type Doc = { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, Schema> } };
+    const spec = (await api<Doc>("GET", "/v1/openapi.json")).body;
+    const schemas = spec.components.schemas;
+    expect(schemas.CheckoutRequest!.properties!.expectedTotal).toStrictEqual({ $ref: "#/components/schemas/ExpectedTotal" });
+    expect(schemas.CheckoutRequest!.required).not.toContain("expectedTotal");
+    expect(schemas.ExpectedTotal!.description).toContain("PRICE_CHANGED");
+    // The description stays ExpectedTotal's: the shared MoneyTotal it copies carries none.
+    expect(schemas.MoneyTotal!.description).toBeUndefined();
+    const problem = schemas.Problem!;
+    expect(Object.keys(problem.properties!)).toEqual(expect.arrayContaining(["orderId", "total", "expectedTotal"]));
+    expect(Object.keys(problem.properties!.errors!.items!.properties!)).toStrictEqual(["path", "message", "sku", "requested", "available"]);
+    expect(problem.description).toContain("PRICE_CHANGED");
+    expect(schemas.OrderItem!.properties!.productId!.description).toEqual(expect.any(String));
+    expect(schemas.OrderItem!.required).not.toContain("productId");
+    const status = spec.paths["/v1/orders"]!.get!.parameters!.find((p) => p.name === "status");
+    expect(status).toMatchObject({ in: "query", schema: { enum: ["pending", "paid", "shipped", "delivered", "failed", "cancelled"] } });
+    expect(spec.paths["/v1/checkout"]!.post!.responses["409"]!.headers!["retry-after"]).toStrictEqual({ $ref: "#/components/headers/RetryAfter" });
+  });
+
   it("documents what every operation may answer besides its own responses, and the headers every response carries", async () => {
     type Response = { $ref?: string; headers?: Record<string, { $ref: string }> };
     type Operation = { operationId?: string; requestBody?: unknown; parameters?: { in: string; name: string }[]; responses: Record<string, Response> };

@@ -124,7 +124,12 @@ describe("problem details", () => {
     expect(Object.keys((await named.json()) as object)).not.toContain("retryAfterSeconds");
   });
 
-  it("carries a failed checkout's order as a member of the problem", () => {
+  it("carries a failed checkout's order and a price change's totals as members of the problem", () => {
+    const total = { amount: 10499, currency: "USD" };
+    const expectedTotal = { amount: 2499, currency: "USD" };
+    expect(problemBody({ code: "PRICE_CHANGED", detail: "d", total, expectedTotal }, "req-1")).toStrictEqual({
+      type: "https://edgeshop.dev/problems/price-changed", title: "Price changed", status: 409, code: "PRICE_CHANGED", detail: "d", requestId: "req-1", total, expectedTotal,
+    });
     expect(problemBody({ code: "PAYMENT_DECLINED", orderId: "ord_1" }, "req-1")).toMatchObject({ status: 402, orderId: "ord_1" });
   });
 });

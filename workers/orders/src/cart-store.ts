@@ -66,6 +66,17 @@ export function lastActivity(sql: SqlStorage): number {
   return Number(meta(sql, "updated_at") ?? 0);
 }
 
+/**
+ * When the cart last changed for its owner: their last activity, or a later
+ * reprice that changed what a line costs (`refreshLines`), so a client that
+ * compares `updatedAt` with what it showed notices a new price too. Kept apart
+ * from `updated_at` because that one also starts the idle window: a price
+ * change is no sign of life, and must not keep an abandoned cart.
+ */
+function lastChange(sql: SqlStorage): number {
+  return Math.max(lastActivity(sql), Number(meta(sql, "repriced_at") ?? 0));
+}
+
 export function readLines(sql: SqlStorage): CheckoutLine[] {
   return sql.exec<LineRow>(`SELECT * FROM lines ORDER BY pos`).toArray().map((r) => ({
     sku: r.sku,
@@ -95,15 +106,22 @@ export function upsertLine(sql: SqlStorage, v: CartVariant, quantity: number): v
 /**
  * Brings lines to the catalog's current price, title and weight (`variants`
  * of SKUs in the cart; others are ignored). Not activity: the idle window
- * and `updatedAt` stay as they were.
+ * stays as it was. A line whose unit price (amount or currency) changed moves
+ * the cart's `updatedAt` to `now` (`lastChange`); a new title or weight alone
+ * does not, as the cart costs the same.
  */
-export function refreshLines(sql: SqlStorage, variants: readonly CartVariant[]): void {
+export function refreshLines(sql: SqlStorage, variants: readonly CartVariant[], now: number): void {
+  let repriced = false;
   for (const v of variants) {
+    const was = sql.exec<{ unit_amount: number; currency: string }>(`SELECT unit_amount, currency FROM lines WHERE sku = ?`, v.sku).toArray()[0];
+    if (!was) continue;
+    repriced ||= was.unit_amount !== v.price.amount || was.currency !== v.price.currency;
     sql.exec(
       `UPDATE lines SET product_id = ?, title = ?, unit_amount = ?, currency = ?, weight_grams = ? WHERE sku = ?`,
       v.productId, v.title, v.price.amount, v.price.currency, v.weightGrams, v.sku,
     );
   }
+  if (repriced) setMeta(sql, "repriced_at", String(now));
 }
 
 export function setLineQuantity(sql: SqlStorage, sku: string, quantity: number): void {
@@ -164,5 +182,5 @@ export function toCart(sql: SqlStorage, now: number): Cart {
     ...(l.unitPrice.currency === currency ? {} : { excludedFromSubtotal: "OTHER_CURRENCY" as const }),
   }));
   const subtotal = items.reduce((sum, i) => (i.lineTotal.currency === currency ? sum + i.lineTotal.amount : sum), 0);
-  return { id, items, subtotal: { amount: subtotal, currency }, updatedAt: new Date(lastActivity(sql)).toISOString() };
+  return { id, items, subtotal: { amount: subtotal, currency }, updatedAt: new Date(lastChange(sql)).toISOString() };
 }

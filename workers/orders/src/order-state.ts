@@ -39,6 +39,8 @@ export interface OrderState {
   currency: string;
   subtotal: number;
   shipping: number | null;
+  /** The total the client agreed to (checkout's `expectedTotal`); absent when it named none, or in states saved before it existed. */
+  expectedTotal?: Money;
   step: SagaStep;
   status: OrderStatus;
   stock: StockHold;
@@ -106,6 +108,7 @@ export function initialState(input: PlaceOrderInput, now: Date): OrderState {
     lines: input.lines, shippingAddress: toShippingAddress(input.checkout.shippingAddress),
     shippingOptionId: input.checkout.shippingOptionId, country: input.checkout.shippingAddress.country,
     token: input.checkout.paymentToken, currency, subtotal, shipping: null,
+    ...(input.checkout.expectedTotal ? { expectedTotal: input.checkout.expectedTotal } : {}),
     step: "quoting", status: "pending", stock: "none", pay: "none", payment: null, failure: null,
     history: [{ seq: 1, status: "pending", at: created }], version: 1, deliveredVersion: 0, recorded: false,
     cartNotified: false, shipmentCreated: false, outboxAttempts: 0, createdAt: created, updatedAt: at,

@@ -2,6 +2,7 @@ import { fail, type DomainError } from "../../../shared/errors.ts";
 import { compensate, refuse } from "./saga-compensate.ts";
 import { bump, money, reprice, setStatus, weightOf, type OrderState } from "./order-state.ts";
 import { errorText } from "../../../shared/observability.ts";
+import { priceChange } from "./expected-total.ts";
 
 /** Reservations outlive a slow payment provider, and expire on their own if everything else fails. */
 export const RESERVATION_TTL_SECONDS = 300;
@@ -63,7 +64,10 @@ async function guard(h: SagaHost, step: () => Promise<void>): Promise<void> {
  * hot path; the lines are then repriced (`reprice`). The reservation is
  * persisted as possibly taken before the calls; any refusal releases it.
  * The quote's error wins (it is the client's input, so the answer does not
- * depend on the stock of the moment), then a SKU no longer sold, then stock.
+ * depend on the stock of the moment), then a SKU no longer sold, then stock,
+ * then a total other than the client's `expectedTotal` (PRICE_CHANGED: a cart
+ * that cannot be bought as it is changes its total anyway). Every refusal here
+ * comes before payment, so the order is never recorded (no history entry).
  */
 async function quoteAndReserve(h: SagaHost): Promise<void> {
   const s = h.state;
@@ -90,6 +94,8 @@ async function quoteAndReserve(h: SagaHost): Promise<void> {
     return refuse(h, fail("VALIDATION_FAILED", "This shipping option is priced in another currency.", [{ path: "shippingOptionId", message: "Currency differs from the cart" }]).error);
   }
   if (!r.ok) return refuse(h, r.error);
+  const changed = priceChange(s, q.value.price.amount);
+  if (changed) return refuse(h, changed);
   s.shipping = q.value.price.amount;
   s.step = "authorizing";
   s.pay = "maybe";

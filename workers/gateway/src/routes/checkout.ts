@@ -27,7 +27,8 @@ const checkout = createRoute({
   description:
     "Same key + same body replays the first response with `idempotent-replayed: true`; a different body is 422 " +
     "`IDEMPOTENCY_KEY_REUSED`; while the first is running 409 `IDEMPOTENCY_IN_PROGRESS` with `retry-after: 1` (send the same key again " +
-    "then for its answer). Keys are per user and kept at least 24 h. A payment failure (402, 502) " +
+    "then for its answer). Keys are per user and kept at least 24 h. With `expectedTotal`, a total other than the one the order would " +
+    "cost now is 409 `PRICE_CHANGED` (with `total` and `expectedTotal`), holding and charging nothing. A payment failure (402, 502) " +
     "names the `failed` order it left in the history (`orderId`); an `OUT_OF_STOCK` entry names its `sku`, `requested` and `available`.",
   security: bearer,
   middleware: [requireAuth("customer"), requireIdempotencyKey(), refuseCardData()] as const,
