@@ -42,6 +42,7 @@ describe("Stripe webhook events in edgeshop's terms", () => {
   it("ignores other types and objects without edgeshop's metadata, without reading their objects", async () => {
     const ignored = (reason: string) => ({ ok: true, value: { kind: "ignore", id: "evt_1", type: expect.any(String), reason } });
     expect(await parse(event("invoice.paid", { whatever: true }))).toStrictEqual(ignored("an event type edgeshop does not act on"));
+    expect(await parse(event("constructor", {}))).toStrictEqual(ignored("an event type edgeshop does not act on"));
     expect(await parse(event("charge.refunded", { ...charge, metadata: {} }))).toStrictEqual(ignored("not an edgeshop payment"));
     expect(await parse(event("charge.refunded", { ...charge, payment_intent: null }))).toStrictEqual(ignored("not an edgeshop payment"));
     expect(await parse(event("payment_intent.succeeded", { ...intent, metadata: { payment_id: "pay_1" } }))).toStrictEqual(ignored("not an edgeshop payment"));

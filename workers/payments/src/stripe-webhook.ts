@@ -33,12 +33,20 @@ type Parsed = { id: string; type: string; charge?: StripeCharge; intent?: Stripe
 /** The envelope, then `data.object` by the event's type; issues inside the object are named by their full path. */
 const DeliverySchema = StripeEventSchema.transform((event, ctx): Parsed => {
   const base = { id: event.id, type: event.type };
-  const schema = event.type === "charge.refunded" ? StripeChargeSchema : event.type in INTENT_MOVES ? StripePaymentIntentSchema : null;
-  if (!schema) return base;
-  const object = schema.safeParse(event.data.object);
-  if (object.success) return schema === StripeChargeSchema ? { ...base, charge: object.data as StripeCharge } : { ...base, intent: object.data };
-  for (const issue of object.error.issues) ctx.issues.push({ code: "custom", message: issue.message, path: ["data", "object", ...issue.path], input: event.data.object });
-  return z.NEVER;
+  const object = event.data.object;
+  const invalid = (error: z.ZodError): Parsed => {
+    for (const issue of error.issues) ctx.issues.push({ code: "custom", message: issue.message, path: ["data", "object", ...issue.path], input: object });
+    return z.NEVER;
+  };
+  if (event.type === "charge.refunded") {
+    const charge = StripeChargeSchema.safeParse(object);
+    return charge.success ? { ...base, charge: charge.data } : invalid(charge.error);
+  }
+  if (Object.hasOwn(INTENT_MOVES, event.type)) {
+    const intent = StripePaymentIntentSchema.safeParse(object);
+    return intent.success ? { ...base, intent: intent.data } : invalid(intent.error);
+  }
+  return base;
 });
 
 /**

@@ -3,6 +3,9 @@ import { PROVIDER_MOVES, WEBHOOK_MOVES, type PaymentOutcome, type ProviderEvent 
 import type { Money } from "../../../shared/schemas/common.ts";
 import type { PaymentStatus, WebhookEvent } from "../../../shared/schemas/payments.ts";
 
+/** What every report names: the provider's event and the payment and order it is about. */
+type EventIds = { eventId: string; type: string; paymentId: string; orderId: string };
+
 /**
  * A provider event that changed nothing, yet was acknowledged (the provider
  * would only send it again), is reported so that someone looks at it:
@@ -38,11 +41,9 @@ export function reportUnappliedProviderEvent(event: ProviderEvent, outcome: Paym
  * order as it is, and someone settles the difference with the customer (a warning, like any event
  * matching no payment). Refunds that complete it are a full refund, which is applied.
  */
-export function reportPartialRefund(ids: { eventId: string; type: string; paymentId: string; orderId: string }, refunded: Money, amount: Money): void {
+export function reportPartialRefund(ids: EventIds, refunded: Money, amount: Money): void {
   report("warning", "payment webhook not applied: a partial refund", { ...ids, refunded, amount });
 }
-
-type EventIds = { eventId: string; type: string; paymentId: string; orderId: string };
 
 function reportUnapplied(ids: EventIds, amount: Money, done: PaymentStatus[], outcome: PaymentOutcome): void {
   if (outcome.record === null) {
