@@ -6,7 +6,7 @@ import type { AuthorizeInput, PaymentStatus, WebhookEvent } from "../shared/sche
 import { providerFor } from "../workers/payments/src/providers/index.ts";
 import { outcomeLabel as label } from "../workers/payments/src/providers/types.ts";
 import { DoubtfulAuthorizations } from "../workers/payments/src/doubtful-authorizations.ts";
-import { OPS, PROVIDER_MOVES, WEBHOOK_MOVES, insertPaymentRow, pathTo, toRecord, type Op, type PaymentOutcome, type PaymentRecord, type PaymentRow, type ProviderEvent } from "./payment-state.ts";
+import { OPS, PROVIDER_MOVES, WEBHOOK_MOVES, insertPaymentRow, pathTo, refundable, toRecord, type Op, type PaymentOutcome, type PaymentRecord, type PaymentRow, type ProviderEvent } from "./payment-state.ts";
 import { errorText } from "../shared/observability.ts";
 
 export type { PaymentOutcome, PaymentRecord, ProviderEvent } from "./payment-state.ts";
@@ -44,6 +44,10 @@ export class PaymentDO extends TracedDurableObject<PaymentsEnv> {
         id TEXT PRIMARY KEY, order_id TEXT NOT NULL, user_id TEXT NOT NULL, status TEXT NOT NULL,
         amount INTEGER NOT NULL, currency TEXT NOT NULL, provider TEXT NOT NULL, provider_ref TEXT, last4 TEXT,
         failure_code TEXT, failure_detail TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`);
+      // `refunded` (minor units refunded at the provider so far) came later: an object created before it gets the column, 0.
+      if (!ctx.storage.sql.exec<{ name: string }>("PRAGMA table_info(payment)").toArray().some((c) => c.name === "refunded")) {
+        ctx.storage.sql.exec("ALTER TABLE payment ADD COLUMN refunded INTEGER NOT NULL DEFAULT 0");
+      }
       ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS provider_calls (
         seq INTEGER PRIMARY KEY AUTOINCREMENT, op TEXT NOT NULL, outcome TEXT NOT NULL, at TEXT NOT NULL)`);
       // A void that arrived before its authorization: the late authorization must not happen.
@@ -137,6 +141,25 @@ export class PaymentDO extends TracedDurableObject<PaymentsEnv> {
       && row.provider === event.provider && (row.provider_ref === null || row.provider_ref === event.providerRef));
   }
 
+  /**
+   * A refund of part of the payment made at the provider (Stripe's `charge.refunded` with `refunded: false`):
+   * `refunded` is the provider's cumulative amount, so the payment keeps the larger of it and what it knew
+   * (redelivered or out-of-order events change nothing). Matched as `applyProviderEvent` matches; the status
+   * stays as it is, and a later full refund by edgeshop (a cancel) asks the provider for the rest only.
+   */
+  recordPartialRefund(event: ProviderEvent, refunded: number): Promise<PaymentOutcome> {
+    return this.serial(async () => {
+      const row = this.row();
+      const matches = row && row.id === event.paymentId && row.order_id === event.orderId && row.amount === event.amount.amount
+        && row.currency === event.amount.currency && row.provider === event.provider && (row.provider_ref === null || row.provider_ref === event.providerRef);
+      if (!row || !matches) return { result: fail("NOT_FOUND", "No payment matches this event."), record: null, changed: false, applied: false };
+      const next = Math.min(row.amount, Math.max(row.refunded, refunded));
+      const applied = next !== row.refunded && row.status !== "refunded";
+      if (applied) this.ctx.storage.sql.exec("UPDATE payment SET refunded = ?, updated_at = ?", next, new Date().toISOString());
+      return { ...this.outcome(this.mustRow(), true, applied), applied };
+    });
+  }
+
   /** Moves the payment `from` -> `to` when `matches` accepts it; an event matching no payment changes nothing. */
   private applyMove(move: { from: PaymentStatus; to: PaymentStatus }, matches: (row: PaymentRow) => boolean): Promise<PaymentOutcome> {
     return this.serial(async () => {
@@ -174,8 +197,16 @@ export class PaymentDO extends TracedDurableObject<PaymentsEnv> {
     const rule = OPS[op];
     const provider = providerFor(this.env, row.provider);
     const providerRef = row.provider_ref ?? "";
+    // A refund asks for what the provider has not refunded yet (a partial refund made there); nothing left, no call.
+    const amount = op === "refund" ? refundable(row) : row.amount;
+    if (amount === 0) {
+      this.setStatus(rule.to);
+      return this.outcome(this.mustRow(), true, true);
+    }
     for (let attempt = 1; ; attempt++) {
-      const req = { providerRef, amount: { amount: row.amount, currency: row.currency }, idempotencyKey: this.keyFor(row.id, op) };
+      // A refund of the rest has a key of its own, per amount: stable across retries, and never the key of a request with other parameters.
+      const key = this.keyFor(row.id, op) + (amount === row.amount ? "" : `-rest${amount}`);
+      const req = { providerRef, amount: { amount, currency: row.currency }, idempotencyKey: key };
       const res = op === "capture" ? await provider.tryCapture(req) : op === "void" ? await provider.tryVoid(req) : await provider.tryRefund(req);
       this.logCall(op, label(res));
       if (res.kind === "done") {

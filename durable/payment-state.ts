@@ -22,10 +22,12 @@ export type Op = "capture" | "void" | "refund";
 export type PaymentRow = {
   id: string; order_id: string; user_id: string; status: string; amount: number; currency: string; provider: string;
   provider_ref: string | null; last4: string | null; failure_code: string | null; failure_detail: string | null; created_at: string;
+  /** Minor units refunded at the provider so far (cumulative; a partial refund made there, say). */
+  refunded: number;
 };
 
 /** Writes the payment's one row, by column name (the PaymentDO and its doubtful authorizations both create it). */
-export function insertPaymentRow(sql: SqlStorage, r: PaymentRow & { updated_at: string }): void {
+export function insertPaymentRow(sql: SqlStorage, r: Omit<PaymentRow, "refunded"> & { updated_at: string }): void {
   sql.exec(
     `INSERT INTO payment (id, order_id, user_id, status, amount, currency, provider, provider_ref, last4, failure_code, failure_detail, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -92,11 +94,22 @@ export interface ProviderEvent {
   providerRef: string;
 }
 
-/** A PaymentDO row as a record (optional fields left out when empty). */
+/** What is left to refund of a payment: its amount less what the provider refunded already (never below 0). */
+export function refundable(row: PaymentRow): number {
+  return Math.max(0, row.amount - (row.refunded ?? 0));
+}
+
+/**
+ * A PaymentDO row as a record (optional fields left out when empty). `refundedAmount` only while part of the
+ * payment is refunded: a refunded payment says so by its status.
+ */
 export function toRecord(row: PaymentRow): PaymentRecord {
+  const refunded = row.refunded ?? 0;
+  const partly = refunded > 0 && refunded < row.amount && row.status !== "refunded";
   return {
     id: row.id, orderId: row.order_id, userId: row.user_id, status: row.status as PaymentStatus,
     amount: { amount: row.amount, currency: row.currency }, provider: row.provider,
     ...(row.last4 ? { last4: row.last4 } : {}), createdAt: row.created_at, ...(row.provider_ref ? { providerRef: row.provider_ref } : {}),
+    ...(partly ? { refundedAmount: { amount: refunded, currency: row.currency } } : {}),
   };
 }

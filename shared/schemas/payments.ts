@@ -15,6 +15,8 @@ export interface PaymentSummary {
   provider: string;
   last4?: string;
   createdAt: string;
+  /** Only while part of the payment was refunded at the provider (and the payment is not refunded): how much, cumulative. */
+  refundedAmount?: Money;
 }
 
 /** `PaymentsService.authorize` input: a provider token, never a card number. */
@@ -26,7 +28,17 @@ export interface AuthorizeInput {
   token: string;
 }
 
-/** One payment as `GET /v1/orders/{id}/payments` shows it (exactly these fields). */
+/**
+ * A payment's amount refunded so far, under a name of its own (as ExpectedTotal, orders.ts): a description
+ * given to MoneyTotal where a property uses it would become MoneyTotal's own.
+ */
+export const RefundedAmountSchema = MoneyTotalSchema.openapi("RefundedAmount", {
+  description:
+    "Optional: present only while part of the payment was refunded at the provider (a partial refund made there) and the payment is not " +
+    "`refunded`: the amount refunded so far, cumulative, in minor units. The payment stays `captured`; cancelling its order refunds only the rest.",
+});
+
+/** One payment as `GET /v1/orders/{id}/payments` shows it (exactly these fields; `refundedAmount` only after a partial refund). */
 export const PaymentSchema = z
   .object({
     id: z.string(),
@@ -34,6 +46,7 @@ export const PaymentSchema = z
     amount: MoneyTotalSchema,
     provider: z.string(),
     createdAt: z.string().openapi({ format: "date-time" }),
+    refundedAmount: RefundedAmountSchema.optional(),
   })
   .openapi("Payment");
 export type Payment = z.infer<typeof PaymentSchema>;
@@ -42,7 +55,7 @@ export const PaymentListSchema = z.object({ items: z.array(PaymentSchema) }).ope
 
 /** The public view of a summary: internal fields (userId, last4, orderId) are left out. */
 export function toPublicPayment(p: PaymentSummary): Payment {
-  return { id: p.id, status: p.status, amount: p.amount, provider: p.provider, createdAt: p.createdAt };
+  return { id: p.id, status: p.status, amount: p.amount, provider: p.provider, createdAt: p.createdAt, ...(p.refundedAmount ? { refundedAmount: p.refundedAmount } : {}) };
 }
 
 export const WebhookEventTypeSchema = z.enum(["payment.captured", "payment.refunded", "payment.failed"]);

@@ -191,7 +191,7 @@ describe("gateway", () => {
     expect(badRequest).toContain("`IDEMPOTENCY_KEY_REQUIRED`");
   });
 
-  it("documents checkout's expectedTotal and 409 retry-after, the problem's extra members, order items' productId and ?status= on the order list", async () => {
+  it("documents checkout's expectedTotal and 409 retry-after, the problem's extra members, order items' productId, payments' refundedAmount and ?status= on the order list", async () => {
     type Schema = { description?: string; properties?: Record<string, Schema>; items?: Schema; required?: string[]; $ref?: string; enum?: string[] };
     type Operation = { parameters?: { name: string; in: string; schema: Schema }[]; responses: Record<string, { headers?: Record<string, { $ref: string }> }> };
     type Doc = { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, Schema> } };
@@ -208,6 +208,9 @@ describe("gateway", () => {
     expect(problem.description).toContain("PRICE_CHANGED");
     expect(schemas.OrderItem!.properties!.productId!.description).toEqual(expect.any(String));
     expect(schemas.OrderItem!.required).not.toContain("productId");
+    expect(schemas.Payment!.properties!.refundedAmount).toStrictEqual({ $ref: "#/components/schemas/RefundedAmount" });
+    expect(schemas.Payment!.required).not.toContain("refundedAmount");
+    expect(schemas.RefundedAmount!.description).toContain("partial refund");
     const status = spec.paths["/v1/orders"]!.get!.parameters!.find((p) => p.name === "status");
     expect(status).toMatchObject({ in: "query", schema: { enum: ["pending", "paid", "shipped", "delivered", "failed", "cancelled"] } });
     expect(spec.paths["/v1/checkout"]!.post!.responses["409"]!.headers!["retry-after"]).toStrictEqual({ $ref: "#/components/headers/RetryAfter" });

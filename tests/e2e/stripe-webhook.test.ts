@@ -108,6 +108,12 @@ async function dedupeRows(eventId: string): Promise<number> {
 
 const idOf = (body: string) => (JSON.parse(body) as { id: string }).id;
 
+/** The refunds edgeshop asked the fake Stripe for, for one payment (by idempotency key; the dashboard's carry none). */
+async function refundCalls(paymentId: string): Promise<{ idempotencyKey: string | null; params: Record<string, string> }[]> {
+  const calls = (await (await fetch(`${FAKE}/__calls`)).json()) as { path: string; idempotencyKey: string | null; replayed: boolean; params: Record<string, string> }[];
+  return calls.filter((call) => call.path === "/v1/refunds" && !call.replayed && call.idempotencyKey?.startsWith(`edgeshop-${paymentId}-`));
+}
+
 describe("POST /v1/webhooks/stripe: refunds made at Stripe", () => {
   it("a full refund (charge.refunded) refunds the payment and cancels its paid order, returning the stock, before the webhook is acknowledged", async () => {
     const { c, sku, order, intent } = await paidOrder();
@@ -124,18 +130,69 @@ describe("POST /v1/webhooks/stripe: refunds made at Stripe", () => {
     expect((await payments().providerCalls(order.payment.id)).map((call) => call.op)).toStrictEqual(["authorize", "capture"]);
   });
 
-  it("a partial refund changes nothing and is reported as a warning; the refund that completes it refunds the payment", async () => {
+  it("a partial refund is recorded (payments list shows refundedAmount, status and order unchanged); the refund that completes it refunds the payment", async () => {
     const { c, order, intent } = await paidOrder(1);
     await refundAtStripe(intent, 100);
     const partial = stripeEvent("charge.refunded", { ...(await intentOf(order.payment.id)).charge });
     expect([(await deliver(partial)).status]).toStrictEqual([200]);
-    expect(await waitForEvent((e) => e.tags?.webhookEventId === idOf(partial))).toMatchObject({ level: "warning", message: "payment webhook not applied: a partial refund", tags: { paymentId: order.payment.id } });
+    expect(await dedupeRows(idOf(partial))).toBe(1);
+    const currency = order.total.currency;
+    expect(await payments().getPayment(order.payment.id)).toMatchObject({ status: "captured", refundedAmount: { amount: 100, currency } });
     expect((await api<Order>("GET", `/v1/orders/${order.id}`, { token: c.token })).body).toMatchObject({ status: "paid", payment: { status: "captured" } });
+    expect((await api<{ items: unknown[] }>("GET", `/v1/orders/${order.id}/payments`, { token: c.token })).body.items).toMatchObject([
+      { id: order.payment.id, status: "captured", amount: order.total, refundedAmount: { amount: 100, currency } },
+    ]);
+    // Recorded, not a discrepancy: no report.
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await sentryEvents()).filter((e) => e.tags?.webhookEventId === idOf(partial))).toStrictEqual([]);
     await refundAtStripe(intent);
     const rest = await intentOf(order.payment.id);
     expect(rest.charge).toMatchObject({ refunded: true, amount_refunded: order.total.amount });
     expect((await deliver(stripeEvent("charge.refunded", { ...rest.charge }))).status).toBe(200);
     expect((await api<Order>("GET", `/v1/orders/${order.id}`, { token: c.token })).body).toMatchObject({ status: "cancelled", payment: { status: "refunded" } });
+    // A refunded payment says so by its status: no refundedAmount.
+    const listed = (await api<{ items: Record<string, unknown>[] }>("GET", `/v1/orders/${order.id}/payments`, { token: c.token })).body.items;
+    expect([listed.map((p) => p.status), listed.map((p) => "refundedAmount" in p)]).toStrictEqual([["refunded"], [false]]);
+    // An older partial event delivered late (Stripe does not keep its events in order) changes nothing.
+    expect((await deliver(stripeEvent("charge.refunded", JSON.parse(partial).data.object as Record<string, unknown>))).status).toBe(200);
+    expect(await payments().getPayment(order.payment.id)).toMatchObject({ status: "refunded" });
+    expect(await refundCalls(order.payment.id)).toStrictEqual([]);
+  });
+
+  it("after a partial refund at Stripe, cancelling the order refunds exactly the rest, once; redeliveries of the partial event change nothing", async () => {
+    const { c, sku, order, intent } = await paidOrder(2);
+    await refundAtStripe(intent, 250);
+    const partial = stripeEvent("charge.refunded", { ...(await intentOf(order.payment.id)).charge });
+    expect([(await deliver(partial)).status, (await deliver(partial)).status]).toStrictEqual([200, 200]);
+    expect(await dedupeRows(idOf(partial))).toBe(1);
+    expect(await payments().getPayment(order.payment.id)).toMatchObject({ status: "captured", refundedAmount: { amount: 250 } });
+    const cancel = await api<Order>("POST", `/v1/orders/${order.id}/cancel`, { token: c.token });
+    expect([cancel.status, cancel.body.status, cancel.body.payment?.status]).toStrictEqual([200, "cancelled", "refunded"]);
+    const calls = await refundCalls(order.payment.id);
+    expect(calls.map((call) => call.params.amount)).toStrictEqual([String(order.total.amount - 250)]);
+    expect(calls[0]!.params.payment_intent).toBe(intent.id);
+    const after = await intentOf(order.payment.id);
+    expect(after.charge).toMatchObject({ refunded: true, amount_refunded: order.total.amount });
+    expect(await inventory(admin, sku)).toStrictEqual({ sku, onHand: 5, reserved: 0, available: 5 });
+    // Stripe's charge.refunded for the rest confirms it; a second cancel asks for nothing.
+    expect((await deliver(stripeEvent("charge.refunded", { ...after.charge }))).status).toBe(200);
+    expect((await api("POST", `/v1/orders/${order.id}/cancel`, { token: c.token })).status).toBe(200);
+    expect(await refundCalls(order.payment.id)).toHaveLength(1);
+    expect((await payments().providerCalls(order.payment.id)).map((call) => call.op)).toStrictEqual(["authorize", "capture", "refund"]);
+  });
+
+  it("partial refunds that add up to the whole payment (reported as partial) leave a cancel nothing to ask of Stripe", async () => {
+    const { c, order, intent } = await paidOrder(1);
+    await refundAtStripe(intent, 100);
+    await refundAtStripe(intent, order.total.amount - 100);
+    // Stripe says refunded: true by then; an event that still says partial, for the whole amount, is what edgeshop might see.
+    const charge = { ...(await intentOf(order.payment.id)).charge, refunded: false };
+    expect((await deliver(stripeEvent("charge.refunded", charge))).status).toBe(200);
+    expect(await payments().getPayment(order.payment.id)).toMatchObject({ status: "captured" });
+    const cancel = await api<Order>("POST", `/v1/orders/${order.id}/cancel`, { token: c.token });
+    expect([cancel.status, cancel.body.status, cancel.body.payment?.status]).toStrictEqual([200, "cancelled", "refunded"]);
+    expect(await refundCalls(order.payment.id)).toStrictEqual([]);
+    expect((await payments().providerCalls(order.payment.id)).map((call) => call.op)).toStrictEqual(["authorize", "capture"]);
   });
 
   it("a redelivered event (same Stripe event id) is acknowledged every time and applied once, even five at once", async () => {

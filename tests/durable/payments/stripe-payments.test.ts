@@ -56,6 +56,29 @@ describe("PaymentDO with the Stripe provider (over HTTP to a fake Stripe)", () =
     ]);
   });
 
+  it("after a partial refund recorded from Stripe, a refund asks for the rest only (a key of its own); all of it refunded already, no call", async () => {
+    const { id, stub, input, first } = await authorize();
+    await stub.operate(id, "capture");
+    const event = { id: `evt_${id}`, type: "charge.refunded", move: "refund" as const, provider: "stripe", paymentId: id, orderId: input.orderId, amount: usd(4200), providerRef: first.record!.providerRef! };
+    // Another PaymentIntent, or another amount, is not this payment's.
+    expect((await stub.recordPartialRefund({ ...event, providerRef: "pi_other" }, 700)).record).toBeNull();
+    expect((await stub.recordPartialRefund({ ...event, amount: usd(4201) }, 700)).record).toBeNull();
+    expect(await stub.recordPartialRefund(event, 700)).toMatchObject({ applied: true, changed: true, record: { status: "captured", refundedAmount: usd(700) } });
+    // Cumulative: an older, smaller amount delivered late changes nothing.
+    expect(await stub.recordPartialRefund(event, 300)).toMatchObject({ applied: false, record: { refundedAmount: usd(700) } });
+    expect((await stub.operate(id, "refund")).result).toMatchObject({ ok: true, value: { status: "refunded" } });
+    const refunds = (await stripeCalls(id)).filter((c) => c.path === "/v1/refunds");
+    expect(refunds.map((c) => [c.idempotencyKey, c.params.amount])).toStrictEqual([[`edgeshop-${id}-refund-rest3500`, "3500"]]);
+    expect((await stub.get())?.refundedAmount).toBeUndefined();
+
+    const whole = await authorize();
+    await whole.stub.operate(whole.id, "capture");
+    await whole.stub.recordPartialRefund({ ...event, paymentId: whole.id, orderId: whole.input.orderId, providerRef: whole.first.record!.providerRef! }, 4200);
+    expect((await whole.stub.operate(whole.id, "refund")).result).toMatchObject({ ok: true, value: { status: "refunded" } });
+    expect((await stripeCalls(whole.id)).filter((c) => c.path === "/v1/refunds")).toStrictEqual([]);
+    expect((await whole.stub.providerCalls()).map((c) => c.op)).toStrictEqual(["authorize", "capture"]);
+  });
+
   it("void cancels the PaymentIntent", async () => {
     const { id, stub } = await authorize();
     expect((await stub.operate(id, "void")).result).toMatchObject({ ok: true, value: { status: "voided" } });

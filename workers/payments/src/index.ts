@@ -116,7 +116,13 @@ class PaymentsServiceBase extends DomainService<PaymentsEnv> {
 
   /** Payments of one order from Postgres, oldest first (the gateway checks ownership first). */
   async listForOrder(orderId: string): Promise<PaymentSummary[]> {
-    return listPaymentsForOrder(this.db(), orderId);
+    const list = await listPaymentsForOrder(this.db(), orderId);
+    // What was refunded of a captured payment at the provider is kept by its PaymentDO only (not in the Postgres copy).
+    return Promise.all(list.map(async (p) => {
+      if (p.status !== "captured") return p;
+      const refundedAmount = (await paymentStub(this.env, p.id).get())?.refundedAmount;
+      return refundedAmount ? { ...p, refundedAmount } : p;
+    }));
   }
 
   /**
@@ -141,7 +147,9 @@ class PaymentsServiceBase extends DomainService<PaymentsEnv> {
    * `STRIPE_WEBHOOK_SECRET`), mapped onto the same moves: a full refund refunds the payment and names
    * its order to end; a capture, a failed authorization and a canceled PaymentIntent move it as the
    * provider says. Deduplicated by Stripe's event id in the same table (prefixed `stripe:`). A partial
-   * refund, another event type or another system's payment is acknowledged and changes nothing.
+   * refund is recorded on the payment (Stripe's cumulative `amount_refunded`; the status stays captured),
+   * so that a later cancel refunds only the rest. Another event type or another system's payment is
+   * acknowledged and changes nothing.
    */
   async handleStripeWebhook(rawBody: string, signatureHeader: string | null): Promise<Result<WebhookReceipt>> {
     const parsed = await parseStripeWebhook(this.env, rawBody, signatureHeader, Math.floor(Date.now() / 1000));
@@ -153,12 +161,13 @@ class PaymentsServiceBase extends DomainService<PaymentsEnv> {
     }
     const event = delivery.event;
     const ids = { eventId: event.id, type: event.type, paymentId: event.paymentId, orderId: event.orderId };
-    if (delivery.kind === "partial-refund") {
-      // Not news once later refunds completed it (Stripe does not keep its events in order).
-      if ((await paymentStub(this.env, event.paymentId).get())?.status !== "refunded") reportPartialRefund(ids, delivery.refunded, event.amount);
-      return ok(receipt(false));
-    }
     const key = { id: `stripe:${event.id}`, type: event.type, paymentId: event.paymentId };
+    if (delivery.kind === "partial-refund") {
+      // Recorded (the cumulative amount refunded at Stripe) so that a later cancel refunds only the rest; the status stays.
+      const { duplicate, outcome } = await applyOnce(this.env, this.ctx, key, (payment) => payment.recordPartialRefund(event, delivery.refunded.amount));
+      if (outcome) reportPartialRefund(ids, delivery.refunded, event.amount, outcome);
+      return ok(receipt(duplicate));
+    }
     const { duplicate, outcome } = await applyOnce(this.env, this.ctx, key, (payment) => payment.applyProviderEvent(event));
     if (outcome) reportUnappliedProviderEvent(event, outcome);
     return ok(receipt(duplicate, event.move === "refund" ? outcome : undefined));

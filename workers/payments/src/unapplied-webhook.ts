@@ -37,12 +37,17 @@ export function reportUnappliedProviderEvent(event: ProviderEvent, outcome: Paym
 }
 
 /**
- * A refund of part of a payment, which edgeshop has no status for: the payment stays captured and its
- * order as it is, and someone settles the difference with the customer (a warning, like any event
- * matching no payment). Refunds that complete it are a full refund, which is applied.
+ * A refund of part of a payment: the payment records the amount refunded so far (its status and its order
+ * stay as they are; a later cancel refunds the rest), which is logged. One matching no payment is a warning,
+ * like any such event. Refunds that complete it are a full refund, which is applied.
  */
-export function reportPartialRefund(ids: EventIds, refunded: Money, amount: Money): void {
-  report("warning", "payment webhook not applied: a partial refund", { ...ids, refunded, amount });
+export function reportPartialRefund(ids: EventIds, refunded: Money, amount: Money, outcome: PaymentOutcome): void {
+  if (outcome.record === null) {
+    report("warning", "payment webhook matches no payment", { ...ids, amount, refunded });
+    return;
+  }
+  const msg = outcome.applied ? "payment partial refund recorded" : "payment partial refund already known";
+  console.log(JSON.stringify({ level: "info", worker: "payments", msg, ...ids, refunded, amount, status: outcome.record.status }));
 }
 
 function reportUnapplied(ids: EventIds, amount: Money, done: PaymentStatus[], outcome: PaymentOutcome): void {
