@@ -77,6 +77,15 @@ class CatalogServiceBase extends DomainService<CatalogEnv> {
     return this.freshProduct(id, db);
   }
 
+  /**
+   * `updateProduct` under a name the previous release lacks: the gateway calls it for a patch
+   * only this release understands (a variant's title or weight, or no price), so a rollout
+   * answers 503 where an older catalog would drop those fields with a 200, or fail with a 500.
+   */
+  async updateProductDetails(id: string, input: ProductPatchInput): Promise<Result<Product>> {
+    return this.updateProduct(id, input);
+  }
+
   async updateProduct(id: string, input: ProductPatchInput): Promise<Result<Product>> {
     const db = this.db();
     const began = Date.now();

@@ -54,6 +54,19 @@ class OrdersServiceBase extends DomainService<OrdersEnv> {
   }
 
   /**
+   * `listOrders` and `checkout` under names the previous release lacks: the gateway calls them
+   * for `?status=` and `expectedTotal`, so a rollout answers 503 where an older orders Worker
+   * would ignore the filter (every order) or the total (a price the customer refused).
+   */
+  async listOrdersByStatus(principal: OrderPrincipal, query: OrderListQuery): Promise<Result<Page<Order>>> {
+    return this.listOrders(principal, query);
+  }
+
+  async checkoutExpectingTotal(userId: string, idempotencyKey: string, input: CheckoutInput, requestId: string): Promise<CheckoutOutcome> {
+    return this.checkout(userId, idempotencyKey, input, requestId);
+  }
+
+  /**
    * One order for its owner or an admin (NOT_FOUND otherwise). Postgres
    * first; an order it does not have yet (outbox pending, or Postgres down)
    * is answered by its OrderDO, the source of truth.

@@ -41,7 +41,10 @@ const checkout = createRoute({
 
 export const checkoutRoutes = new OpenAPIHono<AppEnv>().openapi(checkout, async (c) => {
   const key = c.req.valid("header")["idempotency-key"];
-  const outcome = await c.env.ORDERS.checkout(principalOf(c).userId, key, c.req.valid("json"), c.get("requestId"));
+  const [input, userId, requestId] = [c.req.valid("json"), principalOf(c).userId, c.get("requestId")];
+  const outcome = await (input.expectedTotal === undefined
+    ? c.env.ORDERS.checkout(userId, key, input, requestId)
+    : c.env.ORDERS.checkoutExpectingTotal(userId, key, input, requestId));
   const headers: Record<string, string> = outcome.replayed ? { "idempotent-replayed": "true" } : {};
   // A replay repeats the first answer exactly, including the request id in a problem body.
   if (!outcome.result.ok) return problemResponse(outcome.result.error, outcome.requestId, headers);

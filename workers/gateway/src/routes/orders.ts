@@ -43,7 +43,8 @@ const cancel = createRoute({
 export const orderRoutes = new OpenAPIHono<AppEnv>()
   .openapi(list, async (c) => {
     const { limit, cursor, userId, status } = c.req.valid("query");
-    return send(c, await c.env.ORDERS.listOrders(principalOf(c), { limit, cursor, userId, status }));
+    const query = { limit, cursor, userId, status };
+    return send(c, await (status === undefined ? c.env.ORDERS.listOrders(principalOf(c), query) : c.env.ORDERS.listOrdersByStatus(principalOf(c), query)));
   })
   .openapi(get, async (c) => send(c, await c.env.ORDERS.getOrder(principalOf(c), c.req.valid("param").id)))
   .openapi(cancel, async (c) => {

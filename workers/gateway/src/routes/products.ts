@@ -1,6 +1,6 @@
 import { OpenAPIHono, createRoute } from "@hono/zod-openapi";
 import { IdParamSchema, pageSchema } from "../../../../shared/schemas/common.ts";
-import { ProductCreateSchema, ProductListQuerySchema, ProductPatchSchema, ProductSchema, type Product } from "../../../../shared/schemas/catalog.ts";
+import { ProductCreateSchema, ProductListQuerySchema, ProductPatchSchema, ProductSchema, type Product, type ProductPatchInput } from "../../../../shared/schemas/catalog.ts";
 import type { AppEnv } from "../context.ts";
 import { requireAuth } from "../middleware/auth.ts";
 import { bearer, jsonBody, jsonResponse, problems } from "../openapi.ts";
@@ -60,6 +60,10 @@ const remove = createRoute({
 
 const skusOf = (p: Product) => p.variants.map((v) => v.sku);
 
+/** A patch the previous release's catalog would misread: a variant's title or weight, or a variant without a price. */
+const namesVariantDetails = (input: ProductPatchInput) =>
+  (input.variants ?? []).some((v) => v.price === undefined || v.title !== undefined || v.weightGrams !== undefined);
+
 export const productRoutes = new OpenAPIHono<AppEnv>()
   .openapi(list, async (c) => {
     const query = c.req.valid("query");
@@ -71,5 +75,9 @@ export const productRoutes = new OpenAPIHono<AppEnv>()
   })
   // Writes answer once no cache can still show what they replaced (read-cache.ts).
   .openapi(create, async (c) => send(c, await settled(c.env, await c.env.CATALOG.createProduct(c.req.valid("json"))), 201))
-  .openapi(patch, async (c) => send(c, await settled(c.env, await c.env.CATALOG.updateProduct(c.req.valid("param").id, c.req.valid("json")))))
+  .openapi(patch, async (c) => {
+    const [id, input] = [c.req.valid("param").id, c.req.valid("json")];
+    const catalog = c.env.CATALOG;
+    return send(c, await settled(c.env, await (namesVariantDetails(input) ? catalog.updateProductDetails(id, input) : catalog.updateProduct(id, input))));
+  })
   .openapi(remove, async (c) => sendNoContent(c, await settled(c.env, await c.env.CATALOG.deleteProduct(c.req.valid("param").id))));

@@ -31,6 +31,6 @@ const get = createRoute({
 export const userRoutes = new OpenAPIHono<AppEnv>()
   .openapi(list, async (c) => {
     const { limit, cursor, email } = c.req.valid("query");
-    return send(c, await c.env.USERS.listUsers(limit, cursor, email));
+    return send(c, await (email === undefined ? c.env.USERS.listUsers(limit, cursor) : c.env.USERS.listUsersByEmail(limit, cursor, email)));
   })
   .openapi(get, async (c) => send(c, await c.env.USERS.getUser(c.req.valid("param").id)));
