@@ -19,7 +19,10 @@ function hmacKey(secret: string, usage: "sign" | "verify"): Promise<CryptoKey> {
   return crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [usage]);
 }
 
-/** `t=<unix seconds>,v1=<hex>[,v1=<hex>...]` -> parts; null when malformed. */
+/** Senders name one or two (Stripe: two while a secret is rolled); more only costs a full-body HMAC each. */
+const MAX_SIGNATURES = 4;
+
+/** `t=<unix seconds>,v1=<hex>[,v1=<hex>...]` -> parts; null when malformed or with more than MAX_SIGNATURES. */
 function parseHeader(header: string): { t: number; v1: Uint8Array[] } | null {
   let t: number | null = null;
   const v1: Uint8Array[] = [];
@@ -30,7 +33,7 @@ function parseHeader(header: string): { t: number; v1: Uint8Array[] } | null {
     if (key === "t" && /^\d{1,12}$/.test(value)) t = Number(value);
     if (key === "v1" && /^[0-9a-fA-F]{64}$/.test(value)) v1.push(Uint8Array.from(value.match(/../g) ?? [], (h) => parseInt(h, 16)));
   }
-  return t === null || v1.length === 0 ? null : { t, v1 };
+  return t === null || v1.length === 0 || v1.length > MAX_SIGNATURES ? null : { t, v1 };
 }
 
 /**

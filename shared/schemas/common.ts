@@ -118,7 +118,7 @@ export const ProblemSchema = z
         }),
       )
       .optional(),
-    orderId: z.string().optional().openapi({ description: "A checkout that failed after reaching payment (402, 502, 503): the order it left in the history, in status `failed`" }),
+    orderId: z.string().optional().openapi({ description: "A checkout refused after reaching payment (402, 502, 503, or 409 OUT_OF_STOCK when a hold expired before the commit): the order it left in the history, in status `failed`" }),
     // Described on the Problem: a description given to MoneyTotal here could become MoneyTotal's own in the document.
     total: MoneyTotalSchema.optional(),
     expectedTotal: MoneyTotalSchema.optional(),

@@ -34,6 +34,13 @@ describe("webhook signatures", () => {
     expect(await verifySignature(secret, body, `${good},${other}`, now)).toBe(true);
   });
 
+  it("refuses a header naming more signatures than a sender uses (each one costs a full-body HMAC)", async () => {
+    const good = await signWebhook(secret, body, now);
+    const other = (await signWebhook("old", body, now)).split(",")[1];
+    expect(await verifySignature(secret, body, `${good},${other},${other},${other}`, now)).toBe(true);
+    expect(await verifySignature(secret, body, `${good},${other},${other},${other},${other}`, now)).toBe(false);
+  });
+
   it("verifies before parsing, then validates the event", async () => {
     expect(await verifyAndParseWebhook(secret, "not json", null, now)).toMatchObject({ ok: false, error: { code: "INVALID_SIGNATURE" } });
     const bad = JSON.stringify({ id: "evt_2", type: "payment.exploded", data: {} });

@@ -33,8 +33,8 @@ export async function commitAll(stockOf: StockOf, reservationId: string, skus: s
     }
     const r = settled.value;
     if (!r.ok) {
-      const available = r.reason === "insufficient" ? { available: Math.max(r.available, 0) } : {};
-      problems.push({ path: sku, message: `${sku}: ${r.reason === "insufficient" ? `hold expired, available ${r.available}` : `no live hold (${r.reason})`}`, sku, ...available });
+      const left = r.reason === "insufficient" ? Math.max(r.available, 0) : undefined;
+      problems.push({ path: sku, message: `${sku}: ${left === undefined ? `no live hold (${r.reason})` : `hold expired, available ${left}`}`, sku, ...(left === undefined ? {} : { available: left }) });
     }
     else if (r.changed) changed.push(r.snapshot);
   });
