@@ -87,7 +87,7 @@ paymentRoutes.openAPIRegistry.registerPath({
     "with the endpoint's signing secret (`STRIPE_WEBHOOK_SECRET`, `whsec_...`), 5-minute tolerance; any `v1` may match. " +
     "Applied: `charge.refunded` refunding the whole charge (as `payment.refunded`: the payment is refunded and its paid order cancelled), " +
     "`payment_intent.succeeded` (captured), `payment_intent.payment_failed` (failed), `payment_intent.canceled` (voided). " +
-    "A partial refund changes nothing and is reported; any other type, or a PaymentIntent without edgeshop's `payment_id` metadata, is acknowledged and ignored. " +
+    "A partial refund is recorded (the payment lists `refundedAmount`, and a cancel refunds only the rest); any other type, or a PaymentIntent without edgeshop's `payment_id` metadata, is acknowledged and ignored. " +
     "404 `NOT_FOUND` while this deployment takes no Stripe webhooks (another `PAYMENT_PROVIDER`, or no `STRIPE_WEBHOOK_SECRET`).",
   request: {
     headers: z.object({ "stripe-signature": z.string() }),
